@@ -1,0 +1,126 @@
+"""Rent GPUs from a notebook: DataFrames with costs, ``%prime`` magics and widget panels.
+
+``import prime_magics as pm`` gives the plain API (``pm.Client``, ``pm.availability``,
+``pm.quote``…), which works in scripts too. ``%load_ext prime_magics`` adds ``%prime``;
+its module is imported only then, so importing the package stays light.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .api import (
+    availability,
+    create_disk,
+    create_pod,
+    delete_disk,
+    disk,
+    disk_availability,
+    disks,
+    get_client,
+    gpu_types,
+    pod,
+    pod_history,
+    pod_status,
+    pods,
+    set_client,
+    stop_sandbox,
+    terminate_pod,
+    use_sandbox,
+    wait_for_pod,
+)
+from .client import Client
+from .config import Settings
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConfirmationRequiredError,
+    ConflictError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PaymentRequiredError,
+    PermissionDeniedError,
+    PrimeError,
+    ProvisioningError,
+    RateLimitError,
+    ResponseFormatError,
+    ServerError,
+    UnprocessableEntityError,
+    WaitTimeoutError,
+)
+from .models import Disk, DiskOffer, GpuOffer, Pod, ResourceSpec
+from .pricing import Quote, quote
+from .provisioning import DiskRequest, PodRequest
+
+__version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext prime_magics``: register ``%prime`` (imports the magics only now)."""
+    from .magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .magics import unload_ipython_extension as unload
+
+    unload(ipython)
+
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ConfigurationError",
+    "ConfirmationRequiredError",
+    "ConflictError",
+    "Disk",
+    "DiskOffer",
+    "DiskRequest",
+    "GpuOffer",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "Pod",
+    "PodRequest",
+    "PrimeError",
+    "ProvisioningError",
+    "Quote",
+    "RateLimitError",
+    "ResourceSpec",
+    "ResponseFormatError",
+    "ServerError",
+    "Settings",
+    "UnprocessableEntityError",
+    "WaitTimeoutError",
+    "availability",
+    "create_disk",
+    "create_pod",
+    "delete_disk",
+    "disk",
+    "disk_availability",
+    "disks",
+    "get_client",
+    "gpu_types",
+    "load_ipython_extension",
+    "pod",
+    "pod_history",
+    "pod_status",
+    "pods",
+    "quote",
+    "set_client",
+    "stop_sandbox",
+    "terminate_pod",
+    "unload_ipython_extension",
+    "use_sandbox",
+    "wait_for_pod",
+]

@@ -1,0 +1,247 @@
+"""One place that talks HTTP: auth, error mapping, retries for reads, none for writes.
+
+Reads (GET) are retried with exponential backoff and jitter on 429 (honouring
+``Retry-After``), 502/503/504 and connection failures, bounded both in attempts and in
+total time. Writes are sent exactly once: a create that times out after leaving might
+have rented a pod, so it surfaces as ``OutcomeUnknownError`` for the caller to reconcile.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import httpx
+
+from . import errors
+from .config import Settings, redact
+
+Params = Mapping[str, str | int | float | Sequence[str] | None]
+SANDBOX_HEADER = "x-prime-sandbox"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard a read tries. Defaults keep a notebook responsive: ≤ 4 attempts, ≤ 30 s."""
+
+    max_attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 20.0
+    total_budget: float = 30.0
+    retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_retry_after)
+        backoff: float = min(self.base_delay * 2.0 ** (attempt - 1), self.max_delay)
+        return backoff * (0.5 + random.random() / 2)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header given as seconds or as an HTTP date."""
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return (when - datetime.now(timezone.utc)).total_seconds()
+
+
+def _package_version() -> str:
+    try:
+        return version("prime_magics")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0"
+
+
+def _detail_of(response: httpx.Response) -> Any:
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return text[:200] if text and not text.lstrip().startswith("<") else None
+    return body.get("detail", body) if isinstance(body, dict) else body
+
+
+def _validation_lines(detail: Any) -> list[str]:
+    lines = []
+    for item in detail if isinstance(detail, list) else []:
+        if isinstance(item, dict):
+            loc = [str(p) for p in item.get("loc", []) if p not in ("body", "query", "path")]
+            lines.append(f"{'.'.join(loc) or '(request)'}: {item.get('msg', item)}")
+        else:
+            lines.append(str(item))
+    return lines or [str(detail)]
+
+
+def error_from_response(response: httpx.Response, what: str) -> errors.APIStatusError:
+    """Turn an error status into the exception a person can act on."""
+    status = response.status_code
+    detail = _detail_of(response)
+    said = f": {detail}" if isinstance(detail, str) and detail else ""
+    if status == 422:
+        lines = _validation_lines(detail)
+        return errors.UnprocessableEntityError(
+            f"The API rejected {what}:\n" + "\n".join(f"  - {line}" for line in lines),
+            status_code=status,
+            detail=detail,
+            errors=lines,
+        )
+    kinds: dict[int, tuple[type[errors.APIStatusError], str]] = {
+        400: (errors.BadRequestError, f"The API refused {what}{said}"),
+        401: (errors.AuthenticationError, f"Not authenticated for {what}{said}"),
+        402: (errors.PaymentRequiredError, f"Payment required for {what}{said}"),
+        403: (errors.PermissionDeniedError, f"Permission denied for {what}{said}"),
+        404: (errors.NotFoundError, f"Not found: {what}{said}"),
+        409: (errors.ConflictError, f"Conflict on {what}{said}"),
+        429: (errors.RateLimitError, f"Rate limited on {what}{said}"),
+    }
+    if status in kinds:
+        cls, message = kinds[status]
+    elif status >= 500:
+        cls, message = errors.ServerError, f"Server error {status} on {what}{said}"
+    else:
+        cls, message = errors.APIStatusError, f"Unexpected status {status} on {what}{said}"
+    return cls(message, status_code=status, detail=detail)
+
+
+class Transport:
+    """Authenticated JSON over one pooled ``httpx.Client``; safe to share across threads."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._http = http_client or httpx.Client(
+            timeout=timeout,
+            follow_redirects=True,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        )
+        self._sandbox = threading.Event()
+
+    @property
+    def is_sandbox(self) -> bool:
+        """True once any answer said it came from the embedded sandbox."""
+        return self._sandbox.is_set()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _headers(self) -> dict[str, str]:
+        if not self.settings.api_key:
+            raise errors.ConfigurationError(
+                "No Prime Intellect API key is configured.",
+                hint="Run %prime login, set PRIME_API_KEY, or try %prime sandbox for a "
+                "simulated API with no account.",
+            )
+        return {
+            "Authorization": f"Bearer {self.settings.api_key}",
+            "User-Agent": f"prime_magics/{_package_version()}",
+            "Accept": "application/json",
+        }
+
+    def _url(self, path: str) -> str:
+        return self.settings.api_root + path
+
+    def _decode(self, response: httpx.Response, what: str) -> Any:
+        if response.headers.get(SANDBOX_HEADER):
+            self._sandbox.set()
+        if response.status_code >= 400:
+            raise error_from_response(response, what)
+        if not response.content:
+            return None
+        try:
+            return json.loads(response.content)
+        except ValueError as exc:
+            snippet = redact(response.text[:80], self.settings.api_key)
+            raise errors.ResponseFormatError(
+                f"{what}: the API answered {response.status_code} with a body that is not "
+                f"JSON ({snippet!r}…)"
+            ) from exc
+
+    def get(self, path: str, params: Params | None = None, *, what: str | None = None) -> Any:
+        """GET with retries; returns decoded JSON or raises a ``PrimeError``."""
+        what = what or f"GET {path}"
+        headers = self._headers()
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            retry_after: float | None = None
+            try:
+                response = self._http.get(self._url(path), params=params, headers=headers)
+            except httpx.TimeoutException as exc:
+                failure: errors.PrimeError = errors.APITimeoutError(f"{what} timed out")
+                cause: Exception = exc
+            except httpx.TransportError as exc:
+                failure = errors.APIConnectionError(f"{what} failed: {type(exc).__name__}")
+                cause = exc
+            else:
+                if response.status_code not in self.retry.retry_statuses:
+                    return self._decode(response, what)
+                failure = error_from_response(response, what)
+                cause = failure
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+            delay = self.retry.delay(attempt, retry_after)
+            spent = time.monotonic() - started
+            if attempt >= self.retry.max_attempts or spent + delay > self.retry.total_budget:
+                if attempt > 1:
+                    failure.message += f" (after {attempt} attempts)"
+                raise failure from cause
+            self._sleep(delay)
+
+    def send_once(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        what: str,
+        creates: tuple[str, str | None] | None = None,
+    ) -> Any:
+        """A write, sent exactly once. ``creates=(kind, name)`` marks a create request."""
+        headers = self._headers()
+        since = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        try:
+            response = self._http.request(method, self._url(path), json=body, headers=headers)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # The request never left this machine: nothing can have happened.
+            raise errors.APIConnectionError(
+                f"{what} was not sent: could not connect ({type(exc).__name__})"
+            ) from exc
+        except httpx.TransportError as exc:
+            if creates is None:
+                raise errors.APIConnectionError(
+                    f"{what}: no answer ({type(exc).__name__}); it may or may not have happened"
+                ) from exc
+            kind, name = creates
+            raise errors.OutcomeUnknownError(
+                f"{what}: the request was sent but no answer came back "
+                f"({type(exc).__name__}); it was NOT retried.",
+                kind=kind,
+                name=name,
+                since=since,
+            ) from exc
+        return self._decode(response, what)

@@ -1,0 +1,93 @@
+"""Fetch every page of several paginated endpoints at once, or fail as a whole.
+
+The first wave is speculative: page 1 of each endpoint plus as many further pages as the
+last answer for the same query suggests (or a small guess), so the common case needs
+two round trips however many pages there are, and one when the size is remembered.
+Each page is parsed in its worker thread, overlapping with the other pages' network
+wait. If any page still fails after the transport's retries, everything is cancelled
+and the error raised: a partial table is never returned.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any, Generic, TypeVar
+
+from .errors import ResponseFormatError
+
+T = TypeVar("T")
+PAGE_SIZE = 100
+FIRST_WAVE_GUESS = 3
+
+FetchPage = Callable[[str, int], Any]  # (path, page) -> decoded JSON
+ParseItems = Callable[[str, list[dict[str, Any]]], list[T]]
+
+
+def page_items(path: str, body: Any) -> tuple[list[dict[str, Any]], int]:
+    """``{items, totalCount}``, or a bare list (one guide shows that shape)."""
+    if isinstance(body, list):
+        return body, len(body)
+    if isinstance(body, dict) and isinstance(body.get("items"), list):
+        total = body.get("totalCount", body.get("total_count"))
+        return body["items"], int(total) if isinstance(total, int) else len(body["items"])
+    raise ResponseFormatError(f"GET {path}: expected {{items, totalCount}}, got {type(body)}")
+
+
+class PageFetcher(Generic[T]):
+    """Remembers each query's page count, so the next identical query goes in one wave."""
+
+    def __init__(self, executor: ThreadPoolExecutor) -> None:
+        self._executor = executor
+        self._known_pages: dict[Hashable, int] = {}
+
+    def fetch(
+        self,
+        paths: Sequence[str],
+        fetch_page: FetchPage,
+        parse: ParseItems[T],
+        query_key: Hashable,
+    ) -> dict[str, list[T]]:
+        pages: dict[tuple[str, int], Future[tuple[list[T], int]]] = {}
+
+        def load(path: str, page: int) -> tuple[list[T], int]:
+            items, total = page_items(path, fetch_page(path, page))
+            return parse(path, items), total
+
+        def submit(path: str, page: int) -> None:
+            if (path, page) not in pages:
+                pages[path, page] = self._executor.submit(load, path, page)
+
+        for path in paths:
+            guess = self._known_pages.get((query_key, path), FIRST_WAVE_GUESS)
+            for page in range(1, guess + 1):
+                submit(path, page)
+        totals: dict[str, int] = {}
+        try:
+            pending = set(pages.values())
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()  # raise the first failure at once
+                for path in paths:
+                    first = pages[path, 1]
+                    if path in totals or not first.done():
+                        continue
+                    totals[path] = first.result()[1]
+                    count = max(1, math.ceil(totals[path] / PAGE_SIZE))
+                    self._known_pages[query_key, path] = count
+                    for page in range(2, count + 1):
+                        submit(path, page)
+                        pending.add(pages[path, page])
+        except BaseException:
+            for future in pages.values():
+                future.cancel()
+            raise
+        result: dict[str, list[T]] = {}
+        for path in paths:
+            count = max(1, math.ceil(totals[path] / PAGE_SIZE))
+            result[path] = [
+                item for page in range(1, count + 1) for item in pages[path, page].result()[0]
+            ]
+        return result

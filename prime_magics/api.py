@@ -1,0 +1,143 @@
+"""Module-level shortcuts on a default client, so a notebook can skip the boilerplate.
+
+The default client is built on first use from the resolved settings; ``use_sandbox()``
+swaps in one that talks to an embedded simulated API instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .client import Client
+from .models import Disk, Pod
+from .provisioning import DiskRequest, PodRequest
+
+if TYPE_CHECKING:
+    from .sandbox import SandboxServer
+
+_lock = threading.Lock()
+_default: Client | None = None
+_sandbox: SandboxServer | None = None
+
+
+def get_client() -> Client:
+    """The client the shortcuts, magics and widgets use."""
+    global _default
+    with _lock:
+        if _default is None:
+            _default = Client()
+        return _default
+
+
+def set_client(client: Client | None) -> None:
+    """Make ``client`` the default (``None`` re-resolves settings on next use)."""
+    global _default
+    with _lock:
+        old, _default = _default, client
+    if old is not None and old is not client:
+        old.close()
+
+
+def use_sandbox(**config: Any) -> Client:
+    """Start the embedded simulated API on a free loopback port and point the default
+    client at it. No account, no key, no money. ``config`` goes to ``SandboxConfig``."""
+    global _sandbox
+    from .sandbox import SandboxConfig, start_sandbox
+
+    stop_sandbox()
+    server = start_sandbox(SandboxConfig(**config))
+    with _lock:
+        _sandbox = server
+    client = Client(api_key=server.api_key, base_url=server.url)
+    set_client(client)
+    return client
+
+
+def stop_sandbox() -> bool:
+    """Stop the embedded sandbox if one runs; the default client is reset. True if one ran."""
+    global _sandbox
+    with _lock:
+        server, _sandbox = _sandbox, None
+    if server is None:
+        return False
+    server.stop()
+    set_client(None)
+    return True
+
+
+def sandbox_server() -> SandboxServer | None:
+    return _sandbox
+
+
+def availability(**filters: Any) -> pd.DataFrame:
+    """``Client.availability`` on the default client."""
+    return get_client().availability(**filters)
+
+
+def disk_availability(**filters: Any) -> pd.DataFrame:
+    """``Client.disk_availability`` on the default client."""
+    return get_client().disk_availability(**filters)
+
+
+def gpu_types(refresh: bool = False) -> list[str]:
+    """``Client.gpu_types`` on the default client."""
+    return get_client().gpu_types(refresh)
+
+
+def pods() -> pd.DataFrame:
+    """``Client.pods`` on the default client."""
+    return get_client().pods()
+
+
+def pod(pod_id: str) -> Pod:
+    """``Client.pod`` on the default client."""
+    return get_client().pod(pod_id)
+
+
+def pod_status(pod_ids: str | Sequence[str]) -> pd.DataFrame:
+    """``Client.pod_status`` on the default client."""
+    return get_client().pod_status(pod_ids)
+
+
+def pod_history() -> pd.DataFrame:
+    """``Client.pod_history`` on the default client."""
+    return get_client().pod_history()
+
+
+def create_pod(request: PodRequest) -> Pod:
+    """``Client.create_pod`` on the default client: sent once, never retried."""
+    return get_client().create_pod(request)
+
+
+def wait_for_pod(pod_id: str, timeout: float = 900.0, progress: bool = True) -> Pod:
+    """``Client.wait_for_pod`` on the default client."""
+    return get_client().wait_for_pod(pod_id, timeout=timeout, progress=progress)
+
+
+def terminate_pod(pod_id: str, *, confirm: bool = False) -> None:
+    """``Client.terminate_pod`` on the default client; needs ``confirm=True``."""
+    get_client().terminate_pod(pod_id, confirm=confirm)
+
+
+def disks() -> pd.DataFrame:
+    """``Client.disks`` on the default client."""
+    return get_client().disks()
+
+
+def disk(disk_id: str) -> Disk:
+    """``Client.disk`` on the default client."""
+    return get_client().disk(disk_id)
+
+
+def create_disk(request: DiskRequest) -> Disk:
+    """``Client.create_disk`` on the default client: sent once, never retried."""
+    return get_client().create_disk(request)
+
+
+def delete_disk(disk_id: str, *, confirm: bool = False) -> None:
+    """``Client.delete_disk`` on the default client; needs ``confirm=True``."""
+    get_client().delete_disk(disk_id, confirm=confirm)

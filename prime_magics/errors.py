@@ -1,0 +1,198 @@
+"""Every failure a user can act on is a ``PrimeError``; anything else is a bug.
+
+The tree, so callers can catch exactly what they can handle::
+
+    PrimeError
+    ├── ConfigurationError         a value we refuse before sending (count off-step, no key…)
+    ├── ConfirmationRequiredError  a destructive act asked for without confirm=True
+    ├── ProvisioningError          a pod we waited for went to ERROR or TERMINATED
+    ├── WaitTimeoutError           a pod or disk was not ready within the wait's timeout
+    ├── APIConnectionError         the request never got an answer
+    │   ├── APITimeoutError        …because it took too long
+    │   └── OutcomeUnknownError    …and it was a create: it may have happened (never retried)
+    ├── ResponseFormatError        an answer came, but not the JSON we expected
+    └── APIStatusError             the API answered with an error status
+        ├── BadRequestError        400
+        ├── AuthenticationError    401
+        ├── PaymentRequiredError   402
+        ├── PermissionDeniedError  403
+        ├── NotFoundError          404
+        ├── ConflictError          409
+        ├── UnprocessableEntityError 422 (``errors`` holds each ``loc: msg``)
+        ├── RateLimitError         429
+        └── ServerError            5xx
+
+``str(error)`` is the message plus, on its own line, a hint saying what to do next: the
+magic prints exactly that, so messages are written for a person, not a log file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+DASHBOARD = "https://app.primeintellect.ai/dashboard"
+
+
+class PrimeError(Exception):
+    """Base of every expected failure."""
+
+    hint: str | None = None
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+class ConfigurationError(PrimeError, ValueError):
+    """A choice that cannot be sent: out of range, off its step, incompatible, or missing."""
+
+
+class ConfirmationRequiredError(PrimeError):
+    """Destroying something was asked for without an explicit confirmation."""
+
+    hint = "Pass confirm=True (or --yes in the magic) once you are sure."
+
+
+class ProvisioningError(PrimeError):
+    """A pod being waited for failed instead of becoming ready."""
+
+    hint = "See %prime pods get ID for details; it may still be billed until terminated."
+
+
+class WaitTimeoutError(PrimeError):
+    """Waiting gave up; the pod or disk may still come up (and is billed meanwhile)."""
+
+    hint = "Check again with %prime pods status ID, or terminate it if you no longer need it."
+
+
+class APIConnectionError(PrimeError):
+    """The request could not be completed: DNS, refused connection, reset, TLS…"""
+
+    hint = "Check your network connection and the base URL (%prime config)."
+
+
+class APITimeoutError(APIConnectionError):
+    """No answer within the client's timeout (after the allowed retries for reads)."""
+
+    hint = "The API may be slow right now; try again, or raise Client(timeout=…)."
+
+
+class OutcomeUnknownError(APIConnectionError):
+    """A create request may have reached the API, but no answer came back.
+
+    It is never retried, because a second POST could rent a second pod. ``reconcile`` (set
+    by the client) looks for what the request may have created.
+    """
+
+    hint = (
+        "It may or may not have been created. Check before trying again: "
+        "%prime pods list / %prime disks list (or client.reconcile_pod(name, since))."
+    )
+
+    def __init__(self, message: str, *, kind: str, name: str | None, since: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.name = name
+        self.since = since
+        self.found: list[Any] = []
+
+
+class ResponseFormatError(PrimeError):
+    """The API answered 2xx with a body that is not the JSON we expected."""
+
+    hint = "The API or a proxy in between returned something unexpected; try again later."
+
+
+class APIStatusError(PrimeError):
+    """The API answered with an error status; ``detail`` is its explanation."""
+
+    status_code: int = 0
+
+    def __init__(
+        self, message: str, *, status_code: int, detail: Any = None, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.status_code = status_code
+        self.detail = detail
+
+
+class BadRequestError(APIStatusError):
+    """400: the API refused the request as a whole (out of stock, bad combination…)."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, wrong or revoked."""
+
+    hint = f"Check your API key (%prime login, or PRIME_API_KEY); create one at {DASHBOARD}/tokens"
+
+
+class PaymentRequiredError(APIStatusError):
+    """402: the wallet has no funds for this."""
+
+    hint = f"Add funds at {DASHBOARD}/billing"
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key is valid but lacks this endpoint's scope."""
+
+    hint = (
+        "Your API key lacks the permission for this endpoint (Availability → Read, "
+        f"Instances → Read and write, Disks → Read and write). Edit it at {DASHBOARD}/tokens"
+    )
+
+
+class NotFoundError(APIStatusError):
+    """404: no such pod, disk or path."""
+
+
+class ConflictError(APIStatusError):
+    """409: the resource is busy, e.g. a disk still attached to a pod."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: validation failed; ``errors`` lists ``loc: msg`` lines, one per problem."""
+
+    def __init__(self, message: str, *, status_code: int, detail: Any, errors: Sequence[str]):
+        super().__init__(message, status_code=status_code, detail=detail)
+        self.errors = list(errors)
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests, still after the retries allowed for reads."""
+
+    hint = "The API is rate limiting this key; wait a minute and try again."
+
+
+class ServerError(APIStatusError):
+    """5xx: the API failed, still after the retries allowed for reads."""
+
+    hint = "The API had a problem; try again in a minute."
+
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConfirmationRequiredError",
+    "ConflictError",
+    "NotFoundError",
+    "OutcomeUnknownError",
+    "PaymentRequiredError",
+    "PermissionDeniedError",
+    "PrimeError",
+    "ProvisioningError",
+    "RateLimitError",
+    "ResponseFormatError",
+    "ServerError",
+    "UnprocessableEntityError",
+    "WaitTimeoutError",
+]

@@ -1,0 +1,222 @@
+"""The API's shapes as pydantic models, tolerant the way the real API needs.
+
+Fields are snake_case in Python and camelCase on the wire. Everything the API may leave
+null is optional, enums are plain strings (the API adds values without notice), and
+unknown fields are kept (``extra="allow"``), so a new API field never breaks an old
+client and ``model_dump(by_alias=True)`` gives back what came in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True
+    )
+
+
+class ResourceSpec(ApiModel):
+    """A resource (disk GB, vCPUs, memory GB) and how it may be changed and priced."""
+
+    min_count: int | None = None
+    default_count: int | None = None
+    max_count: int | None = None
+    price_per_unit: float | None = None
+    step: int | None = None
+    default_included_in_price: bool | None = None
+    additional_info: str | None = None
+
+    @property
+    def adjustable(self) -> bool:
+        return self.min_count is not None or self.max_count is not None
+
+
+class Prices(ApiModel):
+    on_demand: float | None = None
+    community_price: float | None = None
+    is_variable: bool | None = None
+    currency: str | None = None
+
+
+class GpuOffer(ApiModel):
+    """One rentable configuration. ``prices`` are for the whole instance, all GPUs."""
+
+    cloud_id: str
+    gpu_type: str
+    gpu_count: int = 1
+    socket: str | None = None
+    provider: str | None = None
+    region: str | None = None
+    data_center: str | None = None
+    country: str | None = None
+    gpu_memory: int | None = None
+    disk: ResourceSpec = Field(default_factory=ResourceSpec)
+    shared_disk: ResourceSpec | None = None
+    vcpu: ResourceSpec = Field(default_factory=ResourceSpec)
+    memory: ResourceSpec = Field(default_factory=ResourceSpec)
+    internet_speed: float | None = None
+    interconnect: float | None = None
+    interconnect_type: str | None = None
+    provisioning_time: int | None = None
+    stock_status: str | None = None
+    security: str | None = None
+    prices: Prices = Field(default_factory=Prices)
+    images: list[str] = Field(default_factory=list)
+    is_spot: bool | None = None
+    prepaid_time: int | None = None
+    is_multinode: bool = False
+
+    @field_validator("disk", "vcpu", "memory", "prices", mode="before")
+    @classmethod
+    def _null_spec_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @field_validator("images", mode="before")
+    @classmethod
+    def _null_images_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class DiskOffer(ApiModel):
+    """Where a network disk can be created, its size range and its $/GB/h."""
+
+    cloud_id: str | None = None
+    provider: str | None = None
+    data_center: str | None = None
+    country: str | None = None
+    region: str | None = None
+    spec: ResourceSpec = Field(default_factory=ResourceSpec)
+    stock_status: str | None = None
+    security: str | None = None
+    is_multinode: bool | None = None
+
+
+class Page(ApiModel):
+    """An availability page: ``{items, totalCount}``."""
+
+    items: list[dict[str, Any]]
+    total_count: int
+
+
+class SummaryPrice(ApiModel):
+    on_demand: float | None = None
+    community_price: float | None = None
+    spot_price: float | None = None
+
+
+GpuSummary = dict[str, dict[str, dict[str, SummaryPrice]]]
+"""``/availability/gpu-summary``: gpu type → gpu count → "cheapest" or region → prices."""
+
+
+class PortMapping(ApiModel):
+    internal: str | int | None = None
+    external: str | int | None = None
+    protocol: str | None = None
+    used_by: str | None = None
+    description: str | None = None
+
+
+class AttachedResource(ApiModel):
+    resource_type: str | None = None
+    id: str | None = None
+    status: str | None = None
+    is_detachable: bool | None = None
+    mount_path: str | None = None
+    resource_path: str | None = None
+    size: float | None = None
+    is_shared: bool | None = None
+
+
+class Pod(ApiModel):
+    """A pod as the API returns it; the jupyter password is kept out of the repr."""
+
+    id: str
+    name: str | None = None
+    status: str | None = None
+    provider_type: str | None = None
+    type: str | None = None
+    installation_status: str | None = None
+    installation_failure: str | None = None
+    installation_progress: float | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    terminated_at: str | None = None
+    gpu_name: str | None = None
+    gpu_count: int | None = None
+    socket: str | None = None
+    price_hr: float | None = None
+    environment_type: str | None = None
+    custom_template_id: str | None = None
+    prime_port_mapping: list[PortMapping] | None = None
+    ssh_connection: str | list[str | None] | None = None
+    ip: str | list[str | None] | None = None
+    resources: dict[str, Any] | None = None
+    attached_resources: list[AttachedResource] | None = None
+    team_id: str | None = None
+    is_spot: bool | None = None
+    jupyter_password: str | None = Field(default=None, repr=False)
+
+    @property
+    def disk_ids(self) -> list[str]:
+        """Network disks attached to the pod (the ephemeral instance disk excluded)."""
+        return [
+            r.id
+            for r in self.attached_resources or []
+            if r.id and r.resource_type == "DISK" and r.is_detachable is not False
+        ]
+
+
+class PodStatus(ApiModel):
+    pod_id: str
+    status: str | None = None
+    provider_type: str | None = None
+    ssh_connection: str | list[str | None] | None = None
+    ip: str | list[str | None] | None = None
+    price_hr: float | None = None
+    cost_per_hr: float | None = None
+    prime_port_mapping: list[PortMapping] | None = None
+    installation_status: str | None = None
+    installation_failure: str | None = None
+    installation_progress: float | None = None
+
+
+class HistoryItem(ApiModel):
+    id: str
+    name: str | None = None
+    provider_type: str | None = None
+    type: str | None = None
+    created_at: str | None = None
+    terminated_at: str | None = None
+    gpu_name: str | None = None
+    gpu_count: int | None = None
+    socket: str | None = None
+    price_hr: float | None = None
+    total_billed_price: float | None = None
+
+
+class DiskInfo(ApiModel):
+    cloud_id: str | None = None
+    country: str | None = None
+    is_multinode: bool | None = None
+    data_center_id: str | None = None
+
+
+class Disk(ApiModel):
+    id: str
+    name: str | None = None
+    status: str | None = None
+    provider_type: str | None = None
+    size: int | None = None
+    info: DiskInfo = Field(default_factory=DiskInfo)
+    price_hr: float | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    terminated_at: str | None = None
+    team_id: str | None = None
+    pods: list[str] = Field(default_factory=list)
+    clusters: list[str] = Field(default_factory=list)

@@ -1,0 +1,253 @@
+"""The cost model, written once: ``quote()`` for one offer and ``cost_columns()`` for a frame.
+
+Both run the same two rule functions (``base_price`` and ``resource_cost``) on numpy
+arrays; a single offer is just a 0-d array, so the widget's live quote and a DataFrame's
+columns cannot drift apart. The rules, from the API guides:
+
+- base price (whole instance): ``onDemand`` for secure cloud, ``communityPrice`` for
+  community cloud, the other one when the first is null, unknown when both are;
+- a resource (disk, vCPU, memory) at count ``c``: free when it has no unit price; free when
+  the default is included in the price and ``c`` is the default; otherwise ``c × unit price``
+  (so even a reduction below an included default is charged in full);
+- ``total = base + disk + vcpu + memory``; ``per GPU = total / gpu_count``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from .errors import ConfigurationError
+from .models import GpuOffer, ResourceSpec
+
+HOURS_PER_DAY = 24
+HOURS_PER_MONTH = 730  # 365 × 24 / 12, the usual cloud billing month
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """How one adjustable resource is named in arguments, frames and the API body."""
+
+    key: str  # the offer field: disk, vcpu, memory
+    count_column: str  # the argument and frame column holding the chosen/default count
+    body_field: str  # the CreatePod field
+    unit: str
+
+    def column(self, part: str) -> str:
+        return f"{self.key}_{part}"
+
+
+RESOURCES = (
+    Resource("disk", "disk_gb", "diskSize", "GB"),
+    Resource("vcpu", "vcpus", "vcpus", "vCPUs"),
+    Resource("memory", "memory_gb", "memory", "GB"),
+)
+SPEC_PARTS = ("min", "max", "step", "unit_price_hr", "included")
+COST_COLUMNS = {"disk": "disk_cost_hr", "vcpu": "vcpu_cost_hr", "memory": "memory_cost_hr"}
+
+
+def base_price(on_demand: Any, community: Any, is_community: Any) -> FloatArray:
+    """Whole-instance $/h; NaN where the offer has no usable price."""
+    first = np.where(is_community, community, on_demand).astype(float)
+    other = np.where(is_community, on_demand, community).astype(float)
+    chosen: FloatArray = np.where(np.isnan(first), other, first)
+    return chosen
+
+
+def resource_cost(count: Any, default: Any, unit_price: Any, included: Any) -> FloatArray:
+    """$/h for a resource at ``count``; NaN inputs mean "not given" and cost nothing."""
+    count = np.asarray(count, dtype=float)
+    unit_price = np.nan_to_num(np.asarray(unit_price, dtype=float), nan=0.0)
+    free = np.asarray(included, dtype=bool) & (count == np.asarray(default, dtype=float))
+    return np.where(free, 0.0, np.nan_to_num(count, nan=0.0) * unit_price)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What an offer costs per hour with the chosen resources (USD)."""
+
+    gpu_hr: float | None
+    disk_hr: float
+    vcpu_hr: float
+    memory_hr: float
+    total_hr: float | None
+    gpu_count: int
+    disk_gb: int | None
+    vcpus: int | None
+    memory_gb: int | None
+    is_variable: bool = False
+    prepaid_hours: int | None = None
+
+    @property
+    def per_gpu_hr(self) -> float | None:
+        return None if self.total_hr is None else self.total_hr / max(self.gpu_count, 1)
+
+    @property
+    def per_day(self) -> float | None:
+        return None if self.total_hr is None else self.total_hr * HOURS_PER_DAY
+
+    @property
+    def per_month(self) -> float | None:
+        return None if self.total_hr is None else self.total_hr * HOURS_PER_MONTH
+
+    @property
+    def prepaid_cost(self) -> float | None:
+        """Charged up front at order time, whatever the pod's actual run time."""
+        if not self.prepaid_hours or self.total_hr is None:
+            return None
+        return self.total_hr * self.prepaid_hours
+
+    def lines(self) -> list[tuple[str, float | None]]:
+        """The breakdown as (label, $/h) pairs, in the order the guides print it."""
+        return [
+            ("GPU", self.gpu_hr),
+            ("Disk", self.disk_hr),
+            ("vCPU", self.vcpu_hr),
+            ("Memory", self.memory_hr),
+            ("Total", self.total_hr),
+        ]
+
+
+def _na_float(value: Any) -> float:
+    return math.nan if value is None or value is pd.NA else float(value)
+
+
+def _spec_of(offer: GpuOffer | Mapping[str, Any], resource: Resource) -> ResourceSpec:
+    if isinstance(offer, GpuOffer):
+        spec: ResourceSpec = getattr(offer, resource.key)
+        return spec
+
+    def get(column: str) -> Any:
+        value = offer.get(column)
+        return None if value is None or value is pd.NA or value != value else value
+
+    included = get(resource.column("included"))
+    return ResourceSpec(
+        min_count=get(resource.column("min")),
+        default_count=get(resource.count_column),
+        max_count=get(resource.column("max")),
+        step=get(resource.column("step")),
+        price_per_unit=get(resource.column("unit_price_hr")),
+        default_included_in_price=None if included is None else bool(included),
+    )
+
+
+def check_count(resource: Resource, spec: ResourceSpec, count: int) -> None:
+    """Refuse a count the API would refuse, saying what would be accepted."""
+    label = f"{resource.count_column}={count}"
+    if not spec.adjustable:
+        if spec.default_count is not None and count != spec.default_count:
+            raise ConfigurationError(
+                f"{label}: this offer's {resource.key} is fixed at "
+                f"{spec.default_count} {resource.unit}"
+            )
+        return
+    low = spec.min_count if spec.min_count is not None else 0
+    high = spec.max_count
+    step = spec.step or 1
+    allowed = f"allowed {low}–{high if high is not None else '∞'} {resource.unit}"
+    allowed += f" in steps of {step}" if step > 1 else ""
+    if count < low or (high is not None and count > high):
+        raise ConfigurationError(f"{label} is out of range: {allowed}")
+    if (count - low) % step:
+        below = count - (count - low) % step
+        raise ConfigurationError(
+            f"{label} is off its step: {allowed} (nearest: {below} or {below + step})"
+        )
+
+
+def quote(
+    offer: GpuOffer | Mapping[str, Any],
+    disk_gb: int | None = None,
+    vcpus: int | None = None,
+    memory_gb: int | None = None,
+) -> Quote:
+    """Price an offer (a model or a row of an availability frame) with chosen resources.
+
+    ``None`` keeps the offer's default. Raises ``ConfigurationError`` for a count the offer
+    does not allow.
+    """
+    chosen = {"disk": disk_gb, "vcpu": vcpus, "memory": memory_gb}
+    costs: dict[str, float] = {}
+    counts: dict[str, int | None] = {}
+    for resource in RESOURCES:
+        spec = _spec_of(offer, resource)
+        count = chosen[resource.key]
+        if count is not None:
+            check_count(resource, spec, count)
+        else:
+            count = spec.default_count
+        counts[resource.key] = count
+        costs[resource.key] = float(
+            resource_cost(
+                _na_float(count),
+                _na_float(spec.default_count),
+                _na_float(spec.price_per_unit),
+                bool(spec.default_included_in_price),
+            )
+        )
+    if isinstance(offer, GpuOffer):
+        on_demand, community = offer.prices.on_demand, offer.prices.community_price
+        security, gpu_count = offer.security, offer.gpu_count
+        is_variable, prepaid = bool(offer.prices.is_variable), offer.prepaid_time
+    else:
+        on_demand, community = offer.get("on_demand_hr"), offer.get("community_hr")
+        security, gpu_count = offer.get("security"), int(offer.get("gpu_count") or 1)
+        is_variable = offer.get("is_variable") is True
+        raw_prepaid = offer.get("prepaid_time_h")
+        prepaid = None if raw_prepaid is None or raw_prepaid is pd.NA else int(raw_prepaid)
+    base = float(
+        base_price(_na_float(on_demand), _na_float(community), security == "community_cloud")
+    )
+    gpu_hr = None if math.isnan(base) else base
+    return Quote(
+        gpu_hr=gpu_hr,
+        disk_hr=costs["disk"],
+        vcpu_hr=costs["vcpu"],
+        memory_hr=costs["memory"],
+        total_hr=None if gpu_hr is None else gpu_hr + sum(costs.values()),
+        gpu_count=gpu_count,
+        disk_gb=counts["disk"],
+        vcpus=counts["vcpu"],
+        memory_gb=counts["memory"],
+        is_variable=is_variable,
+        prepaid_hours=prepaid,
+    )
+
+
+def cost_columns(columns: Mapping[str, Any]) -> dict[str, FloatArray]:
+    """The cost columns of an availability frame, at each offer's default resources.
+
+    ``columns`` maps the frame's raw column names to float arrays (NaN for null).
+    """
+    base = base_price(
+        columns["on_demand_hr"], columns["community_hr"], columns["security"] == "community_cloud"
+    )
+    out = {"gpu_price_hr": base}
+    total = base.copy()
+    for resource in RESOURCES:
+        cost = resource_cost(
+            columns[resource.count_column],
+            columns[resource.count_column],
+            columns[resource.column("unit_price_hr")],
+            columns[resource.column("included")],
+        )
+        out[COST_COLUMNS[resource.key]] = cost
+        total = total + cost
+    out["total_hr"] = total
+    out["price_per_gpu_hr"] = total / np.maximum(np.asarray(columns["gpu_count"], float), 1.0)
+    return out
+
+
+def disk_cost_hr(size_gb: Any, price_per_gb_hr: Any) -> FloatArray:
+    """A network disk is billed for its whole size, attached or not, from creation on."""
+    cost: FloatArray = np.asarray(size_gb, dtype=float) * np.asarray(price_per_gb_hr, dtype=float)
+    return cost

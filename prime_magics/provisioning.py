@@ -1,0 +1,298 @@
+"""Create requests built from offers, checked against them before anything is sent.
+
+``PodRequest.from_offer`` and ``DiskRequest.from_offer`` refuse, with a message saying
+what would be accepted, every choice the API would refuse for a reason we can see
+locally: counts off range or step, an image the offer lacks, a half-given custom
+template, team sharing without a team, a disk size outside the disk offer. ``body()``
+is exactly the JSON of the API guides; ``curl()`` shows it with ``$PRIME_API_KEY`` in
+place of the key.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shlex
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .errors import ConfigurationError
+from .frames import offer_from_row
+from .models import Disk, DiskOffer, GpuOffer, ResourceSpec
+from .pricing import RESOURCES, Quote, Resource, check_count, disk_cost_hr, quote
+
+CUSTOM_TEMPLATE = "custom_template"
+DEFAULT_IMAGE = "ubuntu_22_cuda_12"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,62}$")
+_DISK_SIZE = Resource("disk", "size_gb", "size", "GB")
+
+
+def _check_name(name: str | None) -> None:
+    if name is not None and not _NAME.match(name):
+        raise ConfigurationError(
+            f"name={name!r}: use 1–63 letters, digits, spaces, dots, dashes or underscores"
+        )
+
+
+def _default_name(prefix: str) -> str:
+    """A name is what finds a pod again after a create whose answer was lost."""
+    return f"{prefix.lower().replace('_', '-')}-{secrets.token_hex(3)}"
+
+
+def curl_line(method: str, url: str, body: Mapping[str, Any]) -> str:
+    """A copy-paste curl command; the key stays in the reader's environment."""
+    return (
+        f"curl --request {method} --url {shlex.quote(url)} "
+        '--header "Authorization: Bearer $PRIME_API_KEY" '
+        "--header 'Content-Type: application/json' "
+        f"--data {shlex.quote(json.dumps(body))}"
+    )
+
+
+def as_gpu_offer(offer: GpuOffer | pd.Series[Any] | Mapping[str, Any]) -> GpuOffer:
+    """Accept an offer model or a row of an availability DataFrame."""
+    if isinstance(offer, GpuOffer):
+        return offer
+    return offer_from_row(offer if isinstance(offer, pd.Series) else dict(offer))
+
+
+@dataclass(frozen=True)
+class PodRequest:
+    """A pod to create from one offer; build it with ``PodRequest.from_offer``."""
+
+    offer: GpuOffer
+    name: str
+    image: str
+    disk_gb: int | None = None
+    vcpus: int | None = None
+    memory_gb: int | None = None
+    disks: tuple[str, ...] = ()
+    max_price: float | None = None
+    custom_template_id: str | None = None
+    team_id: str | None = None
+    share_with_team: bool = False
+    team_member_ids: tuple[str, ...] | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_offer(
+        cls,
+        offer: GpuOffer | pd.Series[Any] | Mapping[str, Any],
+        name: str | None = None,
+        image: str | None = None,
+        disk_gb: int | None = None,
+        vcpus: int | None = None,
+        memory_gb: int | None = None,
+        disks: Iterable[str | Disk] = (),
+        max_price: float | None = None,
+        custom_template_id: str | None = None,
+        team_id: str | None = None,
+        share_with_team: bool = False,
+        team_member_ids: Sequence[str] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> PodRequest:
+        """Check every choice against the offer; ``None`` keeps the offer's default."""
+        model = as_gpu_offer(offer)
+        _check_name(name)
+        quote(model, disk_gb, vcpus, memory_gb)  # range and step checks, one truth
+        image = cls._choose_image(model, image, custom_template_id)
+        if max_price is not None and max_price <= 0:
+            raise ConfigurationError(f"max_price={max_price}: must be a positive $/h")
+        if (share_with_team or team_member_ids) and not team_id:
+            raise ConfigurationError(
+                "Sharing with a team needs a team: pass team_id (or set PRIME_TEAM_ID)."
+            )
+        disk_models = [d for d in disks if isinstance(d, Disk)]
+        for disk in disk_models:
+            check_attachable(disk, model)
+        return cls(
+            offer=model,
+            name=name or _default_name(model.gpu_type),
+            image=image,
+            disk_gb=disk_gb,
+            vcpus=vcpus,
+            memory_gb=memory_gb,
+            disks=tuple(d.id if isinstance(d, Disk) else d for d in disks),
+            max_price=max_price,
+            custom_template_id=custom_template_id,
+            team_id=team_id,
+            share_with_team=share_with_team,
+            team_member_ids=tuple(team_member_ids) if team_member_ids else None,
+            env=dict(env or {}),
+        )
+
+    @staticmethod
+    def _choose_image(offer: GpuOffer, image: str | None, template: str | None) -> str:
+        if template and image not in (None, CUSTOM_TEMPLATE):
+            raise ConfigurationError(
+                f"image={image!r} with custom_template_id: a custom template sets the image; "
+                "leave image unset (it becomes 'custom_template')."
+            )
+        if template:
+            return CUSTOM_TEMPLATE
+        if image == CUSTOM_TEMPLATE:
+            raise ConfigurationError("image='custom_template' needs custom_template_id.")
+        if image is None:
+            if DEFAULT_IMAGE in offer.images or not offer.images:
+                return DEFAULT_IMAGE
+            return next(i for i in offer.images if i != CUSTOM_TEMPLATE)
+        if offer.images and image not in offer.images:
+            raise ConfigurationError(
+                f"image={image!r} is not offered here; choose one of: "
+                + ", ".join(i for i in offer.images if i != CUSTOM_TEMPLATE)
+            )
+        return image
+
+    def quote(self) -> Quote:
+        """What this pod will cost per hour (attached network disks are billed apart)."""
+        return quote(self.offer, self.disk_gb, self.vcpus, self.memory_gb)
+
+    def _changed(self, resource: Resource, value: int | None) -> int | None:
+        spec: ResourceSpec = getattr(self.offer, resource.key)
+        return None if value is None or value == spec.default_count else value
+
+    def body(self) -> dict[str, Any]:
+        """The JSON the API takes, key for key as in the provisioning guide."""
+        o = self.offer
+        pod: dict[str, Any] = {"name": self.name, "cloudId": o.cloud_id, "gpuType": o.gpu_type}
+        if o.socket:
+            pod["socket"] = o.socket
+        pod["gpuCount"] = o.gpu_count
+        pod["image"] = self.image
+        if self.custom_template_id:
+            pod["customTemplateId"] = self.custom_template_id
+        if o.data_center:
+            pod["dataCenterId"] = o.data_center
+        if o.country:
+            pod["country"] = o.country
+        if o.security:
+            pod["security"] = o.security
+        chosen = {"disk": self.disk_gb, "vcpu": self.vcpus, "memory": self.memory_gb}
+        for resource in RESOURCES:
+            value = self._changed(resource, chosen[resource.key])
+            if value is not None:
+                pod[resource.body_field] = value
+        if self.max_price is not None:
+            pod["maxPrice"] = self.max_price
+        if self.env:
+            pod["envVars"] = [{"key": k, "value": v} for k, v in self.env.items()]
+        body: dict[str, Any] = {"pod": pod, "provider": {"type": o.provider}}
+        if self.team_id:
+            body["team"] = {"teamId": self.team_id}
+        if self.share_with_team:
+            body["sharedWithTeam"] = True
+        elif self.team_member_ids:
+            body["teamMemberIds"] = list(self.team_member_ids)
+        if self.disks:
+            body["disks"] = list(self.disks)
+        return body
+
+    def curl(self, base_url: str = "https://api.primeintellect.ai") -> str:
+        return curl_line("POST", f"{base_url}/api/v1/pods/", self.body())
+
+
+def check_attachable(disk: Disk, offer: GpuOffer) -> None:
+    """A disk can join a new pod only when ACTIVE and in the offer's data centre."""
+    if disk.status != "ACTIVE":
+        raise ConfigurationError(
+            f"Disk {disk.name or disk.id} is {disk.status}; only ACTIVE disks can be attached."
+        )
+    where = disk.info.data_center_id
+    if offer.data_center and where and where != offer.data_center:
+        raise ConfigurationError(
+            f"Disk {disk.name or disk.id} is in {where}, this offer in {offer.data_center}; "
+            "pick an offer with availability(disks=[...])."
+        )
+
+
+def _disk_offer(offer: DiskOffer | pd.Series[Any] | Mapping[str, Any]) -> DiskOffer:
+    if isinstance(offer, DiskOffer):
+        return offer
+    row = {k: (None if v is pd.NA or v != v else v) for k, v in dict(offer).items()}
+    return DiskOffer(
+        cloud_id=row.get("cloud_id"),
+        provider=row.get("provider"),
+        data_center=row.get("data_center"),
+        country=row.get("country"),
+        region=row.get("region"),
+        security=row.get("security"),
+        stock_status=row.get("stock_status"),
+        is_multinode=row.get("is_multinode"),
+        spec=ResourceSpec(
+            min_count=row.get("min_gb"),
+            max_count=row.get("max_gb"),
+            step=row.get("step_gb"),
+            price_per_unit=row.get("price_per_gb_hr"),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class DiskRequest:
+    """A network disk to create; ``from_offer`` checks the size against a disk offer."""
+
+    size_gb: int
+    data_center_id: str | None
+    provider: str
+    name: str | None = None
+    cloud_id: str | None = None
+    country: str | None = None
+    team_id: str | None = None
+    price_per_gb_hr: float | None = None
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+        if self.size_gb < 1:
+            raise ConfigurationError(f"size_gb={self.size_gb}: a disk needs at least 1 GB")
+
+    @classmethod
+    def from_offer(
+        cls,
+        offer: DiskOffer | pd.Series[Any] | Mapping[str, Any],
+        size_gb: int,
+        name: str | None = None,
+        team_id: str | None = None,
+    ) -> DiskRequest:
+        model = _disk_offer(offer)
+        check_count(_DISK_SIZE, model.spec, size_gb)
+        if not model.provider:
+            raise ConfigurationError("This disk offer names no provider; it cannot be ordered.")
+        return cls(
+            size_gb=size_gb,
+            data_center_id=model.data_center,
+            provider=model.provider,
+            name=name or _default_name(f"disk-{model.data_center or model.provider}"),
+            cloud_id=model.cloud_id,
+            country=model.country,
+            team_id=team_id,
+            price_per_gb_hr=model.spec.price_per_unit,
+        )
+
+    @property
+    def quote_hr(self) -> float | None:
+        """Billed from creation to deletion, attached or not."""
+        if self.price_per_gb_hr is None:
+            return None
+        return float(disk_cost_hr(self.size_gb, self.price_per_gb_hr))
+
+    def body(self) -> dict[str, Any]:
+        disk: dict[str, Any] = {"size": self.size_gb}
+        if self.name:
+            disk["name"] = self.name
+        if self.country:
+            disk["country"] = self.country
+        if self.cloud_id:
+            disk["cloudId"] = self.cloud_id
+        if self.data_center_id:
+            disk["dataCenterId"] = self.data_center_id
+        body: dict[str, Any] = {"disk": disk, "provider": {"type": self.provider}}
+        if self.team_id:
+            body["team"] = {"teamId": self.team_id}
+        return body
+
+    def curl(self, base_url: str = "https://api.primeintellect.ai") -> str:
+        return curl_line("POST", f"{base_url}/api/v1/disks/", self.body())

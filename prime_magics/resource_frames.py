@@ -1,0 +1,161 @@
+"""Pods, disks and billing history as DataFrames, with what each is costing so far."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+
+import pandas as pd
+
+from .models import Disk, HistoryItem, Pod, PodStatus
+from .pricing import HOURS_PER_MONTH
+
+POD_COLUMNS = [
+    "id", "name", "status", "gpu_type", "gpu_count", "provider", "data_center", "price_hr",
+    "created_at", "hours_running", "cost_so_far", "ssh", "ip", "installation_status",
+    "installation_progress", "disk_ids",
+]  # fmt: skip
+DISK_COLUMNS = [
+    "id", "name", "status", "provider", "data_center", "country", "size_gb", "price_hr",
+    "price_month", "pods", "created_at",
+]  # fmt: skip
+HISTORY_COLUMNS = [
+    "id", "name", "provider", "gpu_type", "gpu_count", "price_hr", "created_at",
+    "terminated_at", "hours", "total_billed",
+]  # fmt: skip
+STATUS_COLUMNS = [
+    "pod_id", "status", "installation_status", "installation_progress", "ssh", "ip",
+    "price_hr", "installation_failure",
+]  # fmt: skip
+
+
+def first_address(value: str | list[str | None] | None) -> str | None:
+    """``sshConnection``/``ip`` may be a string, a list (multi-node) or ``[null]``."""
+    if isinstance(value, list):
+        return next((v for v in value if v), None)
+    return value or None
+
+
+def _timestamps(values: Sequence[str | None]) -> pd.Series[pd.Timestamp]:
+    """The API's timestamps carry no zone; they are UTC."""
+    parsed = pd.to_datetime(pd.Series(list(values), dtype=object), utc=True, format="ISO8601")
+    return parsed
+
+
+def _hours_between(
+    start: pd.Series[pd.Timestamp], end: pd.Series[pd.Timestamp]
+) -> pd.Series[float]:
+    hours: pd.Series[float] = ((end - start).dt.total_seconds() / 3600).astype("Float64")
+    return hours
+
+
+def pods_frame(pods: Sequence[Pod], now: datetime | None = None) -> pd.DataFrame:
+    """One row per live pod, newest first; ``cost_so_far`` = price × hours since creation."""
+    now = now or datetime.now(timezone.utc)
+    created = _timestamps([p.created_at for p in pods])
+    hours = _hours_between(created, pd.Series([pd.Timestamp(now)] * len(pods)))
+    price = pd.array([p.price_hr for p in pods], dtype="Float64")
+    frame: pd.DataFrame = pd.DataFrame(
+        {
+            "id": pd.array([p.id for p in pods], dtype="string"),
+            "name": pd.array([p.name for p in pods], dtype="string"),
+            "status": pd.array([p.status for p in pods], dtype="string"),
+            "gpu_type": pd.array([p.gpu_name for p in pods], dtype="string"),
+            "gpu_count": pd.array([p.gpu_count for p in pods], dtype="Int64"),
+            "provider": pd.array([p.provider_type for p in pods], dtype="string"),
+            "data_center": pd.array([pod_data_center(p) for p in pods], dtype="string"),
+            "price_hr": price,
+            "created_at": created,
+            "hours_running": hours.round(3),
+            "cost_so_far": (hours * pd.Series(price)).round(4),
+            "ssh": pd.array([first_address(p.ssh_connection) for p in pods], dtype="string"),
+            "ip": pd.array([first_address(p.ip) for p in pods], dtype="string"),
+            "installation_status": pd.array([p.installation_status for p in pods], dtype="string"),
+            "installation_progress": pd.array(
+                [p.installation_progress for p in pods], dtype="Float64"
+            ),
+            "disk_ids": [p.disk_ids for p in pods],
+        },
+        columns=POD_COLUMNS,
+    )
+    ordered: pd.DataFrame = frame.sort_values("created_at", ascending=False, kind="stable")
+    result: pd.DataFrame = ordered.reset_index(drop=True)
+    return result
+
+
+def pod_data_center(pod: Pod) -> str | None:
+    extra = pod.model_extra or {}
+    value = extra.get("dataCenterId") or extra.get("dataCenter")
+    return value if isinstance(value, str) else None
+
+
+def status_frame(statuses: Sequence[PodStatus]) -> pd.DataFrame:
+    frame: pd.DataFrame = pd.DataFrame(
+        {
+            "pod_id": pd.array([s.pod_id for s in statuses], dtype="string"),
+            "status": pd.array([s.status for s in statuses], dtype="string"),
+            "installation_status": pd.array(
+                [s.installation_status for s in statuses], dtype="string"
+            ),
+            "installation_progress": pd.array(
+                [s.installation_progress for s in statuses], dtype="Float64"
+            ),
+            "ssh": pd.array([first_address(s.ssh_connection) for s in statuses], dtype="string"),
+            "ip": pd.array([first_address(s.ip) for s in statuses], dtype="string"),
+            "price_hr": pd.array(
+                [s.price_hr if s.price_hr is not None else s.cost_per_hr for s in statuses],
+                dtype="Float64",
+            ),
+            "installation_failure": pd.array(
+                [s.installation_failure for s in statuses], dtype="string"
+            ),
+        },
+        columns=STATUS_COLUMNS,
+    )
+    return frame
+
+
+def disks_frame(disks: Sequence[Disk]) -> pd.DataFrame:
+    """One row per disk; ``price_month`` because disks are billed around the clock."""
+    price = pd.array([d.price_hr for d in disks], dtype="Float64")
+    frame: pd.DataFrame = pd.DataFrame(
+        {
+            "id": pd.array([d.id for d in disks], dtype="string"),
+            "name": pd.array([d.name for d in disks], dtype="string"),
+            "status": pd.array([d.status for d in disks], dtype="string"),
+            "provider": pd.array([d.provider_type for d in disks], dtype="string"),
+            "data_center": pd.array([d.info.data_center_id for d in disks], dtype="string"),
+            "country": pd.array([d.info.country for d in disks], dtype="string"),
+            "size_gb": pd.array([d.size for d in disks], dtype="Int64"),
+            "price_hr": price,
+            "price_month": (pd.Series(price) * HOURS_PER_MONTH).round(2),
+            "pods": [list(d.pods) for d in disks],
+            "created_at": _timestamps([d.created_at for d in disks]),
+        },
+        columns=DISK_COLUMNS,
+    )
+    ordered: pd.DataFrame = frame.sort_values("created_at", ascending=False, kind="stable")
+    result: pd.DataFrame = ordered.reset_index(drop=True)
+    return result
+
+
+def history_frame(items: Sequence[HistoryItem]) -> pd.DataFrame:
+    """Terminated pods with what each was billed; ``total`` sums ``total_billed``."""
+    created = _timestamps([i.created_at for i in items])
+    ended = _timestamps([i.terminated_at for i in items])
+    frame: pd.DataFrame = pd.DataFrame(
+        {
+            "id": pd.array([i.id for i in items], dtype="string"),
+            "name": pd.array([i.name for i in items], dtype="string"),
+            "provider": pd.array([i.provider_type for i in items], dtype="string"),
+            "gpu_type": pd.array([i.gpu_name for i in items], dtype="string"),
+            "gpu_count": pd.array([i.gpu_count for i in items], dtype="Int64"),
+            "price_hr": pd.array([i.price_hr for i in items], dtype="Float64"),
+            "created_at": created,
+            "terminated_at": ended,
+            "hours": _hours_between(created, ended).round(3),
+            "total_billed": pd.array([i.total_billed_price for i in items], dtype="Float64"),
+        },
+        columns=HISTORY_COLUMNS,
+    )
+    return frame
