@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import accessor as _accessor  # noqa: F401  (registers df.prime)
 from .api import (
     availability,
     create_disk,
@@ -58,6 +59,17 @@ from .provisioning import DiskRequest, PodRequest
 
 __version__ = "0.1.0"
 
+_WIDGETS = ("AvailabilityExplorer", "DiskForm", "PodStatus", "ProvisionForm")
+
+
+def __getattr__(name: str) -> Any:
+    """Widgets import ipywidgets; load them only when asked for."""
+    if name in _WIDGETS:
+        from . import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'prime_magics' has no attribute {name!r}")
+
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext prime_magics``: register ``%prime`` (imports the magics only now)."""
@@ -77,12 +89,14 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "AvailabilityExplorer",
     "BadRequestError",
     "Client",
     "ConfigurationError",
     "ConfirmationRequiredError",
     "ConflictError",
     "Disk",
+    "DiskForm",
     "DiskOffer",
     "DiskRequest",
     "GpuOffer",
@@ -92,7 +106,9 @@ __all__ = [
     "PermissionDeniedError",
     "Pod",
     "PodRequest",
+    "PodStatus",
     "PrimeError",
+    "ProvisionForm",
     "ProvisioningError",
     "Quote",
     "RateLimitError",

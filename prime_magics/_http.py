@@ -77,6 +77,19 @@ def _detail_of(response: httpx.Response) -> Any:
     return body.get("detail", body) if isinstance(body, dict) else body
 
 
+def _scrub(value: Any, secret: str | None) -> Any:
+    """``value`` with the secret removed from every string in it (servers may echo it)."""
+    if not secret:
+        return value
+    if isinstance(value, str):
+        return redact(value, secret)
+    if isinstance(value, list):
+        return [_scrub(item, secret) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub(item, secret) for key, item in value.items()}
+    return value
+
+
 def _validation_lines(detail: Any) -> list[str]:
     lines = []
     for item in detail if isinstance(detail, list) else []:
@@ -88,10 +101,12 @@ def _validation_lines(detail: Any) -> list[str]:
     return lines or [str(detail)]
 
 
-def error_from_response(response: httpx.Response, what: str) -> errors.APIStatusError:
-    """Turn an error status into the exception a person can act on."""
+def error_from_response(
+    response: httpx.Response, what: str, secret: str | None = None
+) -> errors.APIStatusError:
+    """Turn an error status into the exception a person can act on (``secret`` redacted)."""
     status = response.status_code
-    detail = _detail_of(response)
+    detail = _scrub(_detail_of(response), secret)
     said = f": {detail}" if isinstance(detail, str) and detail else ""
     if status == 422:
         lines = _validation_lines(detail)
@@ -141,6 +156,9 @@ class Transport:
         )
         self._sandbox = threading.Event()
 
+    def mark_sandbox(self) -> None:
+        self._sandbox.set()
+
     @property
     def is_sandbox(self) -> bool:
         """True once any answer said it came from the embedded sandbox."""
@@ -169,7 +187,7 @@ class Transport:
         if response.headers.get(SANDBOX_HEADER):
             self._sandbox.set()
         if response.status_code >= 400:
-            raise error_from_response(response, what)
+            raise error_from_response(response, what, self.settings.api_key)
         if not response.content:
             return None
         try:
@@ -201,7 +219,7 @@ class Transport:
             else:
                 if response.status_code not in self.retry.retry_statuses:
                     return self._decode(response, what)
-                failure = error_from_response(response, what)
+                failure = error_from_response(response, what, self.settings.api_key)
                 cause = failure
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
             delay = self.retry.delay(attempt, retry_after)

@@ -59,27 +59,38 @@ class PageFetcher(Generic[T]):
             if (path, page) not in pages:
                 pages[path, page] = self._executor.submit(load, path, page)
 
-        for path in paths:
-            guess = self._known_pages.get((query_key, path), FIRST_WAVE_GUESS)
+        for index, path in enumerate(paths):
+            # Speculate on the main endpoint only; the others are usually one page.
+            default = FIRST_WAVE_GUESS if index == 0 else 1
+            guess = self._known_pages.get((query_key, path), default)
             for page in range(1, guess + 1):
                 submit(path, page)
         totals: dict[str, int] = {}
+
+        def needed(path: str, page: int) -> bool:
+            """A speculative page past the last one is not: its failure changes nothing."""
+            return path not in totals or page <= max(1, math.ceil(totals[path] / PAGE_SIZE))
+
         try:
             pending = set(pages.values())
             while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    future.result()  # raise the first failure at once
+                _, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for path in paths:
                     first = pages[path, 1]
                     if path in totals or not first.done():
                         continue
-                    totals[path] = first.result()[1]
+                    totals[path] = first.result()[1]  # page 1 failed: raise at once
                     count = max(1, math.ceil(totals[path] / PAGE_SIZE))
                     self._known_pages[query_key, path] = count
                     for page in range(2, count + 1):
                         submit(path, page)
                         pending.add(pages[path, page])
+                for (path, page), future in pages.items():
+                    if not needed(path, page):
+                        future.cancel()
+                        pending.discard(future)
+                    elif path in totals and future.done():
+                        future.result()  # a needed page failed: raise at once
         except BaseException:
             for future in pages.values():
                 future.cancel()

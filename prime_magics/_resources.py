@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
@@ -121,13 +122,22 @@ class ResourcesMixin:
     # -- creating ----------------------------------------------------------------------
 
     def create_pod(self, request: PodRequest) -> Pod:
-        """Rent the pod. Sent once; see ``OutcomeUnknownError`` for a lost answer."""
+        """Rent the pod. Sent once; see ``OutcomeUnknownError`` for a lost answer.
+
+        A request without a team goes to the configured team (``PRIME_TEAM_ID`` or the
+        CLI's config), as with the official CLI.
+        """
+        if request.team_id is None and self.settings.team_id:
+            request = replace(request, team_id=self.settings.team_id)
         for disk_id in request.disks:
             check_attachable(self.disk(disk_id), request.offer)
         return self._create("/pods", request.body(), Pod, "pod", request.name, self.find_pods)
 
     def create_disk(self, request: DiskRequest) -> Disk:
-        """Create a network disk (billed from now until deleted). Sent once."""
+        """Create a network disk (billed from now until deleted). Sent once; the configured
+        team applies as for pods."""
+        if request.team_id is None and self.settings.team_id:
+            request = replace(request, team_id=self.settings.team_id)
         return self._create("/disks", request.body(), Disk, "disk", request.name, self.find_disks)
 
     def _create(
@@ -229,11 +239,11 @@ class ResourcesMixin:
 
     def describe_pod_termination(self, pod_id: str) -> str:
         pod = self.pod(pod_id)
-        local = (pod.resources or {}).get("disk")
+        local = _local_disk_gb(pod)
         lines = [
             f"Terminating pod {pod.name or pod.id} ({pod.id}, {pod.gpu_count}× {pod.gpu_name}) "
             f"stops its billing of ${pod.price_hr or 0:.4f}/h.",
-            f"Everything on its local disk{f' ({local} GB)' if local else ''} is lost for good.",
+            f"Everything on its local disk{f' ({local:g} GB)' if local else ''} is lost for good.",
         ]
         if pod.disk_ids:
             lines.append(
@@ -264,6 +274,23 @@ class ResourcesMixin:
         if not confirm:
             raise ConfirmationRequiredError(self.describe_disk_deletion(disk_id))
         self._transport.send_once("DELETE", f"/disks/{disk_id}", what=f"Deleting disk {disk_id}")
+
+
+def _local_disk_gb(pod: Pod) -> float | None:
+    """What termination destroys: the instance's own disk, never the network disks kept.
+
+    ``resources.disk`` counts attached network disks too (500 + 750 in the guide), so
+    prefer the non-detachable disk entries, else subtract the network disks."""
+    attached = [r for r in pod.attached_resources or [] if r.resource_type == "DISK"]
+    own = [r.size for r in attached if r.is_detachable is False and r.size]
+    if own:
+        return float(sum(own))
+    value: Any = (pod.resources or {}).get("disk")
+    try:
+        local = float(value) - sum(r.size or 0 for r in attached if r.id in pod.disk_ids)
+    except (TypeError, ValueError):
+        return None
+    return local if local > 0 else None
 
 
 def _progress_bar(label: str) -> Any:

@@ -53,6 +53,7 @@ def use_sandbox(**config: Any) -> Client:
     with _lock:
         _sandbox = server
     client = Client(api_key=server.api_key, base_url=server.url)
+    client.mark_sandbox()
     set_client(client)
     return client
 

@@ -83,13 +83,19 @@ class Client(ResourcesMixin):
         self.close()
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        # Wait for pages still in flight (e.g. after another page failed): closing the
+        # connection pool under a thread blocked in a read leaves it hanging until timeout.
+        self._executor.shutdown(wait=True, cancel_futures=True)
         self._transport.close()
 
     @property
     def is_sandbox(self) -> bool:
         """True once the API answered as the embedded sandbox: its offers are not real."""
         return self._transport.is_sandbox
+
+    def mark_sandbox(self) -> None:
+        """Label this client's output as simulated before its first answer arrives."""
+        self._transport.mark_sandbox()
 
     def clear_cache(self) -> None:
         with self._cache_lock:
@@ -98,7 +104,7 @@ class Client(ResourcesMixin):
     def _cached(self, key: Hashable, refresh: bool) -> Any | None:
         with self._cache_lock:
             hit = self._cache.get(key)
-        if hit is None or refresh or hit[0] < time.monotonic():
+        if hit is None or refresh or hit[0] <= time.monotonic():
             return None
         return hit[1]
 

@@ -86,13 +86,14 @@ class APITimeoutError(APIConnectionError):
 class OutcomeUnknownError(APIConnectionError):
     """A create request may have reached the API, but no answer came back.
 
-    It is never retried, because a second POST could rent a second pod. ``reconcile`` (set
-    by the client) looks for what the request may have created.
+    It is never retried, because a second POST could rent a second pod. Before raising,
+    the client looks for what it may have created (same name, created since the call):
+    ``found`` lists it, and the message says what was found.
     """
 
     hint = (
         "It may or may not have been created. Check before trying again: "
-        "%prime pods list / %prime disks list (or client.reconcile_pod(name, since))."
+        "%prime pods list / %prime disks list (or client.find_pods(name, since))."
     )
 
     def __init__(self, message: str, *, kind: str, name: str | None, since: str) -> None:

@@ -8,16 +8,15 @@ availability row keeps each resource's range, step, unit price and the raw price
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from operator import attrgetter
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .models import DiskOffer, GpuOffer, Prices, ResourceSpec
 from .pricing import RESOURCES, SPEC_PARTS, cost_columns, disk_cost_hr
-
-T = TypeVar("T")
 
 IDENTITY_COLUMNS = [
     "cloud_id", "provider", "gpu_type", "gpu_count", "gpu_memory_gb", "socket", "security",
@@ -59,66 +58,65 @@ def _dtype(column: str) -> str:
     return "Float64"
 
 
-def _column(items: Sequence[T], get: Callable[[T], Any]) -> list[Any]:
-    return [get(item) for item in items]
+# frame column → attribute path on GpuOffer, for the columns copied as they are
+_OFFER_FIELDS = {
+    "cloud_id": "cloud_id", "provider": "provider", "gpu_type": "gpu_type",
+    "gpu_count": "gpu_count", "gpu_memory_gb": "gpu_memory", "socket": "socket",
+    "security": "security", "region": "region", "data_center": "data_center",
+    "country": "country", "stock_status": "stock_status", "is_spot": "is_spot",
+    "is_variable": "prices.is_variable", "is_multinode": "is_multinode", "images": "images",
+    "provisioning_time_min": "provisioning_time", "prepaid_time_h": "prepaid_time",
+    "on_demand_hr": "prices.on_demand", "community_hr": "prices.community_price",
+}  # fmt: skip
+_SPEC_FIELDS = {
+    "min": "min_count", "max": "max_count", "step": "step",
+    "unit_price_hr": "price_per_unit", "included": "default_included_in_price",
+}  # fmt: skip
 
 
-def _floats(values: list[Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    return np.array([np.nan if v is None else v for v in values], dtype=float)
+def _floats(values: Sequence[Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    return np.array(values, dtype=float)  # None becomes NaN
 
 
-def _spec_columns(offers: Sequence[GpuOffer]) -> dict[str, list[Any]]:
-    columns: dict[str, list[Any]] = {}
-    for resource in RESOURCES:
-        specs: list[ResourceSpec] = [getattr(o, resource.key) for o in offers]
-        columns[resource.count_column] = [s.default_count for s in specs]
-        columns[resource.column("min")] = [s.min_count for s in specs]
-        columns[resource.column("max")] = [s.max_count for s in specs]
-        columns[resource.column("step")] = [s.step for s in specs]
-        columns[resource.column("unit_price_hr")] = [s.price_per_unit for s in specs]
-        columns[resource.column("included")] = [s.default_included_in_price for s in specs]
-    return columns
+def _array(name: str, values: list[Any]) -> Any:
+    """A nullable pandas array, built from numpy directly (``pd.array`` on lists is slow)."""
+    kind = _dtype(name)
+    if kind in ("Float64", "Int64"):
+        numbers = _floats(values)
+        mask = np.isnan(numbers)
+        if kind == "Float64":
+            return pd.arrays.FloatingArray(numbers, mask)
+        return pd.arrays.IntegerArray(np.where(mask, 0, numbers).astype(np.int64), mask)
+    if kind == "boolean":
+        mask = np.array([v is None for v in values], dtype=bool)
+        return pd.arrays.BooleanArray(np.array([v is True for v in values], bool), mask)
+    return pd.array(values, dtype="string")
 
 
-def _to_frame(columns: dict[str, list[Any]], order: list[str]) -> pd.DataFrame:
+def _to_frame(
+    columns: dict[str, list[Any]], names: list[str], rows: np.ndarray[Any, Any] | None = None
+) -> pd.DataFrame:
+    """Build the frame column by column, taking ``rows`` (an ordering) when given."""
     data = {}
-    for name in order:
-        values = columns[name]
-        if name == "images":
-            data[name] = pd.Series(values, dtype=object)
-        elif _dtype(name) == "Float64":
-            data[name] = pd.array(_floats(values), dtype="Float64")
-        else:
-            data[name] = pd.array(values, dtype=_dtype(name))  # type: ignore[call-overload]
+    for name in names:
+        array = (
+            np.array(columns[name] + [None], dtype=object)[:-1]  # keeps lists as objects
+            if name == "images"
+            else _array(name, columns[name])
+        )
+        data[name] = array if rows is None else array[rows]
     frame: pd.DataFrame = pd.DataFrame(data)
     return frame
 
 
 def availability_frame(offers: Sequence[GpuOffer]) -> pd.DataFrame:
     """One row per offer, cheapest first (unpriced offers last), every cost computed."""
-    prices: list[Prices] = [o.prices for o in offers]
-    columns: dict[str, list[Any]] = {
-        "cloud_id": _column(offers, lambda o: o.cloud_id),
-        "provider": _column(offers, lambda o: o.provider),
-        "gpu_type": _column(offers, lambda o: o.gpu_type),
-        "gpu_count": _column(offers, lambda o: o.gpu_count),
-        "gpu_memory_gb": _column(offers, lambda o: o.gpu_memory),
-        "socket": _column(offers, lambda o: o.socket),
-        "security": _column(offers, lambda o: o.security),
-        "region": _column(offers, lambda o: o.region),
-        "data_center": _column(offers, lambda o: o.data_center),
-        "country": _column(offers, lambda o: o.country),
-        "stock_status": _column(offers, lambda o: o.stock_status),
-        "is_spot": _column(offers, lambda o: o.is_spot),
-        "is_variable": [p.is_variable for p in prices],
-        "is_multinode": _column(offers, lambda o: o.is_multinode),
-        "images": _column(offers, lambda o: list(o.images)),
-        "provisioning_time_min": _column(offers, lambda o: o.provisioning_time),
-        "prepaid_time_h": _column(offers, lambda o: o.prepaid_time),
-        "on_demand_hr": [p.on_demand for p in prices],
-        "community_hr": [p.community_price for p in prices],
-    }
-    columns.update(_spec_columns(offers))
+    columns = {name: list(map(attrgetter(path), offers)) for name, path in _OFFER_FIELDS.items()}
+    for resource in RESOURCES:
+        specs = list(map(attrgetter(resource.key), offers))
+        columns[resource.count_column] = [s.default_count for s in specs]
+        for part, field in _SPEC_FIELDS.items():
+            columns[resource.column(part)] = list(map(attrgetter(field), specs))
     numeric = ["gpu_count", *RESOURCE_COLUMNS, *RAW_PRICE_COLUMNS]
     numeric += [r.column("unit_price_hr") for r in RESOURCES]
     inputs: dict[str, Any] = {name: _floats(columns[name]) for name in numeric}
@@ -128,12 +126,11 @@ def availability_frame(offers: Sequence[GpuOffer]) -> pd.DataFrame:
         inputs[resource.column("included")] = np.array([v is True for v in included], bool)
     costs = cost_columns(inputs)
     columns.update({name: list(values) for name, values in costs.items()})
-    frame = _to_frame(columns, AVAILABILITY_COLUMNS)
-    ordered: pd.DataFrame = frame.sort_values(
-        ["total_hr", "price_per_gpu_hr", "cloud_id"], na_position="last", kind="stable"
+    # Cheapest first, unpriced (NaN) last; numpy sorts faster than the finished frame.
+    rows = np.lexsort(
+        (np.array(columns["cloud_id"], dtype=str), costs["price_per_gpu_hr"], costs["total_hr"])
     )
-    result: pd.DataFrame = ordered.reset_index(drop=True)
-    return result
+    return _to_frame(columns, AVAILABILITY_COLUMNS, rows)
 
 
 def _empty_to_none(value: Any) -> Any:
@@ -185,20 +182,10 @@ def offer_from_row(row: pd.Series[Any] | dict[str, Any]) -> GpuOffer:
 
 def disk_availability_frame(offers: Sequence[DiskOffer], size_gb: int | None) -> pd.DataFrame:
     """One row per place a disk can be created, cheapest per GB first."""
-    columns: dict[str, list[Any]] = {
-        "provider": _column(offers, lambda o: o.provider),
-        "data_center": _column(offers, lambda o: o.data_center),
-        "region": _column(offers, lambda o: o.region),
-        "country": _column(offers, lambda o: o.country),
-        "security": _column(offers, lambda o: o.security),
-        "stock_status": _column(offers, lambda o: o.stock_status),
-        "is_multinode": _column(offers, lambda o: o.is_multinode),
-        "cloud_id": _column(offers, lambda o: o.cloud_id),
-        "min_gb": _column(offers, lambda o: o.spec.min_count),
-        "max_gb": _column(offers, lambda o: o.spec.max_count),
-        "step_gb": _column(offers, lambda o: o.spec.step),
-        "price_per_gb_hr": _column(offers, lambda o: o.spec.price_per_unit),
-    }
+    fields = {name: name for name in DISK_AVAILABILITY_COLUMNS[:8]}
+    fields |= {"min_gb": "spec.min_count", "max_gb": "spec.max_count", "step_gb": "spec.step"}
+    fields["price_per_gb_hr"] = "spec.price_per_unit"
+    columns = {name: list(map(attrgetter(path), offers)) for name, path in fields.items()}
     order = list(DISK_AVAILABILITY_COLUMNS)
     if size_gb is not None:
         columns["size_gb"] = [size_gb] * len(offers)

@@ -95,6 +95,11 @@ class DiskOffer(ApiModel):
     security: str | None = None
     is_multinode: bool | None = None
 
+    @field_validator("spec", mode="before")
+    @classmethod
+    def _null_spec_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
 
 class Page(ApiModel):
     """An availability page: ``{items, totalCount}``."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,8 @@ HOURS_PER_DAY = 24
 HOURS_PER_MONTH = 730  # 365 × 24 / 12, the usual cloud billing month
 
 FloatArray = npt.NDArray[np.float64]
+Row: TypeAlias = "Mapping[str, Any] | pd.Series[Any]"
+"""A row of an availability frame (``df.iloc[i]``, or the same as a plain dict)."""
 
 
 @dataclass(frozen=True)
@@ -120,14 +122,22 @@ def _na_float(value: Any) -> float:
     return math.nan if value is None or value is pd.NA else float(value)
 
 
-def _spec_of(offer: GpuOffer | Mapping[str, Any], resource: Resource) -> ResourceSpec:
+def _row_value(row: Row, column: str) -> Any:
+    """A frame cell as a plain value: ``None`` for NA/NaN (never ``pd.NA``, whose truth
+    value raises, and never a numpy bool, which ``is True`` does not recognise)."""
+    value = row.get(column)
+    if value is None or value is pd.NA or value != value:
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _spec_of(offer: GpuOffer | Row, resource: Resource) -> ResourceSpec:
     if isinstance(offer, GpuOffer):
         spec: ResourceSpec = getattr(offer, resource.key)
         return spec
 
     def get(column: str) -> Any:
-        value = offer.get(column)
-        return None if value is None or value is pd.NA or value != value else value
+        return _row_value(offer, column)
 
     included = get(resource.column("included"))
     return ResourceSpec(
@@ -165,7 +175,7 @@ def check_count(resource: Resource, spec: ResourceSpec, count: int) -> None:
 
 
 def quote(
-    offer: GpuOffer | Mapping[str, Any],
+    offer: GpuOffer | Row,
     disk_gb: int | None = None,
     vcpus: int | None = None,
     memory_gb: int | None = None,
@@ -199,11 +209,12 @@ def quote(
         security, gpu_count = offer.security, offer.gpu_count
         is_variable, prepaid = bool(offer.prices.is_variable), offer.prepaid_time
     else:
-        on_demand, community = offer.get("on_demand_hr"), offer.get("community_hr")
-        security, gpu_count = offer.get("security"), int(offer.get("gpu_count") or 1)
-        is_variable = offer.get("is_variable") is True
-        raw_prepaid = offer.get("prepaid_time_h")
-        prepaid = None if raw_prepaid is None or raw_prepaid is pd.NA else int(raw_prepaid)
+        on_demand, community = _row_value(offer, "on_demand_hr"), _row_value(offer, "community_hr")
+        security = _row_value(offer, "security")
+        gpu_count = int(_row_value(offer, "gpu_count") or 1)
+        is_variable = _row_value(offer, "is_variable") is True
+        raw_prepaid = _row_value(offer, "prepaid_time_h")
+        prepaid = None if raw_prepaid is None else int(raw_prepaid)
     base = float(
         base_price(_na_float(on_demand), _na_float(community), security == "community_cloud")
     )

@@ -23,7 +23,7 @@ import pandas as pd
 from .errors import ConfigurationError
 from .frames import offer_from_row
 from .models import Disk, DiskOffer, GpuOffer, ResourceSpec
-from .pricing import RESOURCES, Quote, Resource, check_count, disk_cost_hr, quote
+from .pricing import HOURS_PER_MONTH, RESOURCES, Quote, Resource, check_count, disk_cost_hr, quote
 
 CUSTOM_TEMPLATE = "custom_template"
 DEFAULT_IMAGE = "ubuntu_22_cuda_12"
@@ -38,9 +38,12 @@ def _check_name(name: str | None) -> None:
         )
 
 
-def _default_name(prefix: str) -> str:
-    """A name is what finds a pod again after a create whose answer was lost."""
-    return f"{prefix.lower().replace('_', '-')}-{secrets.token_hex(3)}"
+def _default_name(*parts: str | None) -> str:
+    """A readable name with a random suffix. The name is what finds a create again after
+    its answer was lost, so two requests must never share one by accident."""
+    words = [p for p in parts if p]
+    base = re.sub(r"[^a-z0-9-]+", "-", "-".join(words).lower()).strip("-")[:56]
+    return f"{base}-{secrets.token_hex(3)}"
 
 
 def curl_line(method: str, url: str, body: Mapping[str, Any]) -> str:
@@ -87,7 +90,7 @@ class PodRequest:
         disk_gb: int | None = None,
         vcpus: int | None = None,
         memory_gb: int | None = None,
-        disks: Iterable[str | Disk] = (),
+        disks: Iterable[str | Disk] | str | Disk = (),
         max_price: float | None = None,
         custom_template_id: str | None = None,
         team_id: str | None = None,
@@ -106,12 +109,13 @@ class PodRequest:
             raise ConfigurationError(
                 "Sharing with a team needs a team: pass team_id (or set PRIME_TEAM_ID)."
             )
+        disks = [disks] if isinstance(disks, (str, Disk)) else list(disks)  # once, not per char
         disk_models = [d for d in disks if isinstance(d, Disk)]
         for disk in disk_models:
             check_attachable(disk, model)
         return cls(
             offer=model,
-            name=name or _default_name(model.gpu_type),
+            name=name or _default_name(model.gpu_type, model.data_center or model.provider),
             image=image,
             disk_gb=disk_gb,
             vcpus=vcpus,
@@ -196,15 +200,17 @@ class PodRequest:
 
 
 def check_attachable(disk: Disk, offer: GpuOffer) -> None:
-    """A disk can join a new pod only when ACTIVE and in the offer's data centre."""
+    """A disk can join a new pod only when ACTIVE, and of the offer's provider and data centre."""
     if disk.status != "ACTIVE":
         raise ConfigurationError(
             f"Disk {disk.name or disk.id} is {disk.status}; only ACTIVE disks can be attached."
         )
     where = disk.info.data_center_id
-    if offer.data_center and where and where != offer.data_center:
+    other_provider = disk.provider_type and offer.provider and disk.provider_type != offer.provider
+    if other_provider or (offer.data_center and where and where != offer.data_center):
         raise ConfigurationError(
-            f"Disk {disk.name or disk.id} is in {where}, this offer in {offer.data_center}; "
+            f"Disk {disk.name or disk.id} is in {disk.provider_type}/{where or disk.info.country}, "
+            f"this offer in {offer.provider}/{offer.data_center or offer.country}; "
             "pick an offer with availability(disks=[...])."
         )
 
@@ -265,7 +271,7 @@ class DiskRequest:
             size_gb=size_gb,
             data_center_id=model.data_center,
             provider=model.provider,
-            name=name or _default_name(f"disk-{model.data_center or model.provider}"),
+            name=name or _default_name("disk", model.data_center or model.provider),
             cloud_id=model.cloud_id,
             country=model.country,
             team_id=team_id,
@@ -278,6 +284,10 @@ class DiskRequest:
         if self.price_per_gb_hr is None:
             return None
         return float(disk_cost_hr(self.size_gb, self.price_per_gb_hr))
+
+    @property
+    def quote_month(self) -> float | None:
+        return None if self.quote_hr is None else self.quote_hr * HOURS_PER_MONTH
 
     def body(self) -> dict[str, Any]:
         disk: dict[str, Any] = {"size": self.size_gb}

@@ -53,7 +53,7 @@ def pods_frame(pods: Sequence[Pod], now: datetime | None = None) -> pd.DataFrame
     """One row per live pod, newest first; ``cost_so_far`` = price × hours since creation."""
     now = now or datetime.now(timezone.utc)
     created = _timestamps([p.created_at for p in pods])
-    hours = _hours_between(created, pd.Series([pd.Timestamp(now)] * len(pods)))
+    hours = _hours_between(created, pd.Series(pd.Timestamp(now), index=created.index))
     price = pd.array([p.price_hr for p in pods], dtype="Float64")
     frame: pd.DataFrame = pd.DataFrame(
         {

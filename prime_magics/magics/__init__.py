@@ -1,0 +1,133 @@
+"""%prime — rent GPUs from the notebook (the same commands as the ``prime`` CLI).
+
+Synopsis::
+
+    %prime COMMAND [SUBCOMMAND] [OPTIONS]      # %prime --help, %prime pods --help, …
+    df = %prime availability list --gpu-type H100_80GB --gpu-count 8
+
+Availability (each returns a DataFrame; assign it with ``df = %prime …``)::
+
+    %prime availability list [--gpu-type T] [--gpu-count N] [--regions R ...]
+                             [--socket S] [--security S] [--data-center D]
+                             [--cloud-id C] [--disks ID ...] [--refresh]
+        GPU offers, cheapest first, every cost column computed (total_hr,
+        price_per_gpu_hr, …). --disks keeps offers that can attach those disks.
+    %prime availability disks [--regions R ...] [--data-center D] [--cloud-id C]
+                              [--size GB] [--refresh]
+        Network disk offers; with --size, adds size_gb and cost_hr.
+    %prime availability gpu-types [--refresh]
+        The GPU types the API knows, as a list.
+
+Pods::
+
+    %prime pods list                    your pods (DataFrame, with cost so far)
+    %prime pods get ID                  one pod's summary (``t = …`` then ``t["status"]``)
+    %prime pods status ID [ID ...]      status, installation progress, SSH (DataFrame)
+    %prime pods history                 terminated pods and what each was billed
+    %prime pods ssh ID                  the ssh command line for a pod
+    %prime pods create [OFFER] [--offer VAR[ROW]] [--cloud-id C] [--data-center D]
+                       [--gpu-type T] [--gpu-count N] [--name N] [--image I]
+                       [--disk-size GB] [--vcpus N] [--memory GB] [--disks ID ...]
+                       [--max-price P] [--custom-template-id T] [--team-id T]
+                       [--share-with-team] [--env KEY=VALUE ...] [--yes]
+        The offer is row ROW of an availability DataFrame in your namespace
+        (``--offer df[0]``), or the single offer matching --cloud-id/--data-center
+        (narrowed by --gpu-type/--gpu-count). Without --yes it shows the quote, the
+        JSON body and a curl line, and sends nothing. With --yes it rents the pod.
+    %prime pods terminate ID [--yes]
+        Without --yes says what would be lost; with --yes terminates.
+
+Disks::
+
+    %prime disks list                   your network disks (DataFrame)
+    %prime disks get ID                 one disk's summary
+    %prime disks create --size GB --data-center D [--name N] [--provider P]
+                        [--team-id T] [--yes]
+        Without --yes shows the cost, body and curl line and sends nothing.
+    %prime disks rename ID NAME
+    %prime disks delete ID [--yes]
+        Deleting a disk destroys its data for good; without --yes nothing happens.
+
+Settings::
+
+    %prime config [--base-url URL] [--team-id ID]
+        The settings in use and where each came from (argument, environment,
+        ~/.prime/config.json, default); the key only ever redacted. With options,
+        saves them to ~/.prime/config.json (shared with the prime CLI).
+    %prime login
+        Asks for the API key without echoing it and saves it (mode 0600).
+    %prime sandbox [start|stop]
+        Point this kernel at an embedded simulated API: no account, no money.
+        Everything it returns is labelled [sandbox].
+
+``$var`` and ``{expr}`` are expanded as in every line magic. Expected failures (bad
+arguments, 401, 402, 404, 422, network down…) show one message without a traceback and
+fail the cell; ``%config PrimeMagics.short_errors = False`` brings tracebacks back.
+The plain Python API (``import prime_magics as pm``) does everything shown here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.display import display
+from traitlets import Bool
+from traitlets.config import Configurable
+
+from ..errors import PrimeError
+from . import _cli
+from ._context import Context
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _line_magic(name: str) -> Callable[[_F], _F]:
+    """IPython's ``line_magic(name)``, typed so mypy keeps the method's signature."""
+    return cast("Callable[[_F], _F]", line_magic(name))
+
+
+@magics_class
+class PrimeMagics(Magics, Configurable):
+    """Registers ``%prime``; configure with ``%config PrimeMagics``."""
+
+    short_errors = Bool(
+        True,
+        config=True,
+        help="Show expected failures (PrimeError) as one message without a traceback. "
+        "False re-raises them with their traceback, for debugging.",
+    )
+
+    @_line_magic("prime")
+    def prime(self, line: str) -> Any:
+        context = Context(user_ns=self.shell.user_ns if self.shell else {}, show=display)
+        try:
+            return _cli.run(line, context)
+        except _cli.HelpShown:
+            return None
+        except PrimeError as exc:
+            if not self.short_errors:
+                raise
+            raise UsageError(str(exc)) from exc
+
+
+PrimeMagics.prime.__doc__ = __doc__
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register ``%prime`` (``Magics.__init__`` also adds it to ``%config``)."""
+    ipython.register_magics(PrimeMagics(shell=ipython))
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Remove ``%prime`` so ``%reload_ext prime_magics`` starts afresh."""
+    manager = ipython.magics_manager
+    manager.magics["line"].pop("prime", None)
+    magics = manager.registry.pop(PrimeMagics.__name__, None)
+    if magics in ipython.configurables:
+        ipython.configurables.remove(magics)
+
+
+__all__ = ["PrimeMagics", "load_ipython_extension", "unload_ipython_extension"]

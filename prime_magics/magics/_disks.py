@@ -1,0 +1,156 @@
+"""``%prime disks …``: list, inspect, create (preview unless --yes), rename, delete (--yes).
+
+A disk is billed from creation until deletion, attached or not, and deleting one destroys
+its data for good: both need ``--yes``; without it the magic only shows what would happen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .. import api
+from .._display import Code, Notice, Table, redacted, usd
+from ..errors import ConfigurationError
+from ..models import Disk
+from ..pricing import HOURS_PER_MONTH
+from ..provisioning import DiskRequest
+from ._context import Context, positive_int
+
+if TYPE_CHECKING:
+    from ..client import Client
+
+_CANDIDATE_COLUMNS = ["provider", "data_center", "min_gb", "max_gb", "price_per_gb_hr"]
+
+
+def add_id_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("disk_id", metavar="ID", help="a disk id (see %%prime disks list)")
+
+
+def list_disks(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
+    client = api.get_client()
+    frame = client.disks()
+    ctx.label(client)
+    return frame
+
+
+def get_disk(args: argparse.Namespace, ctx: Context) -> Table:
+    client = api.get_client()
+    disk = client.disk(args.disk_id)
+    ctx.label(client)
+    return disk_table(disk)
+
+
+def add_create_arguments(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add("--size", type=positive_int, metavar="GB", required=True, help="size in GB")
+    add("--data-center", metavar="D", required=True, help="where (see availability disks)")
+    add("--name", metavar="N", help="disk name (default: generated)")
+    add("--provider", metavar="P", help="when several providers offer disks there")
+    add("--team-id", metavar="T", help="default: the configured team")
+    add("--yes", action="store_true", help="really create the disk (it costs money)")
+
+
+def create_disk(args: argparse.Namespace, ctx: Context) -> Table | None:
+    client = api.get_client()
+    offer = _find_offer(args, client)
+    request = DiskRequest.from_offer(
+        offer,
+        size_gb=args.size,
+        name=args.name,
+        team_id=args.team_id or client.settings.team_id,
+    )
+    if not args.yes:
+        preview_disk(request, client, ctx)
+        return None
+    disk = client.create_disk(request)
+    ctx.label(client)
+    ctx.show(Notice(f"Disk {disk.id} created; it is billed until deleted.", "success"))
+    return disk_table(disk)
+
+
+def preview_disk(request: DiskRequest, client: Client, ctx: Context) -> None:
+    """What ``--yes`` would send and cost, sending nothing (issue 4: a DiskForm here)."""
+    ctx.label(client)
+    hourly = request.quote_hr
+    rows: list[tuple[str, Any]] = [
+        ("size", f"{request.size_gb} GB"),
+        ("where", f"{request.provider} {request.data_center_id or ''}".rstrip()),
+        ("name", request.name),
+        ("price per GB", usd(request.price_per_gb_hr)),
+        ("cost", usd(hourly)),
+        ("per month", usd(None if hourly is None else hourly * HOURS_PER_MONTH, "month")),
+    ]
+    ctx.show(Table(rows, "Disk quote (billed from creation until deletion, attached or not)"))
+    body = json.dumps(request.body(), indent=2)
+    ctx.show(Code(redacted(body, client.settings), "Request body"))
+    curl = request.curl(client.settings.base_url)
+    ctx.show(Code(redacted(curl, client.settings), "The same request with curl"))
+    ctx.show(Notice("Nothing was sent; add --yes to create the disk.", "warning"))
+
+
+def add_rename_arguments(parser: argparse.ArgumentParser) -> None:
+    add_id_argument(parser)
+    parser.add_argument("name", metavar="NAME", help="the new name")
+
+
+def rename_disk(args: argparse.Namespace, ctx: Context) -> None:
+    client = api.get_client()
+    client.rename_disk(args.disk_id, args.name)
+    ctx.label(client)
+    ctx.show(Notice(f"Disk {args.disk_id} is now called {args.name!r}.", "success"))
+
+
+def add_delete_arguments(parser: argparse.ArgumentParser) -> None:
+    add_id_argument(parser)
+    parser.add_argument("--yes", action="store_true", help="really delete, with its data")
+
+
+def delete_disk(args: argparse.Namespace, ctx: Context) -> None:
+    client = api.get_client()
+    if not args.yes:  # issue 4 hook: a confirm button under the description
+        loss = client.describe_disk_deletion(args.disk_id)
+        ctx.label(client)
+        ctx.show(Notice(loss, "warning"))
+        ctx.show(Notice("Nothing was deleted; add --yes to delete the disk and its data."))
+        return
+    client.delete_disk(args.disk_id, confirm=True)
+    ctx.label(client)
+    ctx.show(Notice(f"Disk {args.disk_id} is being deleted.", "success"))
+
+
+def disk_table(disk: Disk) -> Table:
+    rows: list[tuple[str, Any]] = [
+        ("id", disk.id),
+        ("name", disk.name),
+        ("status", disk.status),
+        ("size", f"{disk.size} GB" if disk.size is not None else None),
+        ("provider", disk.provider_type),
+        ("data center", disk.info.data_center_id),
+        ("price", usd(disk.price_hr)),
+        ("created", disk.created_at),
+        ("attached to", ", ".join(disk.pods) or None),
+    ]
+    return Table(rows, f"Disk {disk.name or disk.id}")
+
+
+def _find_offer(args: argparse.Namespace, client: Client) -> pd.Series[Any]:
+    offers = client.disk_availability(data_center_id=args.data_center)
+    frame: pd.DataFrame = offers.loc[
+        offers["data_center"].eq(args.data_center).fillna(False).astype(bool)
+    ]
+    said = f"data center {args.data_center}"
+    if args.provider:
+        frame = frame.loc[frame["provider"].eq(args.provider).fillna(False).astype(bool)]
+        said += f" and provider {args.provider}"
+    if len(frame) == 1:
+        return frame.iloc[0]
+    if frame.empty:
+        raise ConfigurationError(
+            f"No disk offer in {said}.", hint="See where disks can go: %prime availability disks"
+        )
+    shown = frame[_CANDIDATE_COLUMNS].to_string(index=False)
+    raise ConfigurationError(f"{len(frame)} disk offers in {said}; pick --provider:\n{shown}")

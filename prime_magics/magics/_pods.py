@@ -1,0 +1,273 @@
+"""``%prime pods …``: list, inspect, create (preview unless --yes), terminate (--yes).
+
+Creating and terminating cost or destroy something, so without ``--yes`` they only show
+what would happen: the quote, the exact JSON body and a curl line, or what would be lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .. import api
+from .._display import Code, Notice, Table, redacted, usd
+from ..errors import ConfigurationError
+from ..models import GpuOffer, Pod
+from ..provisioning import PodRequest
+from ._context import Context, key_value, positive_float, positive_int
+
+if TYPE_CHECKING:
+    from ..client import Client
+
+_OFFER_EXPR = re.compile(r"\s*([A-Za-z_]\w*)\s*(?:\[\s*(-?\d+)\s*\])?\s*")
+_CANDIDATE_COLUMNS = ["cloud_id", "gpu_type", "gpu_count", "provider", "data_center", "total_hr"]
+
+
+def add_id_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("pod_id", metavar="ID", help="a pod id (see %%prime pods list)")
+
+
+def add_no_arguments(parser: argparse.ArgumentParser) -> None:
+    """Commands without options still answer --help."""
+
+
+def list_pods(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
+    client = api.get_client()
+    frame = client.pods()
+    ctx.label(client)
+    return frame
+
+
+def get_pod(args: argparse.Namespace, ctx: Context) -> Table:
+    client = api.get_client()
+    pod = client.pod(args.pod_id)
+    ctx.label(client)
+    return pod_table(pod)
+
+
+def add_status_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("pod_ids", metavar="ID", nargs="+", help="one or more pod ids")
+
+
+def pod_status(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
+    client = api.get_client()
+    frame = client.pod_status(args.pod_ids)
+    ctx.label(client)
+    return frame
+
+
+def pod_history(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
+    client = api.get_client()
+    frame = client.pod_history()
+    ctx.label(client)
+    return frame
+
+
+def ssh(args: argparse.Namespace, ctx: Context) -> None:
+    client = api.get_client()
+    command = client.ssh_command(args.pod_id)
+    ctx.label(client)
+    if command is None:
+        ctx.show(Notice(f"Pod {args.pod_id} has no SSH address yet; see %prime pods status."))
+    else:
+        ctx.show(Code(redacted(command, client.settings)))
+
+
+def add_create_arguments(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add("offer_expr", nargs="?", metavar="OFFER", help="same as --offer")
+    add("--offer", metavar="VAR[ROW]", help="row ROW of an availability DataFrame VAR")
+    add("--cloud-id", metavar="C", help="find the offer by cloud id …")
+    add("--data-center", metavar="D", help="… and data center")
+    add("--gpu-type", metavar="T", help="narrows --cloud-id")
+    add("--gpu-count", type=positive_int, metavar="N", help="narrows --cloud-id")
+    add("--name", metavar="N", help="pod name (default: generated)")
+    add("--image", metavar="I", help="one of the offer's images")
+    add("--disk-size", type=positive_int, metavar="GB", help="instance disk size")
+    add("--vcpus", type=positive_int, metavar="N")
+    add("--memory", type=positive_int, metavar="GB")
+    add("--disks", nargs="+", action="extend", metavar="ID", help="network disks to attach")
+    add("--max-price", type=positive_float, metavar="P", help="$/h cap for variable prices")
+    add("--custom-template-id", metavar="T")
+    add("--team-id", metavar="T", help="default: the configured team")
+    add("--share-with-team", action="store_true")
+    add("--env", nargs="+", action="extend", type=key_value, metavar="KEY=VALUE")
+    add("--yes", action="store_true", help="really create the pod (it costs money)")
+
+
+def create_pod(args: argparse.Namespace, ctx: Context) -> Table | None:
+    client = api.get_client()
+    offer = _chosen_offer(args, ctx.user_ns, client)
+    request = PodRequest.from_offer(
+        offer,
+        name=args.name,
+        image=args.image,
+        disk_gb=args.disk_size,
+        vcpus=args.vcpus,
+        memory_gb=args.memory,
+        disks=args.disks or (),
+        max_price=args.max_price,
+        custom_template_id=args.custom_template_id,
+        team_id=args.team_id or client.settings.team_id,
+        share_with_team=args.share_with_team,
+        env=dict(args.env or ()),
+    )
+    if not args.yes:
+        preview_pod(request, client, ctx)
+        return None
+    pod = client.create_pod(request)
+    ctx.label(client)
+    ctx.show(Notice(f"Pod {pod.id} created. Follow it: %prime pods status {pod.id}", "success"))
+    return pod_table(pod)
+
+
+def preview_pod(request: PodRequest, client: Client, ctx: Context) -> None:
+    """What ``--yes`` would send and cost, sending nothing.
+
+    Issue 4 hook: when ipywidgets is available, open a ``ProvisionForm`` for ``request``
+    here instead (its button is the explicit act that sends the request).
+    """
+    ctx.label(client)
+    quote = request.quote()
+    offer = request.offer
+    rows: list[tuple[str, Any]] = [
+        ("offer", f"{offer.gpu_count}× {offer.gpu_type} {offer.socket or ''}".rstrip()),
+        ("where", f"{offer.provider} {offer.data_center or offer.country or ''}".rstrip()),
+        ("name", request.name),
+        ("image", request.image),
+        ("resources", f"{quote.disk_gb} GB disk, {quote.vcpus} vCPUs, {quote.memory_gb} GB RAM"),
+    ]
+    rows += [(label, usd(amount)) for label, amount in quote.lines()]
+    rows += [
+        ("per GPU", usd(quote.per_gpu_hr)),
+        ("per day", usd(quote.per_day, "day")),
+        ("per month", usd(quote.per_month, "month")),
+    ]
+    if quote.prepaid_cost is not None:
+        rows.append((f"prepaid ({quote.prepaid_hours} h)", usd(quote.prepaid_cost, "")))
+    ctx.show(Table(rows, "Pod quote"))
+    if quote.is_variable and request.max_price is None:
+        ctx.show(Notice("This offer's price is variable; --max-price P caps it.", "warning"))
+    body = json.dumps(request.body(), indent=2)
+    ctx.show(Code(redacted(body, client.settings), "Request body"))
+    curl = request.curl(client.settings.base_url)
+    ctx.show(Code(redacted(curl, client.settings), "The same request with curl"))
+    ctx.show(Notice("Nothing was sent; add --yes to provision.", "warning"))
+
+
+def add_terminate_arguments(parser: argparse.ArgumentParser) -> None:
+    add_id_argument(parser)
+    parser.add_argument("--yes", action="store_true", help="really terminate")
+
+
+def terminate_pod(args: argparse.Namespace, ctx: Context) -> None:
+    client = api.get_client()
+    if not args.yes:  # issue 4 hook: a confirm button under the description
+        loss = client.describe_pod_termination(args.pod_id)
+        ctx.label(client)
+        ctx.show(Notice(loss, "warning"))
+        ctx.show(Notice("Nothing was terminated; add --yes to terminate."))
+        return
+    client.terminate_pod(args.pod_id, confirm=True)
+    ctx.label(client)
+    ctx.show(Notice(f"Pod {args.pod_id} is terminating.", "success"))
+
+
+def pod_table(pod: Pod) -> Table:
+    """The summary a person reads; the jupyter password is never part of it."""
+    progress = pod.installation_progress
+    installing = f"{pod.installation_status or '—'}"
+    installing += f" ({progress:g}%)" if progress is not None else ""
+    rows: list[tuple[str, Any]] = [
+        ("id", pod.id),
+        ("name", pod.name),
+        ("status", pod.status),
+        ("installation", installing),
+        ("gpu", f"{pod.gpu_count or '?'}× {pod.gpu_name or '?'}"),
+        ("provider", pod.provider_type),
+        ("price", usd(pod.price_hr)),
+        ("image", pod.environment_type),
+        ("created", pod.created_at),
+        ("ssh", pod.ssh_connection),
+        ("disks", ", ".join(pod.disk_ids) or None),
+    ]
+    return Table(rows, f"Pod {pod.name or pod.id}")
+
+
+def _chosen_offer(
+    args: argparse.Namespace, user_ns: Mapping[str, Any], client: Client
+) -> pd.Series[Any] | GpuOffer:
+    if args.offer and args.offer_expr:
+        raise ConfigurationError("Give the offer once: OFFER or --offer, not both.")
+    expr = args.offer or args.offer_expr
+    if expr and (args.cloud_id or args.data_center or args.gpu_type or args.gpu_count):
+        raise ConfigurationError(
+            "--offer already fixes the offer; --cloud-id, --data-center, --gpu-type and "
+            "--gpu-count are for finding one without it."
+        )
+    if expr:
+        return offer_from_namespace(expr, user_ns)
+    if args.cloud_id:
+        return _find_offer(args, client)
+    raise ConfigurationError(
+        "Which offer? Pass --offer df[ROW] (df = %prime availability list …) "
+        "or --cloud-id C --data-center D."
+    )
+
+
+def offer_from_namespace(expr: str, user_ns: Mapping[str, Any]) -> pd.Series[Any] | GpuOffer:
+    """``VAR`` or ``VAR[ROW]``: a GpuOffer, a row, or row ROW of an availability frame."""
+    match = _OFFER_EXPR.fullmatch(expr)
+    if match is None:
+        raise ConfigurationError(f"--offer {expr!r}: write VAR or VAR[ROW], e.g. --offer df[0]")
+    name, row = match.group(1), match.group(2)
+    if name not in user_ns:
+        raise ConfigurationError(
+            f"--offer {expr}: no variable {name!r} in this notebook",
+            hint="Make one first: df = %prime availability list …",
+        )
+    value = user_ns[name]
+    if isinstance(value, pd.DataFrame):
+        if row is None and len(value) != 1:
+            raise ConfigurationError(f"--offer {name}: it has {len(value)} rows; say {name}[ROW]")
+        index = 0 if row is None else int(row)
+        if not -len(value) <= index < len(value):
+            raise ConfigurationError(f"--offer {expr}: {name} has {len(value)} rows")
+        value = value.iloc[index]
+    elif row is not None:
+        raise ConfigurationError(f"--offer {expr}: {name} is not a DataFrame; drop [ROW]")
+    if isinstance(value, GpuOffer):
+        return value
+    if isinstance(value, pd.Series) and {"cloud_id", "gpu_type"} <= set(value.index):
+        return value
+    raise ConfigurationError(
+        f"--offer {expr}: expected a row of %prime availability list (or a GpuOffer), "
+        f"got {type(value).__name__}"
+    )
+
+
+def _find_offer(args: argparse.Namespace, client: Client) -> pd.Series[Any]:
+    filters = {
+        "cloud_id": args.cloud_id,
+        "data_center_id": args.data_center,
+        "gpu_type": args.gpu_type,
+        "gpu_count": args.gpu_count,
+    }
+    frame = client.availability(**filters)
+    said = ", ".join(f"{k}={v}" for k, v in filters.items() if v is not None)
+    if len(frame) == 1:
+        return frame.iloc[0]
+    if frame.empty:
+        raise ConfigurationError(
+            f"No offer matches {said}.", hint="See what exists: %prime availability list"
+        )
+    shown = frame[_CANDIDATE_COLUMNS].head(10).to_string(index=False)
+    raise ConfigurationError(
+        f"{len(frame)} offers match {said}; narrow with --data-center, --gpu-type or "
+        f"--gpu-count, or pick a row with --offer df[ROW]:\n{shown}"
+    )

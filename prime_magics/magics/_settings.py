@@ -1,0 +1,100 @@
+"""``%prime config``, ``%prime login`` and ``%prime sandbox``: where requests go, as whom.
+
+The key is asked with ``getpass`` (never echoed) and only ever shown redacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+
+from .. import api, config
+from .._display import Notice, Table, redacted
+from ..errors import ConfigurationError
+from ._context import Context
+
+SANDBOX_EXTRA = "pip install 'prime_magics[sandbox]'"
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", metavar="URL", help="save the API base URL")
+    parser.add_argument("--team-id", metavar="ID", help="save the team resources belong to")
+
+
+def show_config(args: argparse.Namespace, ctx: Context) -> Table:
+    changes = {"base_url": args.base_url, "team_id": args.team_id}
+    if args.base_url is not None:
+        changes["base_url"] = config.normalize_base_url(args.base_url)
+    saved = {key: value for key, value in changes.items() if value is not None}
+    if saved:
+        path = config.save_settings(**saved)
+        api.set_client(None)
+        ctx.show(Notice(f"Saved {', '.join(sorted(saved))} to {path}.", "success"))
+    settings = api.get_client().settings
+    source = settings.sources.get
+    for key in saved:
+        if source(key) != "config file":
+            ctx.show(
+                Notice(f"{key} comes from {source(key)}, which wins over the file.", "warning")
+            )
+    rows = [
+        ("base URL", f"{settings.base_url}  ({source('base_url', 'default')})"),
+        ("team", f"{settings.team_id or '(none)'}  ({source('team_id', 'default')})"),
+        ("API key", f"{settings.redacted_key}  ({source('api_key', 'default')})"),
+        ("config file", str(config.default_config_path())),
+    ]
+    server = api.sandbox_server()
+    if server is not None and config.normalize_base_url(server.url) == settings.base_url:
+        rows.append(("sandbox", "running: the default client talks to the simulated API"))
+    return Table([(key, redacted(value, settings)) for key, value in rows], "Prime settings")
+
+
+def add_login_arguments(parser: argparse.ArgumentParser) -> None:
+    """No options: the key is never passed on the command line, where history keeps it."""
+
+
+def login(args: argparse.Namespace, ctx: Context) -> None:
+    key = getpass.getpass("Prime Intellect API key (input hidden): ").strip()
+    if not key:
+        raise ConfigurationError("No key entered; nothing was saved.")
+    path = config.save_settings(api_key=key)
+    api.set_client(None)
+    shown = config.Settings(api_key=key).redacted_key
+    ctx.show(Notice(f"Saved API key {shown} to {path} (readable only by you).", "success"))
+    source = api.get_client().settings.sources.get("api_key")
+    if source != "config file":
+        ctx.show(
+            Notice(f"The key from {source} is used instead, as it wins over the file.", "warning")
+        )
+
+
+def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action", nargs="?", choices=("start", "stop"), default="start",
+        help="start (default) or stop the embedded simulated API",
+    )  # fmt: skip
+
+
+def sandbox(args: argparse.Namespace, ctx: Context) -> None:
+    if args.action == "stop":
+        if api.stop_sandbox():
+            ctx.show(Notice("Sandbox stopped; the default client uses your settings again."))
+        else:
+            ctx.show(Notice("No sandbox was running."))
+        return
+    try:
+        client = api.use_sandbox()
+    except ModuleNotFoundError as exc:
+        if exc.name not in {"fastapi", "uvicorn", "starlette"}:
+            raise
+        raise ConfigurationError(
+            f"The sandbox needs {exc.name}, which is not installed.", hint=SANDBOX_EXTRA
+        ) from exc
+    ctx.show(
+        Notice(
+            f"[sandbox] running at {client.settings.base_url}. The default client now talks to "
+            "a simulated API: nothing is rented, nothing costs money. "
+            "%prime sandbox stop to go back.",
+            "warning",
+        )
+    )

@@ -1,0 +1,173 @@
+"""The sandbox's offer catalogue: GPU, multi-node and disk offers, and queries over them.
+
+Built once per app from the config's seed and never mutated, so reads need no lock and
+paging is stable. Filtering follows the real API's query parameters; the summary is
+derived from the same offers so it can never disagree with the lists.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .catalog_data import DISK_PRICE_OVERRIDES, DISK_PRODUCTS, REGIONS
+from .config import SandboxConfig
+from .generate import generate_offers
+from .offers import JSON, DiskOffer, GpuOffer, Location, ResourceSpec
+
+
+@dataclass(frozen=True)
+class OfferQuery:
+    """The availability filters; None means "don't filter on this"."""
+
+    regions: tuple[str, ...] | None = None
+    gpu_count: int | None = None
+    gpu_type: str | None = None
+    socket: str | None = None
+    security: str | None = None
+    data_center_id: str | None = None
+    cloud_id: str | None = None
+    locations: frozenset[Location] | None = None
+
+    def accepts(self, o: GpuOffer) -> bool:
+        return (
+            (self.regions is None or o.region in self.regions)
+            and (self.gpu_count is None or o.gpu_count == self.gpu_count)
+            and (self.gpu_type is None or o.gpu_type.lower() == self.gpu_type.lower())
+            and (self.socket is None or (o.socket or "").lower() == self.socket.lower())
+            and (self.security is None or o.security == self.security)
+            and (self.data_center_id is None or o.data_center == self.data_center_id)
+            and (self.cloud_id is None or o.cloud_id == self.cloud_id)
+            and (self.locations is None or o.location in self.locations)
+        )
+
+
+def page_of(items: Sequence[JSON], page: int, page_size: int) -> JSON:
+    """One page in the availability envelope; totalCount counts every match."""
+    start = (page - 1) * page_size
+    return {"items": list(items[start : start + page_size]), "totalCount": len(items)}
+
+
+def _disk_offers(seed: int, offers: Iterable[GpuOffer]) -> tuple[DiskOffer, ...]:
+    """One disk offer per location of a disk-selling provider present in the catalogue."""
+    rng = random.Random(seed + 1)
+    seen: dict[Location, GpuOffer] = {}
+    for o in offers:
+        if o.provider in DISK_PRODUCTS:
+            seen.setdefault(o.location, o)
+    result = []
+    for loc in sorted(seen, key=lambda k: (k[0], k[1] or "", k[2] or "")):
+        o = seen[loc]
+        product = DISK_PRODUCTS[o.provider]
+        price = DISK_PRICE_OVERRIDES.get(o.data_center, product.price_per_gb)
+        spec = ResourceSpec(
+            min_count=product.min_gb,
+            default_count=product.min_gb,
+            max_count=product.max_gb,
+            price_per_unit=price,
+            step=1,
+            default_included=False,
+        )
+        always_available = o.data_center == "CANADA-1"  # the guides' disk walkthrough
+        result.append(
+            DiskOffer(
+                provider=o.provider,
+                data_center=o.data_center,
+                country=o.country,
+                region=o.region,
+                spec=spec,
+                cloud_id=product.cloud_id,
+                stock_status="Available"
+                if always_available or rng.random() < 0.8
+                else rng.choice(("High", "Medium", "Low")),
+                security="secure_cloud",
+                is_multinode=product.multinode,
+            )
+        )
+    return tuple(result)
+
+
+def _summary(offers: Iterable[GpuOffer]) -> dict[str, Any]:
+    """gpu-summary: cheapest onDemand / community / spot price per type, count, region."""
+    table: dict[str, dict[int, dict[str, dict[str, float | None]]]] = {}
+    kinds = ("onDemand", "communityPrice", "spotPrice")
+    for o in offers:
+        prices: dict[str, float | None]
+        if o.is_spot:
+            spot = o.on_demand if o.on_demand is not None else o.community_price
+            prices = {"onDemand": None, "communityPrice": None, "spotPrice": spot}
+        else:
+            prices = {
+                "onDemand": o.on_demand,
+                "communityPrice": o.community_price,
+                "spotPrice": None,
+            }
+        by_count = table.setdefault(o.gpu_type, {}).setdefault(o.gpu_count, {})
+        for where in ("cheapest", o.region):
+            if where is None:
+                continue
+            cell = by_count.setdefault(where, dict.fromkeys(kinds))
+            for kind in kinds:
+                new, old = prices[kind], cell[kind]
+                if new is not None and (old is None or new < old):
+                    cell[kind] = new
+    region_order = {r: i for i, r in enumerate(("cheapest", *REGIONS))}
+    return {
+        gpu_type: {
+            str(count): {
+                where: cells[where] for where in sorted(cells, key=region_order.__getitem__)
+            }
+            for count, cells in sorted(by_count.items())
+        }
+        for gpu_type, by_count in sorted(table.items())
+    }
+
+
+class Catalog:
+    """Everything `/availability/*` serves, plus the lookups provisioning needs."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        single, multi = generate_offers(config.seed, config.gpu_offers, config.multinode_offers)
+        self.gpu_offers: tuple[GpuOffer, ...] = tuple(single)
+        self.multinode_offers: tuple[GpuOffer, ...] = tuple(multi)
+        self.disk_offers = _disk_offers(config.seed, (*single, *multi))
+        self.summary = _summary(single)
+
+    def find(self, query: OfferQuery, *, multinode: bool) -> list[JSON]:
+        offers = self.multinode_offers if multinode else self.gpu_offers
+        return [o.json for o in offers if query.accepts(o)]
+
+    def find_disks(
+        self, regions: tuple[str, ...] | None, data_center_id: str | None, cloud_id: str | None
+    ) -> list[JSON]:
+        return [
+            d.json
+            for d in self.disk_offers
+            if (regions is None or d.region in regions)
+            and (data_center_id is None or d.data_center == data_center_id)
+            and (cloud_id is None or d.cloud_id == cloud_id)
+        ]
+
+    def offers_matching(
+        self, provider: str, cloud_id: str, gpu_type: str, gpu_count: int, socket: str | None
+    ) -> list[GpuOffer]:
+        """Offers a create-pod body may mean, before data centre and security narrow it."""
+        return [
+            o
+            for o in (*self.gpu_offers, *self.multinode_offers)
+            if (o.provider, o.cloud_id, o.gpu_type, o.gpu_count, o.socket)
+            == (provider, cloud_id, gpu_type, gpu_count, socket)
+        ]
+
+    def disk_offer_for(
+        self, provider: str, data_center_id: str | None, country: str | None
+    ) -> DiskOffer | None:
+        for d in self.disk_offers:
+            if d.provider != provider or d.data_center != data_center_id:
+                continue
+            if d.data_center is None and country is not None and d.country != country:
+                continue
+            return d
+        return None

@@ -1,0 +1,166 @@
+"""Fault injection and the request log: how tests make the sandbox misbehave and watch.
+
+A client's retry, timeout and "outcome unknown" paths only run when the server fails, so
+the sandbox can be told to answer the next N matching requests with a status, a raw body
+(malformed JSON, an HTML proxy page) and/or a delay. Both work across threads (the test
+thread adds faults, uvicorn's thread consumes them) and, via `/_sandbox/*`, across
+processes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .offers import JSON
+
+API_PREFIX = "/api/v1"
+
+
+def normalize_path(path: str) -> str:
+    """`/pods/` and `/pods` are the same resource; so are `pods` and `/api/v1/pods`."""
+    if not path.startswith("/"):
+        path = "/" + path
+    if not path.startswith(("/api/", "/_sandbox")) and path != "/api":
+        path = API_PREFIX + path
+    return path.rstrip("/") or "/"
+
+
+@dataclass
+class Fault:
+    """One injected misbehaviour. `status=None` means "delay, then answer normally"."""
+
+    method: str | None
+    path: str
+    status: int | None
+    times: int | None
+    delay_s: float
+    body: Any
+    headers: dict[str, str] | None
+    match_query: dict[str, str] | None
+
+    def matches(self, method: str, path: str, query: list[tuple[str, str]]) -> bool:
+        if self.method not in (None, "*") and self.method.upper() != method.upper():
+            return False
+        if self.path.endswith("*"):
+            if not path.startswith(self.path[:-1]):
+                return False
+        elif self.path != path:
+            return False
+        wanted = (self.match_query or {}).items()
+        return all((key, str(value)) in query for key, value in wanted)
+
+    def as_json(self) -> JSON:
+        return asdict(self)
+
+
+class FaultPlan:
+    """The pending faults; the first matching one is consumed by each request."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(
+        self,
+        method: str | None = "GET",
+        path: str = "/api/v1/availability/gpus",
+        *,
+        status: int | None = 503,
+        times: int | None = 1,
+        delay_s: float = 0.0,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        match_query: dict[str, Any] | None = None,
+    ) -> Fault:
+        """Make the next `times` matching requests (None: all) fail or slow down.
+
+        `path` may omit `/api/v1` and may end in `*` to match a prefix; `method` None or
+        "*" matches any. `body` is sent as JSON, or verbatim when it is a string (use
+        that for malformed JSON or HTML). `delay_s` is slept before the request is
+        handled, so a delayed POST with `status=None` still creates its resource.
+        """
+        if times is not None and times < 1:
+            raise ValueError("times must be >= 1, or None for forever")
+        if delay_s < 0:
+            raise ValueError("delay_s must be >= 0")
+        prefix = path.endswith("*")
+        fault = Fault(
+            method=method,
+            path=normalize_path(path[:-1]) + "*" if prefix else normalize_path(path),
+            status=status,
+            times=times,
+            delay_s=delay_s,
+            body=body,
+            headers=dict(headers) if headers else None,
+            match_query={k: str(v) for k, v in match_query.items()} if match_query else None,
+        )
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> int:
+        """Drop every pending fault; returns how many there were."""
+        with self._lock:
+            count = len(self._faults)
+            self._faults.clear()
+            return count
+
+    def pending(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    def take(self, method: str, path: str, query: list[tuple[str, str]]) -> Fault | None:
+        """The fault this request triggers, if any (counting it as used)."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(method, path, query):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times == 0:
+                            self._faults.remove(fault)
+                    return fault
+            return None
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One `/api/v1` request as received: path as sent, query pairs in order."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    json: Any
+    time: float
+
+    def as_json(self) -> JSON:
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": [list(pair) for pair in self.query],
+            "json": self.json,
+            "time": self.time,
+        }
+
+
+class RequestLog:
+    """Every API request, in arrival order, in a plain list tests can read or clear."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.entries: list[RecordedRequest] = []
+
+    def record(self, method: str, path: str, query: list[tuple[str, str]], body: Any) -> None:
+        entry = RecordedRequest(method, path, query, body, time.time())
+        with self._lock:
+            self.entries.append(entry)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.entries.clear()  # in place: `SandboxServer.requests` is this very list
+
+    def snapshot(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self.entries)

@@ -1,0 +1,147 @@
+"""`start_sandbox`: serve the sandbox from a background thread on 127.0.0.1.
+
+A daemon thread, so a forgotten server dies with the test process or kernel; the socket
+is bound here (port 0 picks a free one) and handed to uvicorn, so the URL is known before
+the server starts and no other process can take the port in between. Loopback only: the
+sandbox is a local test double, never a network service.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+from fastapi import FastAPI
+
+from .app import build_app
+from .config import DEFAULT_CONFIG, SandboxConfig
+from .context import SandboxContext
+from .faults import FaultPlan, RecordedRequest
+from .state import SandboxState
+
+HOST = "127.0.0.1"
+API_KEY = "sandbox-key"
+START_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 5.0
+
+
+class SandboxServer:
+    """A running sandbox: its URL, a key to use, and the live objects tests inspect.
+
+    `requests` is the request log itself (a list, appended to as requests arrive);
+    `faults` is where to inject failures; `state` holds the pods and disks.
+    """
+
+    api_key: str = API_KEY
+
+    def __init__(
+        self,
+        app: FastAPI,
+        context: SandboxContext,
+        server: uvicorn.Server,
+        thread: threading.Thread,
+        port: int,
+    ) -> None:
+        self.app = app
+        self.context = context
+        self.port = port
+        self.url = f"http://{HOST}:{port}"
+        self._server = server
+        self._thread = thread
+        self._stopped = False
+
+    @property
+    def config(self) -> SandboxConfig:
+        return self.context.config
+
+    @property
+    def api_url(self) -> str:
+        """The base URL with the API prefix, for clients that want it spelled out."""
+        return self.url + "/api/v1"
+
+    @property
+    def state(self) -> SandboxState:
+        return self.context.state
+
+    @property
+    def faults(self) -> FaultPlan:
+        return self.context.faults
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        return self.context.log.entries
+
+    def reset(self) -> None:
+        """Forget pods, disks, faults and logged requests (same as POST /_sandbox/reset)."""
+        self.context.reset()
+
+    def stop(self) -> None:
+        """Shut the server down and wait for its thread; safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._server.should_exit = True
+        self._thread.join(timeout=STOP_TIMEOUT_S)
+
+    def __enter__(self) -> SandboxServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "stopped" if self._stopped else "running"
+        return f"<SandboxServer {self.url} seed={self.config.seed} {state}>"
+
+
+def _bind(port: int) -> socket.socket:
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose
+    # proto says TCP; with proto 0, Nagle holds every response body for ~40 ms.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def start_sandbox(config: SandboxConfig = DEFAULT_CONFIG, port: int = 0) -> SandboxServer:
+    """Start a sandbox in a daemon thread and return once it accepts connections."""
+    app, context = build_app(config)
+    sock = _bind(port)
+    bound = int(sock.getsockname()[1])
+    uv_config = uvicorn.Config(
+        app,
+        host=HOST,
+        port=bound,
+        log_level="warning",
+        log_config=None,  # leave the host process's logging configuration alone
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(uv_config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"prime-sandbox-{bound}", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            sock.close()
+            raise RuntimeError(f"the sandbox did not start on {HOST}:{bound}")
+        time.sleep(0.002)
+    with socket.create_connection((HOST, bound), timeout=START_TIMEOUT_S):
+        pass
+    return SandboxServer(app, context, server, thread, bound)

@@ -1,0 +1,103 @@
+"""``_display``: plain and HTML renderings, escaping, formatting, redaction."""
+
+from __future__ import annotations
+
+import ast
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prime_magics import _display
+from prime_magics._display import Code, Notice, Table, redacted, sandbox_banner, text, usd
+from prime_magics.config import Settings
+
+KEY = "sk-test-0123456789abcdef"
+
+
+def test_notice_is_plain_text_and_escaped_html() -> None:
+    notice = Notice("<b>1 < 2</b> & done", "error")
+    assert repr(notice) == "<b>1 < 2</b> & done"
+    html = notice._repr_html_()
+    assert "&lt;b&gt;1 &lt; 2&lt;/b&gt; &amp; done" in html
+    assert "<b>" not in html and "prime-error" in html
+
+
+def test_notice_levels_are_checked() -> None:
+    for level in _display.LEVELS:
+        assert Notice("x", level).level == level
+    with pytest.raises(ValueError, match="level"):
+        Notice("x", "loud")
+
+
+def test_table_aligns_its_keys_and_reads_by_key() -> None:
+    table = Table([("id", "p-1"), ("status", None), ("gpus", 8)], "Pod p")
+    assert repr(table).splitlines() == ["Pod p", "id      p-1", "status  —", "gpus    8"]
+    assert table["gpus"] == 8 and len(table) == 3 and dict(table)["id"] == "p-1"
+    with pytest.raises(KeyError):
+        table["missing"]
+
+
+def test_table_html_escapes_keys_values_and_title() -> None:
+    html = Table([("<k>", "<script>x</script>")], "<t>")._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "&lt;k&gt;" in html and "<caption>&lt;t&gt;</caption>" in html
+
+
+def test_code_keeps_text_verbatim_and_escapes_html() -> None:
+    code = Code('{"a": "<1>"}', "Body")
+    assert repr(code) == 'Body:\n{"a": "<1>"}'
+    assert "<pre>{&quot;a&quot;: &quot;&lt;1&gt;&quot;}</pre>" in code._repr_html_()
+    assert repr(Code("plain")) == "plain"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(None, "—"), (math.nan, "—"), (True, "yes"), (False, "no"), (0.5, "0.5"), ("s", "s")],
+)
+def test_text(value: Any, shown: str) -> None:
+    assert text(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("amount", "per", "shown"),
+    [
+        (1.9, "h", "$1.9000/h"),
+        (0.000097, "h", "$0.000097/h"),
+        (0.0, "h", "$0.0000/h"),
+        (14300.41, "month", "$14,300.41/month"),
+        (3.456, "", "$3.46"),
+        (None, "h", "—"),
+        (math.nan, "day", "—"),
+    ],
+)
+def test_usd(amount: float | None, per: str, shown: str) -> None:
+    assert usd(amount, per) == shown
+
+
+def test_sandbox_banner_says_it_is_not_real() -> None:
+    banner = sandbox_banner()
+    assert repr(banner).startswith("[sandbox]")
+    assert "not real" in repr(banner) and "[sandbox]" in banner._repr_html_()
+
+
+def test_redacted_removes_the_key() -> None:
+    settings = Settings(api_key=KEY)
+    assert KEY not in redacted(f"Bearer {KEY} and again {KEY}", settings)
+    assert redacted("nothing secret", Settings()) == "nothing secret"
+
+
+def test_display_imports_only_stdlib_and_config_errors() -> None:
+    tree = ast.parse(Path(_display.__file__).read_text())
+    relative = set()
+    absolute = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            relative.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            absolute.add((node.module or "").split(".")[0])
+        elif isinstance(node, ast.Import):
+            absolute |= {alias.name.split(".")[0] for alias in node.names}
+    assert relative <= {"config", "errors"}
+    assert absolute <= {"__future__", "html", "math", "collections", "typing"}

@@ -1,0 +1,106 @@
+"""The public surface: a sorted ``__all__`` naming exactly the public names, and an import
+that stays light (no widgets, web server or plotting until they are asked for)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import types
+
+import prime_magics as pm
+
+CONTRACT_NAMES = {
+    # design.md "Public Python API": tests and outside checks call these names
+    "Client",
+    "quote",
+    "Quote",
+    "availability",
+    "disk_availability",
+    "gpu_types",
+    "ConfigurationError",
+    "PrimeError",
+    "load_ipython_extension",
+}
+
+
+def public_names(module: types.ModuleType) -> set[str]:
+    """What the module offers: not private, not a submodule, not a __future__ feature."""
+    return {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name != "annotations"
+        and not (hasattr(value, "__module__") and value.__module__ == "typing")
+    }
+
+
+def test_all_is_sorted_and_unique():
+    assert list(pm.__all__) == sorted(pm.__all__)
+    assert len(set(pm.__all__)) == len(pm.__all__)
+
+
+def lazy_names() -> set[str]:
+    """Names in ``__all__`` served by the module's ``__getattr__`` (the widget panels)."""
+    return set(pm.__all__) - set(vars(pm))
+
+
+def test_all_equals_the_public_names():
+    assert set(pm.__all__) - lazy_names() == public_names(pm)
+
+
+def test_only_the_widgets_are_lazy():
+    for name in lazy_names():
+        assert name[0].isupper(), name  # classes (panels), not functions
+
+
+def test_every_exported_name_exists():
+    for name in sorted(set(pm.__all__) - lazy_names()):
+        assert getattr(pm, name) is not None, name
+
+
+def test_lazy_exports_resolve_to_the_widgets():
+    code = (
+        "import prime_magics as pm\n"
+        f"for name in {sorted(lazy_names())!r}:\n"
+        "    assert getattr(pm, name).__module__.startswith('prime_magics.widgets'), name\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_contract_names_are_exported():
+    missing = CONTRACT_NAMES - set(pm.__all__)
+    assert not missing
+
+
+def test_errors_module_all_is_the_error_tree():
+    from prime_magics import errors
+
+    assert list(errors.__all__) == sorted(errors.__all__)
+    for name in errors.__all__:
+        assert issubclass(getattr(errors, name), errors.PrimeError)
+        assert getattr(pm, name) is getattr(errors, name)
+
+
+HEAVY = ["ipywidgets", "fastapi", "uvicorn", "matplotlib", "starlette", "prime_magics.sandbox"]
+HEAVY += ["prime_magics.magics", "prime_magics.widgets"]
+
+
+def test_importing_the_package_stays_light():
+    code = (
+        "import json, sys\n"
+        "import prime_magics\n"
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_version_is_exposed():
+    assert isinstance(pm.__version__, str) and pm.__version__
