@@ -15,7 +15,7 @@ columns cannot drift apart. The rules, from the API guides:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -256,6 +256,18 @@ def cost_columns(columns: Mapping[str, Any]) -> dict[str, FloatArray]:
     out["total_hr"] = total
     out["price_per_gpu_hr"] = total / np.maximum(np.asarray(columns["gpu_count"], float), 1.0)
     return out
+
+
+def per_month(amount_hr: float | None) -> float | None:
+    """An hourly price over a billing month (a disk is billed around the clock)."""
+    return None if amount_hr is None else amount_hr * HOURS_PER_MONTH
+
+
+def plus_attached_disks(total_hr: float | None, disks_hr: Sequence[float | None]) -> float | None:
+    """A pod's $/h plus its attached disks' $/h (billed apart); unknown if any part is."""
+    if total_hr is None or any(d is None for d in disks_hr):
+        return None
+    return total_hr + sum(d or 0.0 for d in disks_hr)
 
 
 def disk_cost_hr(size_gb: Any, price_per_gb_hr: Any) -> FloatArray:

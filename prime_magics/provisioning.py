@@ -23,7 +23,7 @@ import pandas as pd
 from .errors import ConfigurationError
 from .frames import offer_from_row
 from .models import Disk, DiskOffer, GpuOffer, ResourceSpec
-from .pricing import HOURS_PER_MONTH, RESOURCES, Quote, Resource, check_count, disk_cost_hr, quote
+from .pricing import RESOURCES, Quote, Resource, check_count, disk_cost_hr, per_month, quote
 
 CUSTOM_TEMPLATE = "custom_template"
 DEFAULT_IMAGE = "ubuntu_22_cuda_12"
@@ -287,7 +287,7 @@ class DiskRequest:
 
     @property
     def quote_month(self) -> float | None:
-        return None if self.quote_hr is None else self.quote_hr * HOURS_PER_MONTH
+        return per_month(self.quote_hr)
 
     def body(self) -> dict[str, Any]:
         disk: dict[str, Any] = {"size": self.size_gb}

@@ -1,0 +1,9 @@
+"""ipywidgets panels over the plain API: explore offers, configure and rent a pod, create a
+disk, follow a pod. Each takes an optional ``client=`` (default: ``api.get_client()``)."""
+
+from .disk import DiskForm
+from .explorer import AvailabilityExplorer
+from .provision import ProvisionForm
+from .status import PodStatus
+
+__all__ = ["AvailabilityExplorer", "DiskForm", "PodStatus", "ProvisionForm"]

@@ -1,0 +1,259 @@
+"""ProvisionForm against the sandbox over real HTTP, driven by setting values and clicking.
+
+The guide's adjustable offer (disk 50–1000 GB in steps of 10 at $0.0003/GB/h, not
+included; vCPUs 4–32 in steps of 2 at $0.004 with the default 16 included; memory fixed)
+is the test vector: every live price must equal ``pm.quote`` for the same choices, and
+however often Provision and Confirm are clicked, at most one POST /pods leaves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import prime_magics as pm
+from prime_magics._display import usd
+from prime_magics.sandbox import SandboxServer
+from prime_magics.widgets import ProvisionForm
+from prime_magics.widgets._form import SANDBOX_TAG
+from tests.widget_fixtures import WAIT_S, calls, custom_row, make_disk
+
+
+@pytest.fixture
+def row(client: pm.Client) -> pd.Series[Any]:
+    return custom_row(client)
+
+
+@pytest.fixture
+def form(client: pm.Client, row: pd.Series[Any]) -> Any:
+    made = ProvisionForm(row, client=client, name="guide-pod", poll_interval=0.05)
+    yield made
+    if made.pod_status is not None:
+        made.pod_status.close()
+        assert made.pod_status.wait(WAIT_S)
+
+
+def test_controls_carry_the_offers_bounds_and_fixed_resources_are_read_only(form: Any) -> None:
+    disk, vcpu, memory = (form.resources[k] for k in ("disk", "vcpu", "memory"))
+    assert (disk.min, disk.max, disk.step, disk.value) == (50, 1000, 10, 100)
+    assert (vcpu.min, vcpu.max, vcpu.step, vcpu.value) == (4, 32, 2, 16)
+    assert memory.disabled and "180" in memory.value
+    assert form.fixed == {"memory"}
+    assert "hyperstack" in form.header.value and "CANADA-1" in form.header.value
+    assert "$2.6900/h" in form.header.value  # the base price
+    assert form.max_price is None  # not a variable-price offer
+    assert form.share is None  # no team configured
+
+
+@pytest.mark.parametrize(
+    ("changes", "shown"),
+    [
+        ({}, "$2.7200/h"),
+        ({"disk": 200}, "$2.7500/h"),
+        ({"vcpu": 20}, "$2.8000/h"),
+        ({"disk": 1000, "vcpu": 32}, "$3.1180/h"),
+        ({"vcpu": 4}, "$2.7360/h"),  # below the included default: charged in full
+    ],
+)
+def test_live_cost_equals_pm_quote_after_each_change(
+    form: Any, row: pd.Series[Any], changes: dict[str, int], shown: str
+) -> None:
+    for key, value in changes.items():
+        form.resources[key].value = value
+    expected = pm.quote(
+        row, disk_gb=form.resources["disk"].value, vcpus=form.resources["vcpu"].value
+    )
+    assert form.quote == expected
+    assert form.total_hr == usd(expected.total_hr) == shown
+    table = form.cost.value
+    for label, amount in expected.lines():
+        assert f"{label}</td>" in table and usd(amount) in table
+    assert usd(expected.per_gpu_hr) in table
+    assert usd(expected.per_day, "day") in table and usd(expected.per_month, "month") in table
+    assert not form.provision_button.disabled
+
+
+def test_an_off_step_value_disables_provision_and_says_why(
+    form: Any, sandbox: SandboxServer
+) -> None:
+    form.resources["disk"].value = 205
+    assert form.request is None and form.quote is None
+    assert "off its step" in form.error and "nearest: 200 or 210" in form.error
+    assert "off its step" in form.problem.value
+    assert form.provision_button.disabled
+    form.provision_button.click()  # click() ignores `disabled`; the handler must not
+    assert form.confirm_box.layout.display == "none"
+    form.resources["disk"].value = 210
+    assert form.error is None and form.problem.value == ""
+    assert not form.provision_button.disabled
+    assert calls(sandbox, "POST", "/pods") == []
+
+
+def test_a_custom_template_needs_its_id(form: Any) -> None:
+    assert form.template.layout.display == "none"
+    form.image.value = "custom_template"
+    assert form.template.layout.display is None
+    assert form.provision_button.disabled and "custom_template_id" in form.error
+    form.template.value = "tmpl-123"
+    body = form.request.body()["pod"]
+    assert (body["image"], body["customTemplateId"]) == ("custom_template", "tmpl-123")
+
+
+def test_show_request_gives_the_body_and_a_curl_without_the_key(
+    form: Any, client: pm.Client
+) -> None:
+    assert form.request_view.value == ""
+    form.resources["disk"].value = 200
+    form.show_request.value = True
+    view = form.request_view.value
+    assert "diskSize" in view and "sandbox-H100-custom" in view
+    assert "$PRIME_API_KEY" in view and f"{client.settings.base_url}/api/v1/pods/" in view
+    assert client.settings.api_key not in view
+    form.resources["disk"].value = 300  # kept current while shown
+    assert "300" in form.request_view.value
+
+
+def test_provision_asks_first_then_creates_exactly_one_pod(
+    form: Any, sandbox: SandboxServer
+) -> None:
+    form.resources["disk"].value = 200
+    form.provision_button.click()
+    assert "Rent 1× H100_80GB at $2.7500/h?" in form.confirm_text.value
+    assert form.confirm_box.layout.display is None
+    assert calls(sandbox, "POST", "/pods") == []  # nothing sent before Confirm
+    form.confirm_button.click()
+    posts = calls(sandbox, "POST", "/pods")
+    assert len(posts) == 1
+    body = posts[0].json
+    assert body["pod"]["diskSize"] == 200 and body["pod"]["name"] == "guide-pod"
+    assert "vcpus" not in body["pod"]  # unchanged defaults are left out
+    assert body["provider"] == {"type": "hyperstack"}
+    assert form.pod is not None and form.status_level == "success"
+    assert form.provision_button.disabled and form.confirm_button.disabled
+    form.provision_button.click()
+    form.confirm_button.click()
+    assert len(calls(sandbox, "POST", "/pods")) == 1
+    assert form.pod_area.children == (form.pod_status,)
+    assert form.pod_status.wait(WAIT_S) and form.pod_status.status == "ACTIVE"
+
+
+def test_a_double_click_creates_one_pod(form: Any, sandbox: SandboxServer) -> None:
+    form.provision_button.click()
+    form.provision_button.click()
+    form.confirm_button.click()
+    form.confirm_button.click()
+    assert len(calls(sandbox, "POST", "/pods")) == 1
+
+
+def test_cancel_and_a_change_after_provision_send_nothing(
+    form: Any, sandbox: SandboxServer
+) -> None:
+    form.provision_button.click()
+    form.cancel_button.click()
+    form.confirm_button.click()  # the confirmation was withdrawn
+    form.provision_button.click()
+    form.resources["vcpu"].value = 20  # what was shown is no longer what would be sent
+    assert form.confirm_box.layout.display == "none"
+    form.confirm_button.click()
+    assert calls(sandbox, "POST", "/pods") == []
+    assert form.pod is None and not form.provision_button.disabled
+
+
+def test_a_refused_create_can_be_tried_again(form: Any, sandbox: SandboxServer) -> None:
+    sandbox.faults.add("POST", "/pods", status=402)
+    form.provision_button.click()
+    form.confirm_button.click()
+    assert isinstance(form.last_error, pm.PaymentRequiredError)
+    assert form.status_level == "error" and form.status_text == str(form.last_error)
+    assert form.pod is None and not form.provision_button.disabled
+    form.provision_button.click()
+    form.confirm_button.click()
+    assert len(calls(sandbox, "POST", "/pods")) == 2 and form.pod is not None
+
+
+def test_a_lost_answer_locks_the_form(sandbox: SandboxServer, row: pd.Series[Any]) -> None:
+    sandbox.faults.add("POST", "/pods", status=None, delay_s=0.6)  # answers after the timeout
+    with pm.Client(api_key=sandbox.api_key, base_url=sandbox.url, timeout=0.2) as slow:
+        form = ProvisionForm(row, client=slow, name="lost-pod", poll_interval=0.05)
+        form.provision_button.click()
+        form.confirm_button.click()
+        assert isinstance(form.last_error, pm.OutcomeUnknownError)
+        assert form.status_level == "error" and form.status_text == str(form.last_error)
+        assert form.submitted and form.provision_button.disabled
+        form.provision_button.click()
+        form.confirm_button.click()
+    assert len(calls(sandbox, "POST", "/pods")) == 1
+
+
+def test_attach_lists_active_disks_here_and_the_body_carries_them(
+    client: pm.Client, row: pd.Series[Any], sandbox: SandboxServer
+) -> None:
+    here = make_disk(client, "CANADA-1", 50)
+    make_disk(client, "US-1", 50)  # another data center: not attachable to this offer
+    form = ProvisionForm(row, client=client, poll_interval=0.05)
+    assert [value for _, value in form.attach.options] == [here.id]
+    label = form.attach.options[0][0]
+    assert "50 GB" in label and usd(here.price_hr) in label
+    form.attach.value = (here.id,)
+    assert "Attached disks (1)" in form.cost.value and usd(here.price_hr) in form.cost.value
+    assert form.total_hr == "$2.7200/h" and form.grand_total_hr == "$2.7275/h"  # + 50 GB disk
+    form.provision_button.click()
+    form.confirm_button.click()
+    assert calls(sandbox, "POST", "/pods")[0].json["disks"] == [here.id]
+    assert form.pod_status is not None and form.pod_status.wait(WAIT_S)
+
+
+def test_new_disk_here_creates_one_and_selects_it(
+    form: Any, client: pm.Client, sandbox: SandboxServer
+) -> None:
+    assert form.attach.options == ()
+    form.new_disk_button.click()
+    disks = form.disk_form
+    assert disks is not None and disks.offer["data_center"] == "CANADA-1"
+    disks.size.value = 60
+    disks.create_button.click()
+    disks.confirm_button.click()
+    assert disks.wait(WAIT_S) and disks.disk.status == "ACTIVE"
+    assert form.attach.value == (disks.disk.id,)
+    form.provision_button.click()
+    form.confirm_button.click()
+    assert calls(sandbox, "POST", "/pods")[0].json["disks"] == [disks.disk.id]
+
+
+def test_variable_prices_offer_a_cap(client: pm.Client) -> None:
+    frame = client.availability()
+    row = frame[frame["is_variable"].fillna(False)].iloc[0]
+    form = ProvisionForm(row, client=client)
+    assert form.max_price is not None and "variable" in form.header.value
+    form.max_price.value = 9.5
+    assert form.request is not None and form.request.body()["pod"]["maxPrice"] == 9.5
+    form.provision_button.click()
+    assert "variable" in form.confirm_text.value and "$9.5000/h" in form.confirm_text.value
+
+
+def test_team_sharing_only_when_a_team_is_set(sandbox: SandboxServer, row: pd.Series[Any]) -> None:
+    with pm.Client(api_key=sandbox.api_key, base_url=sandbox.url, team_id="team-42") as team:
+        form = ProvisionForm(row, client=team)
+        assert form.share is not None
+        form.share.value = True
+        assert form.request is not None
+        body = form.request.body()
+    assert body["team"] == {"teamId": "team-42"} and body["sharedWithTeam"] is True
+
+
+def test_panels_are_labelled_when_the_client_talks_to_the_sandbox(
+    form: Any, client: pm.Client
+) -> None:
+    assert client.is_sandbox and SANDBOX_TAG in form.heading.value
+
+
+def test_from_request_presets_every_choice(client: pm.Client, row: pd.Series[Any]) -> None:
+    disk = make_disk(client, "CANADA-1", 50)
+    request = pm.PodRequest.from_offer(
+        row, name="preset", image="vllm_llama_8b", disk_gb=300, vcpus=8, disks=[disk.id]
+    )
+    form = ProvisionForm.from_request(request, client=client)
+    assert form.request == request
+    assert form.total_hr == usd(request.quote().total_hr)
