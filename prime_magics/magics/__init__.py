@@ -17,6 +17,9 @@ Availability (each returns a DataFrame; assign it with ``df = %prime …``)::
         Network disk offers; with --size, adds size_gb and cost_hr.
     %prime availability gpu-types [--refresh]
         The GPU types the API knows, as a list.
+    %prime availability explore [--max-rows N]
+        An AvailabilityExplorer widget: filter and sort the offers, pick one, configure
+        and rent it. Needs Jupyter widgets (elsewhere: a UsageError).
 
 Pods::
 
@@ -33,9 +36,12 @@ Pods::
         The offer is row ROW of an availability DataFrame in your namespace
         (``--offer df[0]``), or the single offer matching --cloud-id/--data-center
         (narrowed by --gpu-type/--gpu-count). Without --yes it shows the quote, the
-        JSON body and a curl line, and sends nothing. With --yes it rents the pod.
+        JSON body and a curl line, and sends nothing; with widgets it also returns a
+        ProvisionForm preset to the same choices, whose Provision → Confirm rents the
+        pod (once). With --yes it rents the pod (exactly one request).
     %prime pods terminate ID [--yes]
-        Without --yes says what would be lost; with --yes terminates.
+        Without --yes says what would be lost (with widgets: a "Terminate pod ID"
+        button that terminates once); with --yes terminates.
 
 Disks::
 
@@ -43,10 +49,15 @@ Disks::
     %prime disks get ID                 one disk's summary
     %prime disks create --size GB --data-center D [--name N] [--provider P]
                         [--team-id T] [--yes]
-        Without --yes shows the cost, body and curl line and sends nothing.
+        Without --yes shows the cost, body and curl line and sends nothing; with
+        widgets it also returns a DiskForm preset to the same place, size and name,
+        whose Create disk → Confirm creates it. With widgets, --size and
+        --data-center may be left out: the form asks (``%prime disks create`` alone
+        opens an empty one). Elsewhere both are required.
     %prime disks rename ID NAME
     %prime disks delete ID [--yes]
-        Deleting a disk destroys its data for good; without --yes nothing happens.
+        Deleting a disk destroys its data for good; without --yes nothing happens
+        (with widgets: a "Delete disk ID" button that deletes once).
 
 Settings::
 
@@ -59,6 +70,11 @@ Settings::
     %prime sandbox [start|stop]
         Point this kernel at an embedded simulated API: no account, no money.
         Everything it returns is labelled [sandbox].
+
+Widgets: ``%config PrimeMagics.widgets = "auto"`` (default) returns them only in a
+Jupyter kernel (``ZMQInteractiveShell``), never in terminal IPython or a script; ``True``
+or ``False`` forces them on or off. The text preview is shown either way, and a widget
+acts only when its button is clicked.
 
 ``$var`` and ``{expr}`` are expanded as in every line magic. Expected failures (bad
 arguments, 401, 402, 404, 422, network down…) show one message without a traceback and
@@ -74,7 +90,7 @@ from typing import Any, TypeVar, cast
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.display import display
-from traitlets import Bool
+from traitlets import Bool, Enum
 from traitlets.config import Configurable
 
 from ..errors import PrimeError
@@ -100,9 +116,29 @@ class PrimeMagics(Magics, Configurable):
         "False re-raises them with their traceback, for debugging.",
     )
 
+    widgets = Enum(
+        ("auto", True, False),
+        default_value="auto",
+        config=True,
+        help="Return ipywidgets panels (forms, confirm buttons, the explorer) next to the "
+        "text previews. 'auto': only in a kernel with a front end (ZMQInteractiveShell), "
+        "never in terminal IPython or a script. Display only: without --yes nothing is "
+        "sent either way.",
+    )
+
+    def widgets_enabled(self) -> bool:
+        """Whether ``%prime`` returns widgets in this shell (the ``widgets`` trait resolved)."""
+        if self.widgets == "auto":
+            return has_front_end(self.shell)
+        return bool(self.widgets)
+
     @_line_magic("prime")
     def prime(self, line: str) -> Any:
-        context = Context(user_ns=self.shell.user_ns if self.shell else {}, show=display)
+        context = Context(
+            user_ns=self.shell.user_ns if self.shell else {},
+            show=display,
+            widgets=self.widgets_enabled(),
+        )
         try:
             return _cli.run(line, context)
         except _cli.HelpShown:
@@ -114,6 +150,12 @@ class PrimeMagics(Magics, Configurable):
 
 
 PrimeMagics.prime.__doc__ = __doc__
+
+
+def has_front_end(shell: object) -> bool:
+    """A Jupyter kernel's shell (``ZMQInteractiveShell`` or a subclass), where a widget can
+    render; checked by name so that ipykernel is never imported here."""
+    return any(cls.__name__ == "ZMQInteractiveShell" for cls in type(shell).__mro__)
 
 
 def load_ipython_extension(ipython: Any) -> None:

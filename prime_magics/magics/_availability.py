@@ -1,4 +1,5 @@
-"""``%prime availability list | disks | gpu-types``: offers as DataFrames, costs included."""
+"""``%prime availability list | disks | gpu-types``: offers as DataFrames, costs included;
+``%prime availability explore``: the same offers in an ``AvailabilityExplorer`` widget."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ._context import Context, positive_int
 
 if TYPE_CHECKING:
     from ..client import Client
+    from ..widgets import AvailabilityExplorer
 
 
 def add_list_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,6 +78,22 @@ def list_gpu_types(args: argparse.Namespace, ctx: Context) -> list[str]:
     types = client.gpu_types(refresh=args.refresh)
     ctx.label(client)
     return types
+
+
+def add_explore_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-rows", type=positive_int, default=50, metavar="N", help="table rows (default 50)"
+    )
+
+
+def explore(args: argparse.Namespace, ctx: Context) -> AvailabilityExplorer:
+    ctx.require_widgets("availability explore", "here use df = %prime availability list …")
+    from ..widgets import AvailabilityExplorer  # imports ipywidgets: only when wanted
+
+    client = api.get_client()
+    explorer = AvailabilityExplorer(client, max_rows=args.max_rows)
+    ctx.label(client)
+    return explorer
 
 
 def _add_location_arguments(parser: argparse.ArgumentParser) -> None:

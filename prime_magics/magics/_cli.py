@@ -45,7 +45,7 @@ class Command(NamedTuple):
 
 
 GROUPS = {
-    "availability": "what can be rented, with costs",
+    "availability": "what can be rented, with costs (explore: in a widget)",
     "pods": "your pods: list, inspect, create, terminate",
     "disks": "your network disks: list, inspect, create, rename, delete",
 }
@@ -69,6 +69,12 @@ COMMANDS: tuple[Command, ...] = (
         _availability.add_gpu_types_arguments,
         _availability.list_gpu_types,
     ),
+    Command(
+        ("availability", "explore"),
+        "filter, sort and rent offers in a widget (Jupyter only)",
+        _availability.add_explore_arguments,
+        _availability.explore,
+    ),
     Command(("pods", "list"), "your pods", _pods.add_no_arguments, _pods.list_pods),
     Command(("pods", "get"), "one pod's summary", _pods.add_id_argument, _pods.get_pod),
     Command(("pods", "status"), "status of pods", _pods.add_status_arguments, _pods.pod_status),
@@ -81,13 +87,13 @@ COMMANDS: tuple[Command, ...] = (
     Command(("pods", "ssh"), "the ssh command for a pod", _pods.add_id_argument, _pods.ssh),
     Command(
         ("pods", "create"),
-        "rent a pod from an offer (preview unless --yes)",
+        "rent a pod from an offer (preview and, in Jupyter, a form unless --yes)",
         _pods.add_create_arguments,
         _pods.create_pod,
     ),
     Command(
         ("pods", "terminate"),
-        "terminate a pod (says what is lost unless --yes)",
+        "terminate a pod (says what is lost, and offers a button, unless --yes)",
         _pods.add_terminate_arguments,
         _pods.terminate_pod,
     ),
@@ -95,14 +101,14 @@ COMMANDS: tuple[Command, ...] = (
     Command(("disks", "get"), "one disk's summary", _disks.add_id_argument, _disks.get_disk),
     Command(
         ("disks", "create"),
-        "create a network disk (preview unless --yes)",
+        "create a network disk (preview and, in Jupyter, a form unless --yes)",
         _disks.add_create_arguments,
         _disks.create_disk,
     ),
     Command(("disks", "rename"), "rename a disk", _disks.add_rename_arguments, _disks.rename_disk),
     Command(
         ("disks", "delete"),
-        "delete a disk and its data (says what is lost unless --yes)",
+        "delete a disk and its data (says what is lost, and offers a button, unless --yes)",
         _disks.add_delete_arguments,
         _disks.delete_disk,
     ),
@@ -131,7 +137,8 @@ def build_parser() -> Parser:
     root = Parser(
         prog=PROG,
         description="Rent GPUs from the notebook. The full reference: %prime?",
-        epilog="%prime COMMAND --help shows a command's options.",
+        epilog="%prime COMMAND --help shows a command's options. In Jupyter, previews come "
+        "with a form or button that does the act (%config PrimeMagics.widgets).",
         allow_abbrev=False,
     )
     root.set_defaults(_handler=None, _parser=root)

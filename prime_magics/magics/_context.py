@@ -1,7 +1,8 @@
 """What every ``%prime`` handler shares: the call context and argument types.
 
 A handler is ``handler(args, ctx) -> value``: it reads parsed arguments, calls the plain
-API, shows notices through ``ctx.show`` and returns what the cell should evaluate to.
+API, shows notices through ``ctx.show`` and returns what the cell should evaluate to — a
+widget only when ``ctx.widgets`` says this shell can show one (``PrimeMagics.widgets``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import argparse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
 
 from .. import api
 from .._display import sandbox_banner
@@ -20,10 +23,20 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Context:
-    """The user's namespace (for ``--offer VAR[ROW]``) and where to display things."""
+    """The user's namespace (for ``--offer VAR[ROW]``), where to display things, and
+    whether to return widgets (resolved from ``PrimeMagics.widgets``)."""
 
     user_ns: Mapping[str, Any]
     show: Callable[[object], None]
+    widgets: bool = False
+
+    def require_widgets(self, command: str, instead: str) -> None:
+        """Refuse a widget-only command where no widget can be shown."""
+        if not self.widgets:
+            raise UsageError(
+                f"%prime {command} needs Jupyter widgets (a notebook kernel); {instead}. "
+                "Widgets are on with %config PrimeMagics.widgets = True."
+            )
 
     def label(self, client: Client) -> None:
         """Show the sandbox banner when ``client``'s answers were simulated."""

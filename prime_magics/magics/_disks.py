@@ -2,6 +2,9 @@
 
 A disk is billed from creation until deletion, attached or not, and deleting one destroys
 its data for good: both need ``--yes``; without it the magic only shows what would happen.
+With widgets on (``PrimeMagics.widgets``) the cell also returns the explicit act: a
+``DiskForm`` preset to the preview (an empty one for a bare ``%prime disks create``), or
+a one-click delete button.
 """
 
 from __future__ import annotations
@@ -22,8 +25,11 @@ from ._context import Context, positive_int
 
 if TYPE_CHECKING:
     from ..client import Client
+    from ..widgets import DiskForm
+    from ._panels import ConfirmPanel
 
 _CANDIDATE_COLUMNS = ["provider", "data_center", "min_gb", "max_gb", "price_per_gb_hr"]
+_REQUIRED = (("--size", "size"), ("--data-center", "data_center"))
 
 
 def add_id_argument(parser: argparse.ArgumentParser) -> None:
@@ -46,16 +52,34 @@ def get_disk(args: argparse.Namespace, ctx: Context) -> Table:
 
 def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
-    add("--size", type=positive_int, metavar="GB", required=True, help="size in GB")
-    add("--data-center", metavar="D", required=True, help="where (see availability disks)")
+    required = "required, except in Jupyter where a form asks for it"
+    add("--size", type=positive_int, metavar="GB", help=f"size in GB ({required})")
+    add("--data-center", metavar="D", help=f"where, see availability disks ({required})")
     add("--name", metavar="N", help="disk name (default: generated)")
     add("--provider", metavar="P", help="when several providers offer disks there")
     add("--team-id", metavar="T", help="default: the configured team")
-    add("--yes", action="store_true", help="really create the disk (it costs money)")
+    add(
+        "--yes",
+        action="store_true",
+        help="really create the disk (it costs money); without it: a preview, and in "
+        "Jupyter a form whose Create disk → Confirm creates it",
+    )
 
 
-def create_disk(args: argparse.Namespace, ctx: Context) -> Table | None:
+def create_disk(args: argparse.Namespace, ctx: Context) -> Table | DiskForm | None:
     client = api.get_client()
+    missing = [flag for flag, value in _REQUIRED if getattr(args, value) is None]
+    if missing:  # only a form can ask for them, and only when nothing is sent yet
+        if args.yes or not ctx.widgets:
+            args._parser.error(f"the following arguments are required: {', '.join(missing)}")
+        from . import _panels  # imports ipywidgets: only when a widget is wanted
+
+        form = _panels.disk_form(
+            client, ctx, data_center=args.data_center, provider=args.provider,
+            size_gb=args.size, name=args.name,
+        )  # fmt: skip
+        ctx.label(client)
+        return form
     offer = _find_offer(args, client)
     request = DiskRequest.from_offer(
         offer,
@@ -65,7 +89,11 @@ def create_disk(args: argparse.Namespace, ctx: Context) -> Table | None:
     )
     if not args.yes:
         preview_disk(request, client, ctx)
-        return None
+        if not ctx.widgets:
+            return None
+        from . import _panels  # imports ipywidgets: only when a widget is wanted
+
+        return _panels.disk_form(client, ctx, request)
     disk = client.create_disk(request)
     ctx.label(client)
     ctx.show(Notice(f"Disk {disk.id} created; it is billed until deleted.", "success"))
@@ -73,7 +101,7 @@ def create_disk(args: argparse.Namespace, ctx: Context) -> Table | None:
 
 
 def preview_disk(request: DiskRequest, client: Client, ctx: Context) -> None:
-    """What ``--yes`` would send and cost, sending nothing (issue 4: a DiskForm here)."""
+    """What ``--yes`` would send and cost, sending nothing."""
     ctx.label(client)
     hourly = request.quote_hr
     rows: list[tuple[str, Any]] = [
@@ -89,7 +117,8 @@ def preview_disk(request: DiskRequest, client: Client, ctx: Context) -> None:
     ctx.show(Code(redacted(body, client.settings), "Request body"))
     curl = request.curl(client.settings.base_url)
     ctx.show(Code(redacted(curl, client.settings), "The same request with curl"))
-    ctx.show(Notice("Nothing was sent; add --yes to create the disk.", "warning"))
+    then = "use the form below, or add --yes" if ctx.widgets else "add --yes"
+    ctx.show(Notice(f"Nothing was sent; {then} to create the disk.", "warning"))
 
 
 def add_rename_arguments(parser: argparse.ArgumentParser) -> None:
@@ -106,20 +135,31 @@ def rename_disk(args: argparse.Namespace, ctx: Context) -> None:
 
 def add_delete_arguments(parser: argparse.ArgumentParser) -> None:
     add_id_argument(parser)
-    parser.add_argument("--yes", action="store_true", help="really delete, with its data")
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="really delete, with its data; without it: what would be lost, and in "
+        "Jupyter a Delete button",
+    )
 
 
-def delete_disk(args: argparse.Namespace, ctx: Context) -> None:
+def delete_disk(args: argparse.Namespace, ctx: Context) -> ConfirmPanel | None:
     client = api.get_client()
-    if not args.yes:  # issue 4 hook: a confirm button under the description
+    if not args.yes:
         loss = client.describe_disk_deletion(args.disk_id)
         ctx.label(client)
         ctx.show(Notice(loss, "warning"))
-        ctx.show(Notice("Nothing was deleted; add --yes to delete the disk and its data."))
-        return
+        if not ctx.widgets:
+            ctx.show(Notice("Nothing was deleted; add --yes to delete the disk and its data."))
+            return None
+        ctx.show(Notice("Nothing was deleted yet; the button below does it, once."))
+        from . import _panels  # imports ipywidgets: only when a widget is wanted
+
+        return _panels.delete_panel(client, args.disk_id)
     client.delete_disk(args.disk_id, confirm=True)
     ctx.label(client)
     ctx.show(Notice(f"Disk {args.disk_id} is being deleted.", "success"))
+    return None
 
 
 def disk_table(disk: Disk) -> Table:

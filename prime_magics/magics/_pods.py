@@ -2,6 +2,8 @@
 
 Creating and terminating cost or destroy something, so without ``--yes`` they only show
 what would happen: the quote, the exact JSON body and a curl line, or what would be lost.
+With widgets on (``PrimeMagics.widgets``) the cell also returns the explicit act: a
+``ProvisionForm`` preset to the previewed request, or a one-click terminate button.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from ._context import Context, key_value, positive_float, positive_int
 
 if TYPE_CHECKING:
     from ..client import Client
+    from ..widgets import ProvisionForm
+    from ._panels import ConfirmPanel
 
 _OFFER_EXPR = re.compile(r"\s*([A-Za-z_]\w*)\s*(?:\[\s*(-?\d+)\s*\])?\s*")
 _CANDIDATE_COLUMNS = ["cloud_id", "gpu_type", "gpu_count", "provider", "data_center", "total_hr"]
@@ -97,10 +101,15 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     add("--team-id", metavar="T", help="default: the configured team")
     add("--share-with-team", action="store_true")
     add("--env", nargs="+", action="extend", type=key_value, metavar="KEY=VALUE")
-    add("--yes", action="store_true", help="really create the pod (it costs money)")
+    add(
+        "--yes",
+        action="store_true",
+        help="really create the pod (it costs money); without it: a preview, and in "
+        "Jupyter a form whose Provision → Confirm rents it",
+    )
 
 
-def create_pod(args: argparse.Namespace, ctx: Context) -> Table | None:
+def create_pod(args: argparse.Namespace, ctx: Context) -> Table | ProvisionForm | None:
     client = api.get_client()
     offer = _chosen_offer(args, ctx.user_ns, client)
     request = PodRequest.from_offer(
@@ -119,7 +128,11 @@ def create_pod(args: argparse.Namespace, ctx: Context) -> Table | None:
     )
     if not args.yes:
         preview_pod(request, client, ctx)
-        return None
+        if not ctx.widgets:
+            return None
+        from . import _panels  # imports ipywidgets: only when a widget is wanted
+
+        return _panels.provision_form(request, client, ctx)
     pod = client.create_pod(request)
     ctx.label(client)
     ctx.show(Notice(f"Pod {pod.id} created. Follow it: %prime pods status {pod.id}", "success"))
@@ -127,11 +140,7 @@ def create_pod(args: argparse.Namespace, ctx: Context) -> Table | None:
 
 
 def preview_pod(request: PodRequest, client: Client, ctx: Context) -> None:
-    """What ``--yes`` would send and cost, sending nothing.
-
-    Issue 4 hook: when ipywidgets is available, open a ``ProvisionForm`` for ``request``
-    here instead (its button is the explicit act that sends the request).
-    """
+    """What ``--yes`` would send and cost, sending nothing."""
     ctx.label(client)
     quote = request.quote()
     offer = request.offer
@@ -157,25 +166,36 @@ def preview_pod(request: PodRequest, client: Client, ctx: Context) -> None:
     ctx.show(Code(redacted(body, client.settings), "Request body"))
     curl = request.curl(client.settings.base_url)
     ctx.show(Code(redacted(curl, client.settings), "The same request with curl"))
-    ctx.show(Notice("Nothing was sent; add --yes to provision.", "warning"))
+    then = "Provision in the form below, or add --yes" if ctx.widgets else "add --yes"
+    ctx.show(Notice(f"Nothing was sent; {then} to provision.", "warning"))
 
 
 def add_terminate_arguments(parser: argparse.ArgumentParser) -> None:
     add_id_argument(parser)
-    parser.add_argument("--yes", action="store_true", help="really terminate")
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="really terminate; without it: what would be lost, and in Jupyter a Terminate button",
+    )
 
 
-def terminate_pod(args: argparse.Namespace, ctx: Context) -> None:
+def terminate_pod(args: argparse.Namespace, ctx: Context) -> ConfirmPanel | None:
     client = api.get_client()
-    if not args.yes:  # issue 4 hook: a confirm button under the description
+    if not args.yes:
         loss = client.describe_pod_termination(args.pod_id)
         ctx.label(client)
         ctx.show(Notice(loss, "warning"))
-        ctx.show(Notice("Nothing was terminated; add --yes to terminate."))
-        return
+        if not ctx.widgets:
+            ctx.show(Notice("Nothing was terminated; add --yes to terminate."))
+            return None
+        ctx.show(Notice("Nothing was terminated yet; the button below does it, once."))
+        from . import _panels  # imports ipywidgets: only when a widget is wanted
+
+        return _panels.terminate_panel(client, args.pod_id)
     client.terminate_pod(args.pod_id, confirm=True)
     ctx.label(client)
     ctx.show(Notice(f"Pod {args.pod_id} is terminating.", "success"))
+    return None
 
 
 def pod_table(pod: Pod) -> Table:

@@ -48,6 +48,8 @@ class DiskForm(Form):
         on_created: Callable[[Disk], None] | None = None,
         name: str | None = None,
         poll_interval: float = 1.0,
+        size_gb: int | None = None,
+        provider: str | None = None,
     ) -> None:
         super().__init__(client, "New network disk")
         self.add_class("prime-disk-form")  # a stable hook for the browser test and CSS
@@ -73,24 +75,32 @@ class DiskForm(Form):
             self.create_button, self.confirm_box,
         )  # fmt: skip
         self._poller = Poller(self._poll_disk, poll_interval, "prime-disk", self.report_crash)
-        self._preset(data_center)
+        self._preset(data_center, provider)
         self.location.observe(self._on_location, "value")
         for control in (self.size, self.name):
             control.observe(self._update, "value")
         self._on_location()
+        if size_gb is not None:
+            self.size.value = size_gb
         self.set_title()
 
-    def _preset(self, data_center: str | None) -> None:
+    def _preset(self, data_center: str | None, provider: str | None) -> None:
         if not len(self.frame):
             self.show("No disk offers are available.", "warning")
             return
-        if data_center is None:
+        if data_center is None and provider is None:
             return
-        matches = self.frame.index[self.frame["data_center"].fillna("") == data_center]
+        wanted = pd.Series(True, index=self.frame.index)
+        if data_center is not None:
+            wanted &= self.frame["data_center"].fillna("") == data_center
+        if provider is not None:
+            wanted &= self.frame["provider"].fillna("") == provider
+        matches = self.frame.index[wanted]
         if len(matches):
             self.location.value = matches[0]
         else:
-            self.show(f"No disk offer in {data_center}; choose another place.", "warning")
+            where = " ".join(p for p in (provider, data_center) if p)
+            self.show(f"No disk offer for {where}; choose another place.", "warning")
 
     @property
     def offer(self) -> pd.Series[Any] | None:
@@ -118,7 +128,8 @@ class DiskForm(Form):
             if row is None:
                 raise ConfigurationError("Choose where the disk goes.")
             name = self.name.value.strip() or None
-            self.request = DiskRequest.from_offer(row, self.size.value, name)
+            team = self.client.settings.team_id
+            self.request = DiskRequest.from_offer(row, self.size.value, name, team_id=team)
             self.error = None
         except ConfigurationError as err:
             self.request, self.error = None, str(err)

@@ -52,6 +52,8 @@ class ProvisionForm(Form):
         super().__init__(client, f"Provision {offer.gpu_count}× {offer.gpu_type}")
         self.add_class("prime-provision-form")  # a stable hook for the browser test and CSS
         self.poll_interval = poll_interval
+        self.env: dict[str, str] = {}
+        self.team_id: str | None = None
         self.request: PodRequest | None = None
         self.quote: Quote | None = None
         self.total_hr = self.grand_total_hr = "—"
@@ -98,6 +100,7 @@ class ProvisionForm(Form):
     def from_request(cls, request: PodRequest, client: Client | None = None) -> ProvisionForm:
         """A form preset to ``request`` (e.g. ``%prime pods create`` without ``--yes``)."""
         form = cls(request.offer, client=client, name=request.name)
+        form.env, form.team_id = dict(request.env), request.team_id  # no controls of their own
         chosen = {"disk": request.disk_gb, "vcpu": request.vcpus, "memory": request.memory_gb}
         for key, value in chosen.items():
             if value is not None and key not in form.fixed:
@@ -113,6 +116,7 @@ class ProvisionForm(Form):
             form.max_price.value = request.max_price or 0.0
         if form.share is not None:
             form.share.value = request.share_with_team
+        form._update()
         return form
 
     # -- building ------------------------------------------------------------------------
@@ -138,7 +142,7 @@ class ProvisionForm(Form):
             r.count_column: None if r.key in self.fixed else self.resources[r.key].value
             for r in RESOURCES
         }
-        team = self.client.settings.team_id
+        team = self.team_id or self.client.settings.team_id
         return {
             "name": self.name.value.strip() or self._fallback_name,
             "image": self.image.value,
@@ -147,6 +151,7 @@ class ProvisionForm(Form):
             "max_price": (self.max_price.value or None) if self.max_price else None,
             "team_id": team,
             "share_with_team": bool(self.share and self.share.value),
+            "env": self.env,
             **counts,
         }
 
