@@ -13,26 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any, Generic, TypeVar
-
-from .errors import ResponseFormatError
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 PAGE_SIZE = 100
 FIRST_WAVE_GUESS = 3
 
-FetchPage = Callable[[str, int], Any]  # (path, page) -> decoded JSON
-ParseItems = Callable[[str, list[dict[str, Any]]], list[T]]
-
-
-def page_items(path: str, body: Any) -> tuple[list[dict[str, Any]], int]:
-    """``{items, totalCount}``, or a bare list (one guide shows that shape)."""
-    if isinstance(body, list):
-        return body, len(body)
-    if isinstance(body, dict) and isinstance(body.get("items"), list):
-        total = body.get("totalCount", body.get("total_count"))
-        return body["items"], int(total) if isinstance(total, int) else len(body["items"])
-    raise ResponseFormatError(f"GET {path}: expected {{items, totalCount}}, got {type(body)}")
+FetchPage = Callable[[str, int], bytes]  # (path, page) -> the answer's body
+ParsePage = Callable[[str, bytes], tuple[list[T], int]]  # (path, body) -> (items, total)
 
 
 class PageFetcher(Generic[T]):
@@ -46,14 +34,13 @@ class PageFetcher(Generic[T]):
         self,
         paths: Sequence[str],
         fetch_page: FetchPage,
-        parse: ParseItems[T],
+        parse: ParsePage[T],
         query_key: Hashable,
     ) -> dict[str, list[T]]:
         pages: dict[tuple[str, int], Future[tuple[list[T], int]]] = {}
 
         def load(path: str, page: int) -> tuple[list[T], int]:
-            items, total = page_items(path, fetch_page(path, page))
-            return parse(path, items), total
+            return parse(path, fetch_page(path, page))
 
         def submit(path: str, page: int) -> None:
             if (path, page) not in pages:

@@ -20,19 +20,21 @@ from pydantic import TypeAdapter, ValidationError
 
 from . import frames
 from ._http import Params, RetryPolicy, Transport
-from ._paging import PageFetcher
+from ._paging import PAGE_SIZE, PageFetcher
 from ._resources import ResourcesMixin
 from .config import Settings
 from .errors import ResponseFormatError
-from .models import DiskOffer, GpuOffer, GpuSummary
+from .models import DiskOffer, GpuOffer, GpuSummary, Page
 
 GPU_PATH = "/availability/gpus"
 MULTINODE_PATH = "/availability/multi-node"
 DISK_PATH = "/availability/disks"
 SUMMARY_PATH = "/availability/gpu-summary"
 
-_gpu_offers = TypeAdapter(list[GpuOffer])
-_disk_offers = TypeAdapter(list[DiskOffer])
+_PAGES: dict[str, TypeAdapter[Any]] = {
+    "gpus": TypeAdapter(Page[GpuOffer] | list[GpuOffer]),
+    "disks": TypeAdapter(Page[DiskOffer] | list[DiskOffer]),
+}
 _summary = TypeAdapter(GpuSummary)
 
 
@@ -115,6 +117,32 @@ class Client(ResourcesMixin):
 
     # -- availability ------------------------------------------------------------------
 
+    def _all_pages(
+        self, kind: str, paths: list[str], filters: dict[str, Any], refresh: bool
+    ) -> dict[str, list[Any]]:
+        """Every page of each path for these filters, from the cache when fresh."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        key = (kind, tuple(sorted((k, str(v)) for k, v in params.items())))
+        cached = self._cached(key, refresh)
+        if cached is not None:
+            return {path: list(items) for path, items in cached.items()}
+        adapter = _PAGES[kind]
+
+        def fetch_page(path: str, page: int) -> bytes:
+            query: Params = {**params, "page": page, "page_size": PAGE_SIZE}
+            return self._transport.get_bytes(path, query, what=f"GET {path} page {page}")
+
+        def parse(path: str, content: bytes) -> tuple[list[Any], int]:
+            page = _validated(adapter, content, f"GET {path}")
+            if isinstance(page, list):  # one guide shows a bare list
+                return page, len(page)
+            total = page.total_count
+            return page.items, len(page.items) if total is None else total
+
+        by_path = self._pages.fetch(paths, fetch_page, parse, key)
+        self._store(key, by_path)
+        return {path: list(items) for path, items in by_path.items()}
+
     def gpu_offers(
         self,
         gpu_type: str | None = None,
@@ -138,25 +166,9 @@ class Client(ResourcesMixin):
             "cloud_id": cloud_id,
             "disks": _as_list(disks),
         }
-        params = {k: v for k, v in filters.items() if v is not None}
-        key = ("gpus", tuple(sorted((k, str(v)) for k, v in params.items())))
-        cached = self._cached(key, refresh)
-        if cached is not None:
-            return list(cached)
-
-        def fetch_page(path: str, page: int) -> Any:
-            query: Params = {**params, "page": page, "page_size": 100}
-            return self._transport.get(path, query, what=f"GET {path} page {page}")
-
-        def parse(path: str, items: list[dict[str, Any]]) -> list[GpuOffer]:
-            if path == MULTINODE_PATH:
-                items = [{**item, "isMultinode": True} for item in items]
-            offers: list[GpuOffer] = _validated(_gpu_offers, items, path)
-            return offers
-
-        by_path = self._pages.fetch([GPU_PATH, MULTINODE_PATH], fetch_page, parse, key)
-        offers = by_path[GPU_PATH] + by_path[MULTINODE_PATH]
-        return list(self._store(key, offers))
+        by_path = self._all_pages("gpus", [GPU_PATH, MULTINODE_PATH], filters, refresh)
+        multinode = [o.model_copy(update={"is_multinode": True}) for o in by_path[MULTINODE_PATH]]
+        return by_path[GPU_PATH] + multinode
 
     def availability(self, **filters: Any) -> pd.DataFrame:
         """GPU offers as a DataFrame, cheapest first, with every cost column computed.
@@ -176,22 +188,8 @@ class Client(ResourcesMixin):
         """Where network disks can be created, as models."""
         filters = {"regions": _as_list(regions), "data_center_id": data_center_id}
         filters["cloud_id"] = cloud_id
-        params = {k: v for k, v in filters.items() if v is not None}
-        key = ("disks", tuple(sorted((k, str(v)) for k, v in params.items())))
-        cached = self._cached(key, refresh)
-        if cached is not None:
-            return list(cached)
-
-        def fetch_page(path: str, page: int) -> Any:
-            query: Params = {**params, "page": page, "page_size": 100}
-            return self._transport.get(path, query, what=f"GET {path} page {page}")
-
-        def parse(path: str, items: list[dict[str, Any]]) -> list[DiskOffer]:
-            offers: list[DiskOffer] = _validated(_disk_offers, items, path)
-            return offers
-
-        offers = self._pages.fetch([DISK_PATH], fetch_page, parse, key)[DISK_PATH]
-        return list(self._store(key, offers))
+        offers: list[DiskOffer] = self._all_pages("disks", [DISK_PATH], filters, refresh)[DISK_PATH]
+        return offers
 
     def disk_availability(
         self,
@@ -213,19 +211,24 @@ class Client(ResourcesMixin):
         body = self._transport.get(SUMMARY_PATH)
         if not isinstance(body, dict):
             raise ResponseFormatError(f"GET {SUMMARY_PATH}: expected an object")
-        return dict(self._store("summary", _validated(_summary, body, SUMMARY_PATH)))
+        return dict(self._store("summary", _validated(_summary, body, f"GET {SUMMARY_PATH}")))
 
     def gpu_types(self, refresh: bool = False) -> list[str]:
         """The GPU types the API knows, sorted."""
         return sorted(self.gpu_summary(refresh))
 
 
-def _validated(adapter: TypeAdapter[Any], data: Any, path: str) -> Any:
+def _validated(adapter: TypeAdapter[Any], data: Any, what: str) -> Any:
+    """Validate decoded JSON, or JSON bytes straight into models (no dicts in between)."""
     try:
+        if isinstance(data, bytes):
+            return adapter.validate_json(data)
         return adapter.validate_python(data)
     except ValidationError as exc:
         first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise ResponseFormatError(f"{what}: the answer is not JSON ({first['msg']})") from exc
         where = ".".join(str(p) for p in first["loc"])
         raise ResponseFormatError(
-            f"GET {path}: unexpected data at {where}: {first['msg']} ({exc.error_count()} errors)"
+            f"{what}: unexpected data at {where}: {first['msg']} ({exc.error_count()} errors)"
         ) from exc

@@ -8,10 +8,12 @@ client and ``model_dump(by_alias=True)`` gives back what came in.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
+
+T = TypeVar("T")
 
 
 class ApiModel(BaseModel):
@@ -101,11 +103,11 @@ class DiskOffer(ApiModel):
         return {} if value is None else value
 
 
-class Page(ApiModel):
-    """An availability page: ``{items, totalCount}``."""
+class Page(ApiModel, Generic[T]):
+    """An availability page: ``{items, totalCount}`` (``totalCount`` counts every page)."""
 
-    items: list[dict[str, Any]]
-    total_count: int
+    items: list[T]
+    total_count: int | None = None
 
 
 class SummaryPrice(ApiModel):
