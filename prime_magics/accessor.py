@@ -73,5 +73,5 @@ class PrimeAccessor:
         axes.set_xlabel("USD per GPU-hour (cheapest offer)")
         axes.set_ylabel("GPU type")
         axes.set_title("Price per GPU-hour by GPU type and provider")
-        axes.legend(title="provider", fontsize="small", loc="lower right")
+        axes.legend(title="provider", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
         return axes

@@ -101,3 +101,9 @@ def client(sandbox: SandboxServer, fast_retry: RetryPolicy) -> Iterator[pm.Clien
     """A client for the fresh sandbox, with fast retries; closed after the test."""
     with pm.Client(api_key=sandbox.api_key, base_url=sandbox.url, retry=fast_retry) as made:
         yield made
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: the slowest, and Playwright's sync API keeps an asyncio loop
+    running in this thread until the session ends (which a later test may not expect)."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)

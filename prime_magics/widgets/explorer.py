@@ -91,6 +91,7 @@ class AvailabilityExplorer(Form):
             control.observe(lambda _c: self.run(self.requery), "value")
         for control in local:
             control.observe(lambda _c: self.apply(), "value")
+        self.row.observe(lambda _c: self.refresh_buttons(), "value")
         self.apply()
         self.set_title()
 
