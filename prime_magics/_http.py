@@ -9,8 +9,10 @@ have rented a pod, so it surfaces as ``OutcomeUnknownError`` for the caller to r
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -59,6 +61,13 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return (when - datetime.now(timezone.utc)).total_seconds()
+
+
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """httpx's default verification (certifi, SSL_CERT_FILE…), built once per process:
+    building it costs ~20 ms, which every new client would otherwise pay again."""
+    return httpx.create_ssl_context()
 
 
 def _package_version() -> str:
@@ -150,6 +159,7 @@ class Transport:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._http = http_client or httpx.Client(
+            verify=shared_ssl_context(),
             timeout=timeout,
             follow_redirects=True,
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),

@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from . import frames
 from ._http import Params, RetryPolicy, Transport
-from ._paging import PAGE_SIZE, PageFetcher
+from ._paging import PAGE_SIZE, PageFetcher, cyclic_gc_paused
 from ._resources import ResourcesMixin
 from .config import Settings
 from .errors import ResponseFormatError
@@ -139,7 +139,8 @@ class Client(ResourcesMixin):
             total = page.total_count
             return page.items, len(page.items) if total is None else total
 
-        by_path = self._pages.fetch(paths, fetch_page, parse, key)
+        with cyclic_gc_paused():
+            by_path = self._pages.fetch(paths, fetch_page, parse, key)
         self._store(key, by_path)
         return {path: list(items) for path, items in by_path.items()}
 
@@ -176,7 +177,8 @@ class Client(ResourcesMixin):
         Takes the filters of ``gpu_offers``: gpu_type, gpu_count, regions, socket,
         security, data_center_id, cloud_id, disks, refresh.
         """
-        return frames.availability_frame(self.gpu_offers(**filters))
+        with cyclic_gc_paused():
+            return frames.availability_frame(self.gpu_offers(**filters))
 
     def disk_offers(
         self,
