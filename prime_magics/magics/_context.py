@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 
 from .. import api
-from .._display import sandbox_banner
+from .._display import Notice, sandbox_banner
 
 if TYPE_CHECKING:
     from ..client import Client
+    from ._panels import ConfirmPanel
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,34 @@ class Context:
                 f"%prime {command} needs Jupyter widgets (a notebook kernel); {instead}. "
                 "Widgets are on with %config PrimeMagics.widgets = True."
             )
+
+    def destroy(
+        self,
+        client: Client,
+        act: Callable[[], None],
+        *,
+        yes: bool,
+        describe: Callable[[], str],
+        button: str,
+        done: str,
+    ) -> ConfirmPanel | None:
+        """With ``--yes``, terminate or delete; without, say what would be lost and, where
+        widgets show, return a ``button`` that does it once."""
+        if yes:
+            act()
+            self.label(client)
+            self.show(Notice(done, "success"))
+            return None
+        loss = describe()
+        self.label(client)
+        self.show(Notice(loss, "warning"))
+        if not self.widgets:
+            self.show(Notice("Nothing happened; add --yes to do it."))
+            return None
+        self.show(Notice("Nothing happened yet; the button below does it, once."))
+        from ._panels import ConfirmPanel  # imports ipywidgets: only when a widget is wanted
+
+        return ConfirmPanel(client, button, button, act, done)
 
     def label(self, client: Client) -> None:
         """Show the sandbox banner when ``client``'s answers were simulated."""

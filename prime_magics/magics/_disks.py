@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -19,7 +20,6 @@ from .. import api
 from .._display import Code, Notice, Table, redacted, usd
 from ..errors import ConfigurationError
 from ..models import Disk
-from ..pricing import HOURS_PER_MONTH
 from ..provisioning import DiskRequest
 from ._context import Context, positive_int
 
@@ -110,7 +110,7 @@ def preview_disk(request: DiskRequest, client: Client, ctx: Context) -> None:
         ("name", request.name),
         ("price per GB", usd(request.price_per_gb_hr)),
         ("cost", usd(hourly)),
-        ("per month", usd(None if hourly is None else hourly * HOURS_PER_MONTH, "month")),
+        ("per month", usd(request.quote_month, "month")),
     ]
     ctx.show(Table(rows, "Disk quote (billed from creation until deletion, attached or not)"))
     body = json.dumps(request.body(), indent=2)
@@ -144,22 +144,15 @@ def add_delete_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def delete_disk(args: argparse.Namespace, ctx: Context) -> ConfirmPanel | None:
-    client = api.get_client()
-    if not args.yes:
-        loss = client.describe_disk_deletion(args.disk_id)
-        ctx.label(client)
-        ctx.show(Notice(loss, "warning"))
-        if not ctx.widgets:
-            ctx.show(Notice("Nothing was deleted; add --yes to delete the disk and its data."))
-            return None
-        ctx.show(Notice("Nothing was deleted yet; the button below does it, once."))
-        from . import _panels  # imports ipywidgets: only when a widget is wanted
-
-        return _panels.delete_panel(client, args.disk_id)
-    client.delete_disk(args.disk_id, confirm=True)
-    ctx.label(client)
-    ctx.show(Notice(f"Disk {args.disk_id} is being deleted.", "success"))
-    return None
+    client, disk_id = api.get_client(), args.disk_id
+    return ctx.destroy(
+        client,
+        partial(client.delete_disk, disk_id, confirm=True),
+        yes=args.yes,
+        describe=partial(client.describe_disk_deletion, disk_id),
+        button=f"Delete disk {disk_id}",
+        done=f"Disk {disk_id} is being deleted.",
+    )
 
 
 def disk_table(disk: Disk) -> Table:

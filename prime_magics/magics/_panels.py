@@ -56,28 +56,6 @@ class ConfirmPanel(Form):
         self.show(self.done, "success")
 
 
-def terminate_panel(client: Client, pod_id: str) -> ConfirmPanel:
-    """The button under ``%prime pods terminate ID``: ``terminate_pod(ID, confirm=True)``."""
-    return ConfirmPanel(
-        client,
-        f"Pod {pod_id}",
-        f"Terminate pod {pod_id}",
-        lambda: client.terminate_pod(pod_id, confirm=True),
-        f"Pod {pod_id} is terminating.",
-    )
-
-
-def delete_panel(client: Client, disk_id: str) -> ConfirmPanel:
-    """The button under ``%prime disks delete ID``: ``delete_disk(ID, confirm=True)``."""
-    return ConfirmPanel(
-        client,
-        f"Disk {disk_id}",
-        f"Delete disk {disk_id}",
-        lambda: client.delete_disk(disk_id, confirm=True),
-        f"Disk {disk_id} is being deleted.",
-    )
-
-
 def provision_form(request: PodRequest, client: Client, ctx: Context) -> ProvisionForm:
     """A ``ProvisionForm`` preset to the previewed request; warns where it differs."""
     form = ProvisionForm.from_request(request, client)

@@ -12,6 +12,7 @@ import argparse
 import json
 import re
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -180,22 +181,15 @@ def add_terminate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def terminate_pod(args: argparse.Namespace, ctx: Context) -> ConfirmPanel | None:
-    client = api.get_client()
-    if not args.yes:
-        loss = client.describe_pod_termination(args.pod_id)
-        ctx.label(client)
-        ctx.show(Notice(loss, "warning"))
-        if not ctx.widgets:
-            ctx.show(Notice("Nothing was terminated; add --yes to terminate."))
-            return None
-        ctx.show(Notice("Nothing was terminated yet; the button below does it, once."))
-        from . import _panels  # imports ipywidgets: only when a widget is wanted
-
-        return _panels.terminate_panel(client, args.pod_id)
-    client.terminate_pod(args.pod_id, confirm=True)
-    ctx.label(client)
-    ctx.show(Notice(f"Pod {args.pod_id} is terminating.", "success"))
-    return None
+    client, pod_id = api.get_client(), args.pod_id
+    return ctx.destroy(
+        client,
+        partial(client.terminate_pod, pod_id, confirm=True),
+        yes=args.yes,
+        describe=partial(client.describe_pod_termination, pod_id),
+        button=f"Terminate pod {pod_id}",
+        done=f"Pod {pod_id} is terminating.",
+    )
 
 
 def pod_table(pod: Pod) -> Table:
