@@ -136,6 +136,18 @@ def test_pods_create_explains_what_is_wrong(
     assert requests(prime_sandbox, "POST", "/api/v1/pods") == []
 
 
+def test_offer_rows_are_the_labels_shown_at_the_left_of_the_table(
+    ip: Shell, prime_sandbox: SandboxServer, offers: pd.DataFrame
+) -> None:
+    ip.user_ns["picked"] = offers.iloc[[3, 5]]  # labels 3 and 5, as a filtered frame shows
+    cell = Cell(ip, "%prime pods create --offer picked[5] --name labelled")
+    assert cell.error is None, cell.text
+    assert json.loads(cell.block("Request body"))["pod"]["cloudId"] == offers.loc[5, "cloud_id"]
+    missing = Cell(ip, "%prime pods create --offer picked[0]")
+    assert type(missing.error) is UsageError
+    assert "its rows are 3, 5" in missing.stderr
+
+
 def test_pods_history_is_a_dataframe(ip: Shell, prime_sandbox: SandboxServer) -> None:
     assert isinstance(ip.run_line_magic("prime", "pods history"), pd.DataFrame)
 

@@ -33,8 +33,8 @@ Pods::
                        [--disk-size GB] [--vcpus N] [--memory GB] [--disks ID ...]
                        [--max-price P] [--custom-template-id T] [--team-id T]
                        [--share-with-team] [--env KEY=VALUE ...] [--yes]
-        The offer is row ROW of an availability DataFrame in your namespace
-        (``--offer df[0]``), or the single offer matching --cloud-id/--data-center
+        The offer is the row labelled ROW (the number at the left of the table) of an
+        availability DataFrame in your namespace (``--offer df[0]``), or the single offer matching --cloud-id/--data-center
         (narrowed by --gpu-type/--gpu-count). Without --yes it shows the quote, the
         JSON body and a curl line, and sends nothing; with widgets it also returns a
         ProvisionForm preset to the same choices, whose Provision → Confirm rents the

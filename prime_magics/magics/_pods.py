@@ -235,7 +235,8 @@ def _chosen_offer(
 
 
 def offer_from_namespace(expr: str, user_ns: Mapping[str, Any]) -> pd.Series[Any] | GpuOffer:
-    """``VAR`` or ``VAR[ROW]``: a GpuOffer, a row, or row ROW of an availability frame."""
+    """``VAR`` or ``VAR[ROW]``: a GpuOffer, a row, or the row labelled ROW (the number at
+    the left of the displayed table, as for ``df.prime.quote(ROW)``) of an availability frame."""
     match = _OFFER_EXPR.fullmatch(expr)
     if match is None:
         raise ConfigurationError(f"--offer {expr!r}: write VAR or VAR[ROW], e.g. --offer df[0]")
@@ -249,10 +250,16 @@ def offer_from_namespace(expr: str, user_ns: Mapping[str, Any]) -> pd.Series[Any
     if isinstance(value, pd.DataFrame):
         if row is None and len(value) != 1:
             raise ConfigurationError(f"--offer {name}: it has {len(value)} rows; say {name}[ROW]")
-        index = 0 if row is None else int(row)
-        if not -len(value) <= index < len(value):
-            raise ConfigurationError(f"--offer {expr}: {name} has {len(value)} rows")
-        value = value.iloc[index]
+        if row is None:
+            value = value.iloc[0]
+        elif int(row) in value.index:
+            value = value.loc[int(row)]
+        else:
+            shown = ", ".join(str(label) for label in value.index[:8])
+            raise ConfigurationError(
+                f"--offer {expr}: {name} has no row {row}; its rows are {shown}"
+                f"{', …' if len(value) > 8 else ''} (the numbers at the left of the table)"
+            )
     elif row is not None:
         raise ConfigurationError(f"--offer {expr}: {name} is not a DataFrame; drop [ROW]")
     if isinstance(value, GpuOffer):
