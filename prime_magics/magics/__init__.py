@@ -34,11 +34,12 @@ Pods::
                        [--max-price P] [--custom-template-id T] [--team-id T]
                        [--share-with-team] [--env KEY=VALUE ...] [--yes]
         The offer is the row labelled ROW (the number at the left of the table) of an
-        availability DataFrame in your namespace (``--offer df[0]``), or the single offer matching --cloud-id/--data-center
-        (narrowed by --gpu-type/--gpu-count). Without --yes it shows the quote, the
-        JSON body and a curl line, and sends nothing; with widgets it also returns a
-        ProvisionForm preset to the same choices, whose Provision → Confirm rents the
-        pod (once). With --yes it rents the pod (exactly one request).
+        availability DataFrame in your namespace (``--offer df[0]``), or the single
+        offer matching --cloud-id/--data-center (narrowed by --gpu-type/--gpu-count).
+        Without --yes it shows the quote, the JSON body and a curl line, and sends
+        nothing; with widgets it also returns a ProvisionForm preset to the same
+        choices, whose Provision → Confirm rents the pod (once). With --yes it rents
+        the pod (exactly one request).
     %prime pods terminate ID [--yes]
         Without --yes says what would be lost (with widgets: a "Terminate pod ID"
         button that terminates once); with --yes terminates.
