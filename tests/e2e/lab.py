@@ -195,7 +195,10 @@ class JupyterLab:
         return target
 
     def tree_url(self, name: str) -> str:
-        return f"{self.url}/lab/tree/{name}?token={self.token}"
+        """The notebook alone in a fresh workspace of its own: a restored layout would
+        reopen earlier notebooks beside it, and Run menu commands could then miss it."""
+        workspace = re.sub(r"[^A-Za-z0-9]+", "-", name)
+        return f"{self.url}/lab/workspaces/{workspace}/tree/{name}?token={self.token}&reset"
 
     def log_tail(self, lines: int = 40) -> str:
         try:
