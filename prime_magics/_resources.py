@@ -149,14 +149,25 @@ class ResourcesMixin:
         name: str | None,
         find: Callable[[str, str], list[Any]],
     ) -> M:
+        what = f"Creating {kind} {name!r}"
+        since = datetime.now(timezone.utc).isoformat(timespec="seconds")
         try:
-            answer = self._transport.send_once(
-                "POST", path, body, what=f"Creating {kind} {name!r}", creates=(kind, name)
+            answer = self._transport.send_once("POST", path, body, what=what, creates=(kind, name))
+            return _parse(model, answer, what)
+        except ResponseFormatError as unreadable:
+            # A 2xx whose body we cannot read: the API most likely did create it.
+            lost = OutcomeUnknownError(
+                f"{what}: the API accepted the request but its answer could not be read "
+                f"({unreadable.message}); it was NOT retried.",
+                kind=kind,
+                name=name,
+                since=since,
             )
+            self._reconcile(lost, find)
+            raise lost from unreadable
         except OutcomeUnknownError as exc:
             self._reconcile(exc, find)
             raise
-        return _parse(model, answer, f"create {kind}")
 
     def _reconcile(self, exc: OutcomeUnknownError, find: Callable[[str, str], list[Any]]) -> None:
         if not exc.name:

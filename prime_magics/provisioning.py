@@ -107,7 +107,8 @@ class PodRequest:
             raise ConfigurationError(f"max_price={max_price}: must be a positive $/h")
         if (share_with_team or team_member_ids) and not team_id:
             raise ConfigurationError(
-                "Sharing with a team needs a team: pass team_id (or set PRIME_TEAM_ID)."
+                "Sharing with a team needs its id: pass team_id (the configured one is "
+                "client.settings.team_id)."
             )
         disks = [disks] if isinstance(disks, (str, Disk)) else list(disks)  # once, not per char
         disk_models = [d for d in disks if isinstance(d, Disk)]

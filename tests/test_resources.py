@@ -299,6 +299,21 @@ def test_create_answered_503_is_not_retried(
     assert server.state.live_pod_ids() == [] and server.state.live_disk_ids() == []
 
 
+@pytest.mark.parametrize(("path", "kind"), [("/pods", "pod"), ("/disks", "disk")])
+def test_an_unreadable_create_answer_is_an_unknown_outcome(
+    client: pm.Client, server: SandboxServer, path: str, kind: str
+) -> None:
+    """A 2xx whose body is not JSON may well mean it exists: never "it failed, retry"."""
+    pod = PodRequest.from_offer(guide_offer(client), name="garbled")
+    disk = canada_disk_request(client, "garbled")
+    server.faults.add("POST", path, status=200, body="<html>proxy</html>", times=1)
+    with pytest.raises(pm.OutcomeUnknownError) as lost:
+        client.create_pod(pod) if kind == "pod" else client.create_disk(disk)
+    assert "answer could not be read" in str(lost.value) and "NOT retried" in str(lost.value)
+    assert (lost.value.kind, lost.value.name) == (kind, "garbled")
+    assert len(calls(server, "POST", path)) == 1
+
+
 def test_reads_are_retried_where_creates_are_not(client: pm.Client, server: SandboxServer) -> None:
     """The contrast that makes the two tests above meaningful: a GET 503 is retried."""
     server.faults.add("GET", "/pods", status=503, times=1)
