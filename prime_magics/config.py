@@ -11,7 +11,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +78,6 @@ class Settings:
         if not self.api_key:
             return "(not set)"
         return f"{REDACTED}{self.api_key[-4:]}" if len(self.api_key) >= 12 else REDACTED
-
-    def with_overrides(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
 
     @classmethod
     def resolve(

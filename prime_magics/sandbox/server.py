@@ -58,11 +58,6 @@ class SandboxServer:
         return self.context.config
 
     @property
-    def api_url(self) -> str:
-        """The base URL with the API prefix, for clients that want it spelled out."""
-        return self.url + "/api/v1"
-
-    @property
     def state(self) -> SandboxState:
         return self.context.state
 
