@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .models import DiskOffer, GpuOffer, Prices, ResourceSpec
+from .models import DiskOffer, GpuOffer, Prices, ResourceSpec, plain
 from .pricing import RESOURCES, SPEC_PARTS, cost_columns, disk_cost_hr
 
 IDENTITY_COLUMNS = [
@@ -133,13 +133,9 @@ def availability_frame(offers: Sequence[GpuOffer]) -> pd.DataFrame:
     return _to_frame(columns, AVAILABILITY_COLUMNS, rows)
 
 
-def _empty_to_none(value: Any) -> Any:
-    return None if value is None or value is pd.NA or value != value else value
-
-
 def offer_from_row(row: pd.Series[Any] | dict[str, Any]) -> GpuOffer:
     """Rebuild the offer an availability row was made from (enough to price and order it)."""
-    get = {k: _empty_to_none(v) for k, v in dict(row).items() if k != "images"}
+    get = {k: plain(v) for k, v in dict(row).items() if k != "images"}
     specs = {
         r.key: ResourceSpec(
             min_count=get.get(r.column("min")),

@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
+import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 T = TypeVar("T")
+
+
+def plain(value: Any) -> Any:
+    """A DataFrame cell as a field value: ``None`` for NA/NaN (``pd.NA``'s truth value
+    raises) and Python scalars for numpy ones (``is True`` does not see a numpy bool)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
 
 
 class ApiModel(BaseModel):

@@ -24,7 +24,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .errors import ConfigurationError
-from .models import GpuOffer, ResourceSpec
+from .models import GpuOffer, ResourceSpec, plain
 
 HOURS_PER_DAY = 24
 HOURS_PER_MONTH = 730  # 365 × 24 / 12, the usual cloud billing month
@@ -125,10 +125,7 @@ def _na_float(value: Any) -> float:
 def _row_value(row: Row, column: str) -> Any:
     """A frame cell as a plain value: ``None`` for NA/NaN (never ``pd.NA``, whose truth
     value raises, and never a numpy bool, which ``is True`` does not recognise)."""
-    value = row.get(column)
-    if value is None or value is pd.NA or value != value:
-        return None
-    return value.item() if isinstance(value, np.generic) else value
+    return plain(row.get(column))
 
 
 def _spec_of(offer: GpuOffer | Row, resource: Resource) -> ResourceSpec:

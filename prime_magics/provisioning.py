@@ -22,7 +22,7 @@ import pandas as pd
 
 from .errors import ConfigurationError
 from .frames import offer_from_row
-from .models import Disk, DiskOffer, GpuOffer, ResourceSpec
+from .models import Disk, DiskOffer, GpuOffer, ResourceSpec, plain
 from .pricing import RESOURCES, Quote, Resource, check_count, disk_cost_hr, per_month, quote
 
 CUSTOM_TEMPLATE = "custom_template"
@@ -219,7 +219,7 @@ def check_attachable(disk: Disk, offer: GpuOffer) -> None:
 def _disk_offer(offer: DiskOffer | pd.Series[Any] | Mapping[str, Any]) -> DiskOffer:
     if isinstance(offer, DiskOffer):
         return offer
-    row = {k: (None if v is pd.NA or v != v else v) for k, v in dict(offer).items()}
+    row = {k: plain(v) for k, v in dict(offer).items()}
     return DiskOffer(
         cloud_id=row.get("cloud_id"),
         provider=row.get("provider"),

@@ -12,24 +12,7 @@ import pytest
 from prime_magics import resource_frames
 from prime_magics.models import Disk, HistoryItem, Pod, PodStatus
 from prime_magics.resource_frames import first_address
-
-POD_COLUMNS = [
-    "id", "name", "status", "gpu_type", "gpu_count", "provider", "data_center", "price_hr",
-    "created_at", "hours_running", "cost_so_far", "ssh", "ip", "installation_status",
-    "installation_progress", "disk_ids",
-]  # fmt: skip
-DISK_COLUMNS = [
-    "id", "name", "status", "provider", "data_center", "country", "size_gb", "price_hr",
-    "price_month", "pods", "created_at",
-]  # fmt: skip
-HISTORY_COLUMNS = [
-    "id", "name", "provider", "gpu_type", "gpu_count", "price_hr", "created_at",
-    "terminated_at", "hours", "total_billed",
-]  # fmt: skip
-STATUS_COLUMNS = [
-    "pod_id", "status", "installation_status", "installation_progress", "ssh", "ip",
-    "price_hr", "installation_failure",
-]  # fmt: skip
+from tests.contract_columns import DISK_COLUMNS, HISTORY_COLUMNS, POD_COLUMNS, STATUS_COLUMNS
 
 NOW = datetime(2025, 11, 8, 1, 36, 36, 391000, tzinfo=timezone.utc)
 DISK_ID = "clhxy6aw80000j8080gdf8kqv"

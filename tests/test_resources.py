@@ -20,22 +20,10 @@ import prime_magics as pm
 from prime_magics.provisioning import DiskRequest, PodRequest
 from prime_magics.sandbox import SandboxConfig, SandboxServer, start_sandbox
 from prime_magics.sandbox.schemas import CreateDisk, CreatePod
+from tests.contract_columns import DISK_COLUMNS, HISTORY_COLUMNS, POD_COLUMNS
 
 T = TypeVar("T")
 
-POD_COLUMNS = [
-    "id", "name", "status", "gpu_type", "gpu_count", "provider", "data_center", "price_hr",
-    "created_at", "hours_running", "cost_so_far", "ssh", "ip", "installation_status",
-    "installation_progress", "disk_ids",
-]  # fmt: skip
-DISK_COLUMNS = [
-    "id", "name", "status", "provider", "data_center", "country", "size_gb", "price_hr",
-    "price_month", "pods", "created_at",
-]  # fmt: skip
-HISTORY_COLUMNS = [
-    "id", "name", "provider", "gpu_type", "gpu_count", "price_hr", "created_at",
-    "terminated_at", "hours", "total_billed",
-]  # fmt: skip
 
 POLL = 0.02  # seconds between polls while waiting on the sandbox
 WAIT = 10.0  # upper bound for any wait; the sandbox moves in fractions of a second

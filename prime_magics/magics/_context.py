@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
-from .. import api
 from .._display import Notice, sandbox_banner
 
 if TYPE_CHECKING:
@@ -69,14 +68,8 @@ class Context:
 
     def label(self, client: Client) -> None:
         """Show the sandbox banner when ``client``'s answers were simulated."""
-        if client.is_sandbox or _is_embedded_sandbox(client):
+        if client.is_sandbox:
             self.show(sandbox_banner())
-
-
-def _is_embedded_sandbox(client: Client) -> bool:
-    """Whether ``client`` talks to the sandbox ``%prime sandbox`` started, header or not."""
-    server = api.sandbox_server()
-    return server is not None and client.settings.base_url == server.url
 
 
 Handler = Callable[[argparse.Namespace, Context], Any]

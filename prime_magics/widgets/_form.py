@@ -23,6 +23,7 @@ import pandas as pd
 from .. import api
 from .._display import Code
 from ..errors import APIConnectionError, APIStatusError, ConfigurationError, PrimeError
+from ..models import plain
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -38,8 +39,7 @@ def code_html(text: str, title: str | None = None) -> str:
 
 def cell(row: pd.Series[Any] | Mapping[str, Any], column: str) -> Any:
     """A frame cell as a plain value, ``None`` for NA/NaN."""
-    value = row.get(column)
-    return None if value is None or value is pd.NA or value != value else value
+    return plain(row.get(column))
 
 
 def error_html(text: str | None) -> str:
