@@ -100,13 +100,20 @@ def _scrub(value: Any, secret: str | None) -> Any:
 
 
 def _validation_lines(detail: Any) -> list[str]:
+    """One ``field: message`` line per error, from either 422 shape: FastAPI's
+    ``{"detail": [{loc, msg}]}`` (what the official CLI reads) or the spec's
+    ``{"errors": [{param, details}]}``."""
+    items = detail.get("errors") if isinstance(detail, dict) else detail
     lines = []
-    for item in detail if isinstance(detail, list) else []:
-        if isinstance(item, dict):
-            loc = [str(p) for p in item.get("loc", []) if p not in ("body", "query", "path")]
-            lines.append(f"{'.'.join(loc) or '(request)'}: {item.get('msg', item)}")
-        else:
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
             lines.append(str(item))
+            continue
+        where = item.get("loc", item.get("param"))
+        parts = where if isinstance(where, list) else str(where or "").split(".")
+        loc = [str(p) for p in parts if p not in ("body", "query", "path", "")]
+        message = item.get("msg", item.get("details", item.get("detail")))
+        lines.append(f"{'.'.join(loc) or '(request)'}: {message if message else item}")
     return lines or [str(detail)]
 
 
@@ -117,6 +124,8 @@ def error_from_response(
     status = response.status_code
     detail = _scrub(_detail_of(response), secret)
     said = f": {detail}" if isinstance(detail, str) and detail else ""
+    if isinstance(detail, dict) and isinstance(detail.get("errors"), list):
+        said = ": " + "; ".join(_validation_lines(detail))
     if status == 422:
         lines = _validation_lines(detail)
         return errors.UnprocessableEntityError(
@@ -152,13 +161,16 @@ class Transport:
         *,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
-        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """``transport`` replaces only the wire (tests, proxies): timeout, limits and the
+        shared SSL context stay this client's own."""
         self.settings = settings
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self._http = http_client or httpx.Client(
+        self._http = httpx.Client(
+            transport=transport,
             verify=shared_ssl_context(),
             timeout=timeout,
             follow_redirects=True,

@@ -68,7 +68,11 @@ class PageFetcher(Generic[T]):
         fetch_page: FetchPage,
         parse: ParsePage[T],
         query_key: Hashable,
+        page_size: int = PAGE_SIZE,
+        first_guess: int = FIRST_WAVE_GUESS,
     ) -> dict[str, list[T]]:
+        """Every item of every page of each path. Pages are numbered from 1 whatever the
+        API's own scheme (page/page_size or offset/limit): ``fetch_page`` translates."""
         pages: dict[tuple[str, int], Future[tuple[list[T], int]]] = {}
 
         def load(path: str, page: int) -> tuple[list[T], int]:
@@ -80,7 +84,7 @@ class PageFetcher(Generic[T]):
 
         for index, path in enumerate(paths):
             # Speculate on the main endpoint only; the others are usually one page.
-            default = FIRST_WAVE_GUESS if index == 0 else 1
+            default = first_guess if index == 0 else 1
             guess = self._known_pages.get((query_key, path), default)
             for page in range(1, guess + 1):
                 submit(path, page)
@@ -88,7 +92,7 @@ class PageFetcher(Generic[T]):
 
         def needed(path: str, page: int) -> bool:
             """A speculative page past the last one is not: its failure changes nothing."""
-            return path not in totals or page <= max(1, math.ceil(totals[path] / PAGE_SIZE))
+            return path not in totals or page <= max(1, math.ceil(totals[path] / page_size))
 
         try:
             pending = set(pages.values())
@@ -99,7 +103,7 @@ class PageFetcher(Generic[T]):
                     if path in totals or not first.done():
                         continue
                     totals[path] = first.result()[1]  # page 1 failed: raise at once
-                    count = max(1, math.ceil(totals[path] / PAGE_SIZE))
+                    count = max(1, math.ceil(totals[path] / page_size))
                     self._known_pages[query_key, path] = count
                     for page in range(2, count + 1):
                         submit(path, page)
@@ -116,7 +120,7 @@ class PageFetcher(Generic[T]):
             raise
         result: dict[str, list[T]] = {}
         for path in paths:
-            count = max(1, math.ceil(totals[path] / PAGE_SIZE))
+            count = max(1, math.ceil(totals[path] / page_size))
             result[path] = [
                 item for page in range(1, count + 1) for item in pages[path, page].result()[0]
             ]

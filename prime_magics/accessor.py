@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .frames import offer_from_row
 from .models import GpuOffer
+from .offers import gpu_offer
 from .pricing import Quote, quote
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class PrimeAccessor:
 
     def offer(self, i: Any) -> GpuOffer:
         """The offer of row ``i``, rebuilt from its columns."""
-        return offer_from_row(self._frame.loc[i])
+        return gpu_offer(self._frame.loc[i])
 
     def quote(
         self,

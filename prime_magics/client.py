@@ -1,54 +1,42 @@
-"""``Client``: one method per endpoint, sync, and safe inside a running Jupyter kernel.
+"""``Client``: the contract's methods, each delegating to a resource over one transport.
 
-It never touches asyncio: concurrency comes from a small thread pool over one pooled
-``httpx.Client``, so it works the same in a script, a kernel with a running event loop,
-or a widget callback. Availability answers are cached for ``cache_ttl`` seconds per
-identical query; ``refresh=True`` bypasses the cache.
+The resources (``offers``, ``pods``, ``disks`` and ``account``, each a small module)
+return models; the facade keeps the contract's explicit signatures and turns lists into
+DataFrames. It never touches asyncio: concurrency comes from a small thread pool over one
+pooled ``httpx.Client``, so it works the same in a script, a kernel with a running event
+loop, or a widget callback. The configured team is decided in one place, ``prepare``.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pandas as pd
-from pydantic import TypeAdapter, ValidationError
 
-from . import frames
-from ._http import Params, RetryPolicy, Transport
-from ._paging import PAGE_SIZE, PageFetcher, cyclic_gc_paused
-from ._resources import ResourcesMixin
+from . import frames, resource_frames
+from ._http import RetryPolicy, Transport
+from ._paging import PageFetcher, cyclic_gc_paused
+from .account import Account
+from .availability import Offers
 from .config import Settings
-from .errors import ResponseFormatError
-from .models import DiskOffer, GpuOffer, GpuSummary, Page
-
-GPU_PATH = "/availability/gpus"
-MULTINODE_PATH = "/availability/multi-node"
-DISK_PATH = "/availability/disks"
-SUMMARY_PATH = "/availability/gpu-summary"
-
-_PAGES: dict[str, TypeAdapter[Any]] = {
-    "gpus": TypeAdapter(Page[GpuOffer] | list[GpuOffer]),
-    "disks": TypeAdapter(Page[DiskOffer] | list[DiskOffer]),
-}
-_summary = TypeAdapter(GpuSummary)
+from .disks import Disks
+from .errors import ConfigurationError
+from .lifecycle import Follow, Phase
+from .models import Disk, DiskOffer, GpuOffer, GpuSummary, Pod, SshKey, Wallet
+from .pods import Pods
+from .provisioning import DiskRequest, PodRequest, check_attachable
 
 
-def _as_list(value: str | Sequence[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [value] if isinstance(value, str) else list(value)
-
-
-class Client(ResourcesMixin):
+class Client:
     """Talks to the Prime Intellect API (or the sandbox) with resolved settings.
 
     ``api_key``/``base_url``/``team_id`` default to the environment, then the official
-    CLI's ``~/.prime/config.json``. ``http_client`` is a seam for tests and proxies.
+    CLI's ``~/.prime/config.json``. ``transport`` (an ``httpx`` transport) is the seam for
+    tests and proxies; the client's timeout, limits and SSL context still apply.
     """
 
     def __init__(
@@ -60,20 +48,22 @@ class Client(ResourcesMixin):
         team_id: str | None = None,
         settings: Settings | None = None,
         retry: RetryPolicy | None = None,
-        http_client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
         max_concurrency: int = 24,
         cache_ttl: float = 60.0,
     ) -> None:
         self.settings = settings or Settings.resolve(api_key, base_url, team_id)
         self.timeout = timeout
         self._transport = Transport(
-            self.settings, timeout=timeout, retry=retry, http_client=http_client
+            self.settings, timeout=timeout, retry=retry, transport=transport
         )
         self._executor = ThreadPoolExecutor(max_concurrency, thread_name_prefix="prime-pages")
-        self._pages: PageFetcher[Any] = PageFetcher(self._executor)
-        self._cache_ttl = cache_ttl
-        self._cache: dict[Hashable, tuple[float, Any]] = {}
-        self._cache_lock = threading.Lock()
+        pages: PageFetcher[Any] = PageFetcher(self._executor)
+        parts = (self._transport, self.settings, pages)
+        self._offers = Offers(*parts, cache_ttl=cache_ttl)
+        self._pods = Pods(*parts)
+        self._disks = Disks(*parts)
+        self._account = Account(*parts)
 
     def __repr__(self) -> str:
         return f"Client(base_url={self.settings.base_url!r}, api_key={self.settings.redacted_key})"
@@ -100,49 +90,9 @@ class Client(ResourcesMixin):
         self._transport.mark_sandbox()
 
     def clear_cache(self) -> None:
-        with self._cache_lock:
-            self._cache.clear()
-
-    def _cached(self, key: Hashable, refresh: bool) -> Any | None:
-        with self._cache_lock:
-            hit = self._cache.get(key)
-        if hit is None or refresh or hit[0] <= time.monotonic():
-            return None
-        return hit[1]
-
-    def _store(self, key: Hashable, value: Any) -> Any:
-        with self._cache_lock:
-            self._cache[key] = (time.monotonic() + self._cache_ttl, value)
-        return value
+        self._offers.clear_cache()
 
     # -- availability ------------------------------------------------------------------
-
-    def _all_pages(
-        self, kind: str, paths: list[str], filters: dict[str, Any], refresh: bool
-    ) -> dict[str, list[Any]]:
-        """Every page of each path for these filters, from the cache when fresh."""
-        params = {k: v for k, v in filters.items() if v is not None}
-        key = (kind, tuple(sorted((k, str(v)) for k, v in params.items())))
-        cached = self._cached(key, refresh)
-        if cached is not None:
-            return {path: list(items) for path, items in cached.items()}
-        adapter = _PAGES[kind]
-
-        def fetch_page(path: str, page: int) -> bytes:
-            query: Params = {**params, "page": page, "page_size": PAGE_SIZE}
-            return self._transport.get_bytes(path, query, what=f"GET {path} page {page}")
-
-        def parse(path: str, content: bytes) -> tuple[list[Any], int]:
-            page = _validated(adapter, content, f"GET {path}")
-            if isinstance(page, list):  # one guide shows a bare list
-                return page, len(page)
-            total = page.total_count
-            return page.items, len(page.items) if total is None else total
-
-        with cyclic_gc_paused():
-            by_path = self._pages.fetch(paths, fetch_page, parse, key)
-        self._store(key, by_path)
-        return {path: list(items) for path, items in by_path.items()}
 
     def gpu_offers(
         self,
@@ -157,28 +107,37 @@ class Client(ResourcesMixin):
         refresh: bool = False,
     ) -> list[GpuOffer]:
         """Every single-node and multi-node offer matching the filters, as models."""
-        filters: dict[str, Any] = {
-            "gpu_type": gpu_type,
-            "gpu_count": gpu_count,
-            "regions": _as_list(regions),
-            "socket": socket,
-            "security": security,
-            "data_center_id": data_center_id,
-            "cloud_id": cloud_id,
-            "disks": _as_list(disks),
-        }
-        by_path = self._all_pages("gpus", [GPU_PATH, MULTINODE_PATH], filters, refresh)
-        multinode = [o.model_copy(update={"is_multinode": True}) for o in by_path[MULTINODE_PATH]]
-        return by_path[GPU_PATH] + multinode
+        return self._offers.gpu(
+            gpu_type=gpu_type, gpu_count=gpu_count, regions=regions, socket=socket,
+            security=security, data_center_id=data_center_id, cloud_id=cloud_id, disks=disks,
+            refresh=refresh,
+        )  # fmt: skip
 
-    def availability(self, **filters: Any) -> pd.DataFrame:
+    def availability(
+        self,
+        gpu_type: str | None = None,
+        gpu_count: int | None = None,
+        regions: str | Sequence[str] | None = None,
+        socket: str | None = None,
+        security: str | None = None,
+        data_center_id: str | None = None,
+        cloud_id: str | None = None,
+        disks: str | Sequence[str] | None = None,
+        refresh: bool = False,
+        provider: str | None = None,
+    ) -> pd.DataFrame:
         """GPU offers as a DataFrame, cheapest first, with every cost column computed.
 
-        Takes the filters of ``gpu_offers``: gpu_type, gpu_count, regions, socket,
-        security, data_center_id, cloud_id, disks, refresh.
+        ``provider`` is filtered here, as the official CLI does (the API has no such filter).
         """
+        offers = self.gpu_offers(
+            gpu_type, gpu_count, regions, socket, security, data_center_id, cloud_id, disks,
+            refresh,
+        )  # fmt: skip
+        if provider is not None:
+            offers = [o for o in offers if o.provider == provider]
         with cyclic_gc_paused():
-            return frames.availability_frame(self.gpu_offers(**filters))
+            return frames.availability_frame(offers)
 
     def disk_offers(
         self,
@@ -188,10 +147,9 @@ class Client(ResourcesMixin):
         refresh: bool = False,
     ) -> list[DiskOffer]:
         """Where network disks can be created, as models."""
-        filters = {"regions": _as_list(regions), "data_center_id": data_center_id}
-        filters["cloud_id"] = cloud_id
-        offers: list[DiskOffer] = self._all_pages("disks", [DISK_PATH], filters, refresh)[DISK_PATH]
-        return offers
+        return self._offers.disk(
+            regions=regions, data_center_id=data_center_id, cloud_id=cloud_id, refresh=refresh
+        )
 
     def disk_availability(
         self,
@@ -207,30 +165,183 @@ class Client(ResourcesMixin):
 
     def gpu_summary(self, refresh: bool = False) -> GpuSummary:
         """Cheapest prices per GPU type, count and region."""
-        cached = self._cached("summary", refresh)
-        if cached is not None:
-            return dict(cached)
-        body = self._transport.get(SUMMARY_PATH)
-        if not isinstance(body, dict):
-            raise ResponseFormatError(f"GET {SUMMARY_PATH}: expected an object")
-        return dict(self._store("summary", _validated(_summary, body, f"GET {SUMMARY_PATH}")))
+        return self._offers.summary(refresh)
 
     def gpu_types(self, refresh: bool = False) -> list[str]:
         """The GPU types the API knows, sorted."""
         return sorted(self.gpu_summary(refresh))
 
+    def find_offer(
+        self,
+        cloud_id: str,
+        data_center_id: str | None = None,
+        gpu_type: str | None = None,
+        gpu_count: int | None = None,
+    ) -> GpuOffer:
+        """The one GPU offer with this cloud id; ``ConfigurationError`` listing the matches
+        when there is none or more than one."""
+        return self._offers.find(
+            cloud_id, data_center_id=data_center_id, gpu_type=gpu_type, gpu_count=gpu_count
+        )
 
-def _validated(adapter: TypeAdapter[Any], data: Any, what: str) -> Any:
-    """Validate decoded JSON, or JSON bytes straight into models (no dicts in between)."""
-    try:
-        if isinstance(data, bytes):
-            return adapter.validate_json(data)
-        return adapter.validate_python(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        if first["type"] == "json_invalid":
-            raise ResponseFormatError(f"{what}: the answer is not JSON ({first['msg']})") from exc
-        where = ".".join(str(p) for p in first["loc"])
-        raise ResponseFormatError(
-            f"{what}: unexpected data at {where}: {first['msg']} ({exc.error_count()} errors)"
-        ) from exc
+    def find_disk_offer(self, data_center_id: str, provider: str | None = None) -> DiskOffer:
+        """The one disk offer of this data centre (and provider)."""
+        return self._offers.find_disk(data_center_id, provider)
+
+    # -- pods --------------------------------------------------------------------------
+
+    def pod_models(self) -> list[Pod]:
+        return self._pods.all()
+
+    def pods(self) -> pd.DataFrame:
+        """Your live pods, with what each has cost so far."""
+        return resource_frames.pods_frame(self._pods.all())
+
+    def pod(self, pod_id: str) -> Pod:
+        return self._pods.get(pod_id)
+
+    def pod_status(self, pod_ids: str | Sequence[str]) -> pd.DataFrame:
+        ids = [pod_ids] if isinstance(pod_ids, str) else list(pod_ids)
+        return resource_frames.status_frame(self._pods.status(ids))
+
+    def pod_history(self) -> pd.DataFrame:
+        """Terminated pods and what each was billed."""
+        return resource_frames.history_frame(self._pods.history())
+
+    def pod_logs(self, pod_id: str, tail: int | None = None) -> list[str]:
+        """The pod's log lines; ``tail`` keeps the last N."""
+        return self._pods.logs(pod_id, tail)
+
+    def prepare(self, request: PodRequest) -> PodRequest:
+        """``request`` as it will be sent: the configured team applied (``Team``)."""
+        return request.for_settings(self.settings)
+
+    def create_pod(self, request: PodRequest) -> Pod:
+        """Rent the pod. Sent once; see ``OutcomeUnknownError`` for a lost answer.
+
+        A request without a team choice goes to the configured team (``PRIME_TEAM_ID`` or
+        the CLI's config), as with the official CLI; ``team_id=None`` means none."""
+        request = self.prepare(request)
+        for disk_id in request.disks:
+            check_attachable(self.disk(disk_id), request.offer)
+        return self._pods.create(request)
+
+    def find_pods(self, name: str, since: str) -> list[Pod]:
+        """Pods named ``name`` created since ``since`` (ISO time): did a lost create happen?"""
+        return self._pods.find(name, since)
+
+    def follow_pod(
+        self,
+        pod_id: str,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> Follow[Pod]:
+        """One poll step for this pod (``lifecycle``), for waits and panels."""
+        return self._pods.follow(pod_id, clock, sleep)
+
+    def wait_for_pod(
+        self,
+        pod_id: str,
+        timeout: float = 900.0,
+        poll_interval: float = 2.0,
+        progress: bool = True,
+    ) -> Pod:
+        """Poll until the pod is ready (returned), fails or is gone (``ProvisioningError``,
+        with the reason), or the timeout passes (``WaitTimeoutError``)."""
+        follow = self.follow_pod(pod_id)
+        if not progress:
+            return follow.wait(timeout, poll_interval)
+        from tqdm.auto import tqdm
+
+        with tqdm(total=100, desc=f"pod {pod_id[:8]}", unit="%", leave=True) as bar:
+
+            def show(state: Any) -> None:
+                pod = follow.last
+                done = state.phase is Phase.READY
+                bar.n = int((pod and pod.installation_progress) or (100 if done else 0))
+                bar.set_postfix_str(state.status)
+                bar.refresh()
+
+            return follow.wait(timeout, poll_interval, show)
+
+    def ssh_command(self, pod: str | Pod) -> str | None:
+        """``ssh -i KEY user@host -p PORT``, or None while the pod has no address yet."""
+        return self._pods.ssh_command(self.pod(pod) if isinstance(pod, str) else pod)
+
+    def describe_pod_termination(self, pod_id: str) -> str:
+        return self._pods.describe_termination(pod_id)
+
+    def terminate_pod(self, pod_id: str, *, confirm: bool = False) -> None:
+        """Terminate a pod; refuses (saying what would be lost) unless ``confirm=True``."""
+        self._pods.terminate(pod_id, confirm=confirm)
+
+    # -- disks -------------------------------------------------------------------------
+
+    def disk_models(self) -> list[Disk]:
+        return self._disks.all()
+
+    def disks(self) -> pd.DataFrame:
+        return resource_frames.disks_frame(self._disks.all())
+
+    def disk(self, disk_id: str) -> Disk:
+        return self._disks.get(disk_id)
+
+    def create_disk(self, request: DiskRequest) -> Disk:
+        """Create a network disk (billed from now until deleted). Sent once; the
+        configured team applies as for pods."""
+        return self._disks.create(request.for_settings(self.settings))
+
+    def find_disks(self, name: str, since: str) -> list[Disk]:
+        return self._disks.find(name, since)
+
+    def follow_disk(
+        self,
+        disk_id: str,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> Follow[Disk]:
+        return self._disks.follow(disk_id, clock, sleep)
+
+    def wait_for_disk(
+        self, disk_id: str, timeout: float = 300.0, poll_interval: float = 2.0
+    ) -> Disk:
+        return self.follow_disk(disk_id).wait(timeout, poll_interval)
+
+    def rename_disk(self, disk_id: str, name: str) -> None:
+        self._disks.rename(disk_id, name)
+
+    def describe_disk_deletion(self, disk_id: str) -> str:
+        return self._disks.describe_deletion(disk_id)
+
+    def delete_disk(self, disk_id: str, *, confirm: bool = False) -> None:
+        """Delete a disk and its data for good; refuses unless ``confirm=True``."""
+        self._disks.delete(disk_id, confirm=confirm)
+
+    # -- account -----------------------------------------------------------------------
+
+    def ssh_keys(self) -> pd.DataFrame:
+        return resource_frames.ssh_keys_frame(self._account.ssh_keys())
+
+    def add_ssh_key(self, name: str, public_key: str) -> SshKey:
+        """Upload an OpenSSH public key (the ``.pub`` file's text)."""
+        return self._account.add_ssh_key(name, public_key)
+
+    def set_primary_ssh_key(self, key_id: str) -> None:
+        self._account.set_primary_ssh_key(key_id)
+
+    def delete_ssh_key(self, key_id: str) -> None:
+        self._account.delete_ssh_key(key_id)
+
+    def teams(self) -> pd.DataFrame:
+        return resource_frames.teams_frame(self._account.teams())
+
+    def team_members(self, team_id: str | None = None) -> pd.DataFrame:
+        """Members of ``team_id`` (default: the configured team)."""
+        team = team_id or self.settings.team_id
+        if not team:
+            raise ConfigurationError("Which team? Pass team_id, or configure one first.")
+        return resource_frames.members_frame(self._account.team_members(team))
+
+    def wallet(self) -> Wallet:
+        """Your (or the configured team's) balance and latest billing rows."""
+        return self._account.wallet(self.settings.team_id)

@@ -12,8 +12,9 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .errors import ConfigurationError
 
@@ -57,6 +58,21 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return data
 
 
+class Team(Enum):
+    """Which team a new pod or disk belongs to, when no team id is given.
+
+    ``Team.CONFIGURED`` (the default everywhere) is the team of ``PRIME_TEAM_ID`` or the
+    official CLI's config, as the CLI does, and the personal account when none is set;
+    ``team_id=None`` says "my personal account" explicitly, even when a team is
+    configured. ``Settings.team_for`` is the one place this is decided.
+    """
+
+    CONFIGURED = "configured"
+
+
+TeamChoice = str | None | Literal[Team.CONFIGURED]
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a client needs to talk to the API. Build it with ``Settings.resolve``."""
@@ -67,6 +83,10 @@ class Settings:
     ssh_key_path: str = "~/.ssh/id_rsa"
     share_with_team: bool = False
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def team_for(self, choice: TeamChoice) -> str | None:
+        """The team id a create goes to for this choice (see ``Team``)."""
+        return self.team_id if choice is Team.CONFIGURED else choice
 
     @property
     def api_root(self) -> str:

@@ -8,25 +8,24 @@ client and ``model_dump(by_alias=True)`` gives back what came in.
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-import numpy as np
-import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from annotated_types import Ge, Le
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 T = TypeVar("T")
 
-
-def plain(value: Any) -> Any:
-    """A DataFrame cell as a field value: ``None`` for NA/NaN (``pd.NA``'s truth value
-    raises) and Python scalars for numpy ones (``is True`` does not see a numpy bool)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    return value.item() if isinstance(value, np.generic) else value
+Int = Annotated[int, Ge(-(2**63)), Le(2**63 - 1)]
+"""The API's integers may be any size; a frame holds 64 bits. Larger ones are unreadable
+(NA with a warning, see ``responses``) rather than wrapped or rounded."""
 
 
 class ApiModel(BaseModel):
+    """Field names work in Python code; answers are read by alias only (``responses``), so
+    an extra ``data_center`` key in an answer is kept as extra, never taken for
+    ``dataCenter``."""
+
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True
     )
@@ -35,11 +34,11 @@ class ApiModel(BaseModel):
 class ResourceSpec(ApiModel):
     """A resource (disk GB, vCPUs, memory GB) and how it may be changed and priced."""
 
-    min_count: int | None = None
-    default_count: int | None = None
-    max_count: int | None = None
+    min_count: Int | None = None
+    default_count: Int | None = None
+    max_count: Int | None = None
     price_per_unit: float | None = None
-    step: int | None = None
+    step: Int | None = None
     default_included_in_price: bool | None = None
     additional_info: str | None = None
 
@@ -60,13 +59,13 @@ class GpuOffer(ApiModel):
 
     cloud_id: str
     gpu_type: str
-    gpu_count: int = 1
+    gpu_count: Int = 1
     socket: str | None = None
     provider: str | None = None
     region: str | None = None
     data_center: str | None = None
     country: str | None = None
-    gpu_memory: int | None = None
+    gpu_memory: Int | None = None
     disk: ResourceSpec = Field(default_factory=ResourceSpec)
     shared_disk: ResourceSpec | None = None
     vcpu: ResourceSpec = Field(default_factory=ResourceSpec)
@@ -74,13 +73,13 @@ class GpuOffer(ApiModel):
     internet_speed: float | None = None
     interconnect: float | None = None
     interconnect_type: str | None = None
-    provisioning_time: int | None = None
+    provisioning_time: Int | None = None
     stock_status: str | None = None
     security: str | None = None
     prices: Prices = Field(default_factory=Prices)
     images: list[str] = Field(default_factory=list)
     is_spot: bool | None = None
-    prepaid_time: int | None = None
+    prepaid_time: float | None = None
     is_multinode: bool = False
 
     @field_validator("disk", "vcpu", "memory", "prices", mode="before")
@@ -117,7 +116,16 @@ class Page(ApiModel, Generic[T]):
     """An availability page: ``{items, totalCount}`` (``totalCount`` counts every page)."""
 
     items: list[T]
-    total_count: int | None = None
+    total_count: Int | None = None
+
+
+class Listing(ApiModel, Generic[T]):
+    """A pods/disks/keys/teams page: ``{data, total_count}`` (offset and limit paging)."""
+
+    data: list[T]
+    total_count: Int | None = Field(
+        default=None, validation_alias=AliasChoices("total_count", "totalCount")
+    )
 
 
 class SummaryPrice(ApiModel):
@@ -126,8 +134,15 @@ class SummaryPrice(ApiModel):
     spot_price: float | None = None
 
 
-GpuSummary = dict[str, dict[str, dict[str, SummaryPrice]]]
+GpuSummary = dict[str, dict[str, dict[str, SummaryPrice | None] | None] | None]
 """``/availability/gpu-summary``: gpu type → gpu count → "cheapest" or region → prices."""
+
+
+def first_address(value: str | list[str | None] | None) -> str | None:
+    """``sshConnection``/``ip`` may be a string, a list (multi-node) or ``[null]``."""
+    if isinstance(value, list):
+        return next((v for v in value if v), None)
+    return value or None
 
 
 class PortMapping(ApiModel):
@@ -164,7 +179,7 @@ class Pod(ApiModel):
     updated_at: str | None = None
     terminated_at: str | None = None
     gpu_name: str | None = None
-    gpu_count: int | None = None
+    gpu_count: Int | None = None
     socket: str | None = None
     price_hr: float | None = None
     environment_type: str | None = None
@@ -179,13 +194,17 @@ class Pod(ApiModel):
     jupyter_password: str | None = Field(default=None, repr=False)
 
     @property
-    def disk_ids(self) -> list[str]:
-        """Network disks attached to the pod (the ephemeral instance disk excluded)."""
+    def network_disks(self) -> list[AttachedResource]:
+        """Network disks attached to the pod (its own, non-detachable disk excluded)."""
         return [
-            r.id
+            r
             for r in self.attached_resources or []
             if r.id and r.resource_type == "DISK" and r.is_detachable is not False
         ]
+
+    @property
+    def disk_ids(self) -> list[str]:
+        return [r.id for r in self.network_disks if r.id]
 
 
 class PodStatus(ApiModel):
@@ -210,7 +229,7 @@ class HistoryItem(ApiModel):
     created_at: str | None = None
     terminated_at: str | None = None
     gpu_name: str | None = None
-    gpu_count: int | None = None
+    gpu_count: Int | None = None
     socket: str | None = None
     price_hr: float | None = None
     total_billed_price: float | None = None
@@ -228,7 +247,7 @@ class Disk(ApiModel):
     name: str | None = None
     status: str | None = None
     provider_type: str | None = None
-    size: int | None = None
+    size: Int | None = None
     info: DiskInfo = Field(default_factory=DiskInfo)
     price_hr: float | None = None
     created_at: str | None = None
@@ -237,3 +256,51 @@ class Disk(ApiModel):
     team_id: str | None = None
     pods: list[str] = Field(default_factory=list)
     clusters: list[str] = Field(default_factory=list)
+
+    @field_validator("info", mode="before")
+    @classmethod
+    def _null_info_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @field_validator("pods", "clusters", mode="before")
+    @classmethod
+    def _null_list_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class SshKey(ApiModel):
+    id: str
+    name: str | None = None
+    public_key: str | None = None
+    is_primary: bool | None = None
+    is_user_key: bool | None = None
+    user_id: str | None = None
+
+
+class TeamSummary(ApiModel):
+    team_id: str
+    name: str | None = None
+    slug: str | None = None
+    role: str | None = None
+    created_at: str | None = None
+
+
+class TeamMember(ApiModel):
+    user_id: str
+    user_name: str | None = None
+    user_email: str | None = None
+    role: str | None = None
+    joined_at: str | None = None
+
+
+class Wallet(BaseModel):
+    """``/billing/wallet``: the balance and the latest billing rows, in snake_case."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    wallet_id: str | None = None
+    team_id: str | None = None
+    balance_usd: float | None = None
+    currency: str | None = None
+    total_billings: Int | None = None
+    recent_billings: list[dict[str, Any]] = Field(default_factory=list)

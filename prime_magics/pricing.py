@@ -17,43 +17,26 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from .errors import ConfigurationError
-from .models import GpuOffer, ResourceSpec, plain
+from .models import ResourceSpec
+from .offers import PARTS, AnyGpuOffer, Part, gpu_offer
 
 HOURS_PER_DAY = 24
 HOURS_PER_MONTH = 730  # 365 × 24 / 12, the usual cloud billing month
 
 FloatArray = npt.NDArray[np.float64]
-Row: TypeAlias = "Mapping[str, Any] | pd.Series[Any]"
-"""A row of an availability frame (``df.iloc[i]``, or the same as a plain dict)."""
 
 
-@dataclass(frozen=True)
-class Resource:
-    """How one adjustable resource is named in arguments, frames and the API body."""
-
-    key: str  # the offer field: disk, vcpu, memory
-    count_column: str  # the argument and frame column holding the chosen/default count
-    body_field: str  # the CreatePod field
-    unit: str
-
-    def column(self, part: str) -> str:
-        return f"{self.key}_{part}"
-
-
-RESOURCES = (
-    Resource("disk", "disk_gb", "diskSize", "GB"),
-    Resource("vcpu", "vcpus", "vcpus", "vCPUs"),
-    Resource("memory", "memory_gb", "memory", "GB"),
-)
-SPEC_PARTS = ("min", "max", "step", "unit_price_hr", "included")
-COST_COLUMNS = {"disk": "disk_cost_hr", "vcpu": "vcpu_cost_hr", "memory": "memory_cost_hr"}
+def finite(values: Any) -> FloatArray:
+    """NaN where arithmetic on finite prices overflowed: an unknown, never ``inf``."""
+    array = np.asarray(values, dtype=float)
+    out: FloatArray = np.where(np.isfinite(array), array, np.nan)
+    return out
 
 
 def base_price(on_demand: Any, community: Any, is_community: Any) -> FloatArray:
@@ -86,7 +69,8 @@ class Quote:
     vcpus: int | None
     memory_gb: int | None
     is_variable: bool = False
-    prepaid_hours: int | None = None
+    prepaid_hours: float | None = None
+    currency: str = "USD"
 
     @property
     def per_gpu_hr(self) -> float | None:
@@ -119,35 +103,10 @@ class Quote:
 
 
 def _na_float(value: Any) -> float:
-    return math.nan if value is None or value is pd.NA else float(value)
+    return math.nan if value is None else float(value)
 
 
-def _row_value(row: Row, column: str) -> Any:
-    """A frame cell as a plain value: ``None`` for NA/NaN (never ``pd.NA``, whose truth
-    value raises, and never a numpy bool, which ``is True`` does not recognise)."""
-    return plain(row.get(column))
-
-
-def _spec_of(offer: GpuOffer | Row, resource: Resource) -> ResourceSpec:
-    if isinstance(offer, GpuOffer):
-        spec: ResourceSpec = getattr(offer, resource.key)
-        return spec
-
-    def get(column: str) -> Any:
-        return _row_value(offer, column)
-
-    included = get(resource.column("included"))
-    return ResourceSpec(
-        min_count=get(resource.column("min")),
-        default_count=get(resource.count_column),
-        max_count=get(resource.column("max")),
-        step=get(resource.column("step")),
-        price_per_unit=get(resource.column("unit_price_hr")),
-        default_included_in_price=None if included is None else bool(included),
-    )
-
-
-def check_count(resource: Resource, spec: ResourceSpec, count: int) -> None:
+def check_count(resource: Part, spec: ResourceSpec, count: int) -> None:
     """Refuse a count the API would refuse, saying what would be accepted."""
     label = f"{resource.count_column}={count}"
     if not spec.adjustable:
@@ -172,62 +131,61 @@ def check_count(resource: Resource, spec: ResourceSpec, count: int) -> None:
 
 
 def quote(
-    offer: GpuOffer | Row,
+    offer: AnyGpuOffer,
     disk_gb: int | None = None,
     vcpus: int | None = None,
     memory_gb: int | None = None,
 ) -> Quote:
-    """Price an offer (a model or a row of an availability frame) with chosen resources.
+    """Price an offer (a model, a row of an availability frame, or the API's JSON) with
+    chosen resources.
 
     ``None`` keeps the offer's default. Raises ``ConfigurationError`` for a count the offer
     does not allow.
     """
+    model = gpu_offer(offer)
     chosen = {"disk": disk_gb, "vcpu": vcpus, "memory": memory_gb}
     costs: dict[str, float] = {}
     counts: dict[str, int | None] = {}
-    for resource in RESOURCES:
-        spec = _spec_of(offer, resource)
-        count = chosen[resource.key]
+    for part in PARTS:
+        spec = part.spec(model)
+        count = chosen[part.key]
         if count is not None:
-            check_count(resource, spec, count)
+            check_count(part, spec, count)
         else:
             count = spec.default_count
-        counts[resource.key] = count
-        costs[resource.key] = float(
-            resource_cost(
-                _na_float(count),
-                _na_float(spec.default_count),
-                _na_float(spec.price_per_unit),
-                bool(spec.default_included_in_price),
+        counts[part.key] = count
+        cost = resource_cost(
+            _na_float(count),
+            _na_float(spec.default_count),
+            _na_float(spec.price_per_unit),
+            bool(spec.default_included_in_price),
+        )
+        costs[part.key] = float(np.nan_to_num(finite(cost), nan=0.0))
+    prices = model.prices
+    base = float(
+        finite(
+            base_price(
+                _na_float(prices.on_demand),
+                _na_float(prices.community_price),
+                model.security == "community_cloud",
             )
         )
-    if isinstance(offer, GpuOffer):
-        on_demand, community = offer.prices.on_demand, offer.prices.community_price
-        security, gpu_count = offer.security, offer.gpu_count
-        is_variable, prepaid = bool(offer.prices.is_variable), offer.prepaid_time
-    else:
-        on_demand, community = _row_value(offer, "on_demand_hr"), _row_value(offer, "community_hr")
-        security = _row_value(offer, "security")
-        gpu_count = int(_row_value(offer, "gpu_count") or 1)
-        is_variable = _row_value(offer, "is_variable") is True
-        raw_prepaid = _row_value(offer, "prepaid_time_h")
-        prepaid = None if raw_prepaid is None else int(raw_prepaid)
-    base = float(
-        base_price(_na_float(on_demand), _na_float(community), security == "community_cloud")
     )
     gpu_hr = None if math.isnan(base) else base
+    total = None if gpu_hr is None else float(finite(gpu_hr + sum(costs.values())))
     return Quote(
         gpu_hr=gpu_hr,
         disk_hr=costs["disk"],
         vcpu_hr=costs["vcpu"],
         memory_hr=costs["memory"],
-        total_hr=None if gpu_hr is None else gpu_hr + sum(costs.values()),
-        gpu_count=gpu_count,
+        total_hr=None if total is None or math.isnan(total) else total,
+        gpu_count=model.gpu_count,
         disk_gb=counts["disk"],
         vcpus=counts["vcpu"],
         memory_gb=counts["memory"],
-        is_variable=is_variable,
-        prepaid_hours=prepaid,
+        is_variable=bool(prices.is_variable),
+        prepaid_hours=model.prepaid_time,
+        currency=prices.currency or "USD",
     )
 
 
@@ -236,22 +194,30 @@ def cost_columns(columns: Mapping[str, Any]) -> dict[str, FloatArray]:
 
     ``columns`` maps the frame's raw column names to float arrays (NaN for null).
     """
-    base = base_price(
-        columns["on_demand_hr"], columns["community_hr"], columns["security"] == "community_cloud"
+    base = finite(
+        base_price(
+            columns["on_demand_hr"],
+            columns["community_hr"],
+            columns["security"] == "community_cloud",
+        )
     )
     out = {"gpu_price_hr": base}
     total = base.copy()
-    for resource in RESOURCES:
-        cost = resource_cost(
-            columns[resource.count_column],
-            columns[resource.count_column],
-            columns[resource.column("unit_price_hr")],
-            columns[resource.column("included")],
+    for part in PARTS:
+        cost = finite(
+            resource_cost(
+                columns[part.count_column],
+                columns[part.count_column],
+                columns[part.column("unit_price_hr")],
+                columns[part.column("included")],
+            )
         )
-        out[COST_COLUMNS[resource.key]] = cost
-        total = total + cost
+        out[part.cost_column] = cost
+        total = finite(total + cost)
     out["total_hr"] = total
-    out["price_per_gpu_hr"] = total / np.maximum(np.asarray(columns["gpu_count"], float), 1.0)
+    out["price_per_gpu_hr"] = finite(
+        total / np.maximum(np.asarray(columns["gpu_count"], float), 1.0)
+    )
     return out
 
 
@@ -269,5 +235,4 @@ def plus_attached_disks(total_hr: float | None, disks_hr: Sequence[float | None]
 
 def disk_cost_hr(size_gb: Any, price_per_gb_hr: Any) -> FloatArray:
     """A network disk is billed for its whole size, attached or not, from creation on."""
-    cost: FloatArray = np.asarray(size_gb, dtype=float) * np.asarray(price_per_gb_hr, dtype=float)
-    return cost
+    return finite(np.asarray(size_gb, dtype=float) * np.asarray(price_per_gb_hr, dtype=float))

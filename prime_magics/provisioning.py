@@ -15,20 +15,24 @@ import re
 import secrets
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import pandas as pd
-
+from .config import Settings, Team, TeamChoice
 from .errors import ConfigurationError
-from .frames import offer_from_row
-from .models import Disk, DiskOffer, GpuOffer, ResourceSpec, plain
-from .pricing import RESOURCES, Quote, Resource, check_count, disk_cost_hr, per_month, quote
+from .models import Disk, GpuOffer
+from .offers import DISK_SIZE, PARTS, AnyDiskOffer, AnyGpuOffer, Part, disk_offer, gpu_offer
+from .pricing import Quote, check_count, disk_cost_hr, per_month, quote
 
 CUSTOM_TEMPLATE = "custom_template"
 DEFAULT_IMAGE = "ubuntu_22_cuda_12"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,62}$")
-_DISK_SIZE = Resource("disk", "size_gb", "size", "GB")
+
+
+_NO_TEAM_TO_SHARE = (
+    "Sharing with a team needs a team: pass team_id, or configure one (PRIME_TEAM_ID or "
+    "%prime config --team-id)."
+)
 
 
 def _check_name(name: str | None) -> None:
@@ -56,13 +60,6 @@ def curl_line(method: str, url: str, body: Mapping[str, Any]) -> str:
     )
 
 
-def as_gpu_offer(offer: GpuOffer | pd.Series[Any] | Mapping[str, Any]) -> GpuOffer:
-    """Accept an offer model or a row of an availability DataFrame."""
-    if isinstance(offer, GpuOffer):
-        return offer
-    return offer_from_row(offer if isinstance(offer, pd.Series) else dict(offer))
-
-
 @dataclass(frozen=True)
 class PodRequest:
     """A pod to create from one offer; build it with ``PodRequest.from_offer``."""
@@ -76,15 +73,16 @@ class PodRequest:
     disks: tuple[str, ...] = ()
     max_price: float | None = None
     custom_template_id: str | None = None
-    team_id: str | None = None
+    team_id: TeamChoice = Team.CONFIGURED
     share_with_team: bool = False
     team_member_ids: tuple[str, ...] | None = None
     env: Mapping[str, str] = field(default_factory=dict)
+    ssh_key_id: str | None = None
 
     @classmethod
     def from_offer(
         cls,
-        offer: GpuOffer | pd.Series[Any] | Mapping[str, Any],
+        offer: AnyGpuOffer,
         name: str | None = None,
         image: str | None = None,
         disk_gb: int | None = None,
@@ -93,23 +91,24 @@ class PodRequest:
         disks: Iterable[str | Disk] | str | Disk = (),
         max_price: float | None = None,
         custom_template_id: str | None = None,
-        team_id: str | None = None,
+        team_id: TeamChoice = Team.CONFIGURED,
         share_with_team: bool = False,
         team_member_ids: Sequence[str] | None = None,
         env: Mapping[str, str] | None = None,
+        ssh_key_id: str | None = None,
     ) -> PodRequest:
-        """Check every choice against the offer; ``None`` keeps the offer's default."""
-        model = as_gpu_offer(offer)
+        """Check every choice against the offer; ``None`` keeps the offer's default.
+
+        ``team_id`` defaults to the configured team (``Team``); ``None`` means none."""
+        model = gpu_offer(offer)
+        _check_rentable(model)
         _check_name(name)
         quote(model, disk_gb, vcpus, memory_gb)  # range and step checks, one truth
         image = cls._choose_image(model, image, custom_template_id)
         if max_price is not None and max_price <= 0:
             raise ConfigurationError(f"max_price={max_price}: must be a positive $/h")
-        if (share_with_team or team_member_ids) and not team_id:
-            raise ConfigurationError(
-                "Sharing with a team needs its id: pass team_id (the configured one is "
-                "client.settings.team_id)."
-            )
+        if (share_with_team or team_member_ids) and team_id is None:
+            raise ConfigurationError(_NO_TEAM_TO_SHARE)
         disks = [disks] if isinstance(disks, (str, Disk)) else list(disks)  # once, not per char
         disk_models = [d for d in disks if isinstance(d, Disk)]
         for disk in disk_models:
@@ -128,7 +127,15 @@ class PodRequest:
             share_with_team=share_with_team,
             team_member_ids=tuple(team_member_ids) if team_member_ids else None,
             env=dict(env or {}),
+            ssh_key_id=ssh_key_id,
         )
+
+    def for_settings(self, settings: Settings) -> PodRequest:
+        """This request with its team decided (``Settings.team_for``): what is sent."""
+        team = settings.team_for(self.team_id)
+        if (self.share_with_team or self.team_member_ids) and not team:
+            raise ConfigurationError(_NO_TEAM_TO_SHARE)
+        return replace(self, team_id=team)
 
     @staticmethod
     def _choose_image(offer: GpuOffer, image: str | None, template: str | None) -> str:
@@ -156,16 +163,17 @@ class PodRequest:
         """What this pod will cost per hour (attached network disks are billed apart)."""
         return quote(self.offer, self.disk_gb, self.vcpus, self.memory_gb)
 
-    def _changed(self, resource: Resource, value: int | None) -> int | None:
-        spec: ResourceSpec = getattr(self.offer, resource.key)
-        return None if value is None or value == spec.default_count else value
+    def _changed(self, part: Part, value: int | None) -> int | None:
+        return None if value is None or value == part.spec(self.offer).default_count else value
 
     def body(self) -> dict[str, Any]:
-        """The JSON the API takes, key for key as in the provisioning guide."""
+        """The JSON the API takes, key for key as in the provisioning guide.
+
+        A request whose team is still ``Team.CONFIGURED`` carries no team here; the client
+        sends ``for_settings(...).body()``, which names it."""
         o = self.offer
         pod: dict[str, Any] = {"name": self.name, "cloudId": o.cloud_id, "gpuType": o.gpu_type}
-        if o.socket:
-            pod["socket"] = o.socket
+        pod["socket"] = o.socket  # required by the spec; from_offer refused offers without
         pod["gpuCount"] = o.gpu_count
         pod["image"] = self.image
         if self.custom_template_id:
@@ -177,21 +185,26 @@ class PodRequest:
         if o.security:
             pod["security"] = o.security
         chosen = {"disk": self.disk_gb, "vcpu": self.vcpus, "memory": self.memory_gb}
-        for resource in RESOURCES:
-            value = self._changed(resource, chosen[resource.key])
+        for part in PARTS:
+            value = self._changed(part, chosen[part.key])
             if value is not None:
-                pod[resource.body_field] = value
+                pod[part.body_field] = value
         if self.max_price is not None:
             pod["maxPrice"] = self.max_price
+        if self.ssh_key_id:
+            pod["sshKeyId"] = self.ssh_key_id
         if self.env:
             pod["envVars"] = [{"key": k, "value": v} for k, v in self.env.items()]
         body: dict[str, Any] = {"pod": pod, "provider": {"type": o.provider}}
-        if self.team_id:
+        if isinstance(self.team_id, str):
             body["team"] = {"teamId": self.team_id}
+        # The spec spells sharing shared_with_team/team_member_ids; the guide and the
+        # official CLI (what the service has long accepted) sharedWithTeam/teamMemberIds.
+        # The top level tolerates unknown keys, so both go: neither reading loses it.
         if self.share_with_team:
-            body["sharedWithTeam"] = True
+            body["sharedWithTeam"] = body["shared_with_team"] = True
         elif self.team_member_ids:
-            body["teamMemberIds"] = list(self.team_member_ids)
+            body["teamMemberIds"] = body["team_member_ids"] = list(self.team_member_ids)
         if self.disks:
             body["disks"] = list(self.disks)
         return body
@@ -200,42 +213,38 @@ class PodRequest:
         return curl_line("POST", f"{base_url}/api/v1/pods/", self.body())
 
 
-def check_attachable(disk: Disk, offer: GpuOffer) -> None:
-    """A disk can join a new pod only when ACTIVE, and of the offer's provider and data centre."""
+def attach_problem(disk: Disk, offer: GpuOffer) -> str | None:
+    """Why ``disk`` cannot join a pod made from ``offer`` (None: it can). The one rule:
+    ACTIVE, of the offer's provider, and in its data centre when both name one."""
+    label = disk.name or disk.id
     if disk.status != "ACTIVE":
-        raise ConfigurationError(
-            f"Disk {disk.name or disk.id} is {disk.status}; only ACTIVE disks can be attached."
-        )
+        return f"Disk {label} is {disk.status}; only ACTIVE disks can be attached."
     where = disk.info.data_center_id
     other_provider = disk.provider_type and offer.provider and disk.provider_type != offer.provider
     if other_provider or (offer.data_center and where and where != offer.data_center):
-        raise ConfigurationError(
-            f"Disk {disk.name or disk.id} is in {disk.provider_type}/{where or disk.info.country}, "
+        return (
+            f"Disk {label} is in {disk.provider_type}/{where or disk.info.country}, "
             f"this offer in {offer.provider}/{offer.data_center or offer.country}; "
             "pick an offer with availability(disks=[...])."
         )
+    return None
 
 
-def _disk_offer(offer: DiskOffer | pd.Series[Any] | Mapping[str, Any]) -> DiskOffer:
-    if isinstance(offer, DiskOffer):
-        return offer
-    row = {k: plain(v) for k, v in dict(offer).items()}
-    return DiskOffer(
-        cloud_id=row.get("cloud_id"),
-        provider=row.get("provider"),
-        data_center=row.get("data_center"),
-        country=row.get("country"),
-        region=row.get("region"),
-        security=row.get("security"),
-        stock_status=row.get("stock_status"),
-        is_multinode=row.get("is_multinode"),
-        spec=ResourceSpec(
-            min_count=row.get("min_gb"),
-            max_count=row.get("max_gb"),
-            step=row.get("step_gb"),
-            price_per_unit=row.get("price_per_gb_hr"),
-        ),
-    )
+def check_attachable(disk: Disk, offer: GpuOffer) -> None:
+    problem = attach_problem(disk, offer)
+    if problem:
+        raise ConfigurationError(problem)
+
+
+def _check_rentable(offer: GpuOffer) -> None:
+    """What the spec requires of a create that only the offer can supply."""
+    needed = (("socket", offer.socket), ("provider", offer.provider))
+    missing = [name for name, value in needed if not value]
+    if missing:
+        raise ConfigurationError(
+            f"Offer {offer.cloud_id} names no {' or '.join(missing)}; the API requires it to "
+            "create a pod, so this offer cannot be rented as it is."
+        )
 
 
 @dataclass(frozen=True)
@@ -248,7 +257,7 @@ class DiskRequest:
     name: str | None = None
     cloud_id: str | None = None
     country: str | None = None
-    team_id: str | None = None
+    team_id: TeamChoice = Team.CONFIGURED
     price_per_gb_hr: float | None = None
 
     def __post_init__(self) -> None:
@@ -259,13 +268,13 @@ class DiskRequest:
     @classmethod
     def from_offer(
         cls,
-        offer: DiskOffer | pd.Series[Any] | Mapping[str, Any],
+        offer: AnyDiskOffer,
         size_gb: int,
         name: str | None = None,
-        team_id: str | None = None,
+        team_id: TeamChoice = Team.CONFIGURED,
     ) -> DiskRequest:
-        model = _disk_offer(offer)
-        check_count(_DISK_SIZE, model.spec, size_gb)
+        model = disk_offer(offer)
+        check_count(DISK_SIZE, model.spec, size_gb)
         if not model.provider:
             raise ConfigurationError("This disk offer names no provider; it cannot be ordered.")
         return cls(
@@ -278,6 +287,10 @@ class DiskRequest:
             team_id=team_id,
             price_per_gb_hr=model.spec.price_per_unit,
         )
+
+    def for_settings(self, settings: Settings) -> DiskRequest:
+        """This request with its team decided (``Settings.team_for``): what is sent."""
+        return replace(self, team_id=settings.team_for(self.team_id))
 
     @property
     def quote_hr(self) -> float | None:
@@ -301,7 +314,7 @@ class DiskRequest:
         if self.data_center_id:
             disk["dataCenterId"] = self.data_center_id
         body: dict[str, Any] = {"disk": disk, "provider": {"type": self.provider}}
-        if self.team_id:
+        if isinstance(self.team_id, str):
             body["team"] = {"teamId": self.team_id}
         return body
 

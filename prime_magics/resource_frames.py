@@ -7,7 +7,16 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from .models import Disk, HistoryItem, Pod, PodStatus
+from .models import (
+    Disk,
+    HistoryItem,
+    Pod,
+    PodStatus,
+    SshKey,
+    TeamMember,
+    TeamSummary,
+    first_address,
+)
 from .pricing import HOURS_PER_MONTH
 
 POD_COLUMNS = [
@@ -27,13 +36,6 @@ STATUS_COLUMNS = [
     "pod_id", "status", "installation_status", "installation_progress", "ssh", "ip",
     "price_hr", "installation_failure",
 ]  # fmt: skip
-
-
-def first_address(value: str | list[str | None] | None) -> str | None:
-    """``sshConnection``/``ip`` may be a string, a list (multi-node) or ``[null]``."""
-    if isinstance(value, list):
-        return next((v for v in value if v), None)
-    return value or None
 
 
 def _timestamps(values: Sequence[str | None]) -> pd.Series[pd.Timestamp]:
@@ -159,3 +161,26 @@ def history_frame(items: Sequence[HistoryItem]) -> pd.DataFrame:
         columns=HISTORY_COLUMNS,
     )
     return frame
+
+
+def _strings(rows: Sequence[object], fields: dict[str, str]) -> pd.DataFrame:
+    """A frame of string columns ``column → attribute`` (ids, names, roles)."""
+    data = {c: pd.array([getattr(r, a) for r in rows], dtype="string") for c, a in fields.items()}
+    frame: pd.DataFrame = pd.DataFrame(data, columns=list(fields))
+    return frame
+
+
+def ssh_keys_frame(keys: Sequence[SshKey]) -> pd.DataFrame:
+    frame = _strings(keys, {"id": "id", "name": "name", "public_key": "public_key"})
+    frame.insert(2, "is_primary", pd.Series([k.is_primary for k in keys], dtype="boolean"))
+    return frame
+
+
+def teams_frame(teams: Sequence[TeamSummary]) -> pd.DataFrame:
+    fields = {"team_id": "team_id", "name": "name", "slug": "slug", "role": "role"}
+    return _strings(teams, fields | {"created_at": "created_at"})
+
+
+def members_frame(members: Sequence[TeamMember]) -> pd.DataFrame:
+    fields = {"user_id": "user_id", "name": "user_name", "email": "user_email", "role": "role"}
+    return _strings(members, fields | {"joined_at": "joined_at"})

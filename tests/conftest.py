@@ -66,7 +66,7 @@ def mock_client() -> Iterator[Callable[..., pm.Client]]:
         }
         options.update(kwargs)
         transport = httpx.MockTransport(handler)
-        client = pm.Client(http_client=httpx.Client(transport=transport), **options)  # type: ignore[arg-type]
+        client = pm.Client(transport=transport, **options)  # type: ignore[arg-type]
         made.append(client)
         return client
 

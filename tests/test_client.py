@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import prime_magics as pm
+from prime_magics.responses import UnreadValuesWarning
 from prime_magics.sandbox import SandboxServer
 
 GPUS = "/api/v1/availability/gpus"
@@ -252,11 +253,13 @@ def test_wrong_shape_is_a_response_format_error(client, sandbox):
         client.availability()
 
 
-def test_an_offer_missing_required_fields_is_a_response_format_error(client, sandbox):
-    bad = {"items": [{"gpuType": "H100_80GB"}], "totalCount": 1}
-    sandbox.faults.add("GET", GPUS, status=200, times=None, body=bad)
-    with pytest.raises(pm.ResponseFormatError, match=r"cloudId|cloud_id"):
-        client.availability()
+def test_an_offer_missing_a_required_field_is_left_out_with_a_warning(client, sandbox):
+    good = client.gpu_offers(cloud_id="sandbox-H100-custom")[0].model_dump(by_alias=True)
+    bad = {"items": [{"gpuType": "H100_80GB"}, good], "totalCount": 2}
+    sandbox.faults.add("GET", GPUS, status=200, times=1, body=bad)
+    with pytest.warns(UnreadValuesWarning, match=r"items\.0\.cloudId.*item left out"):
+        frame = client.availability(refresh=True)
+    assert "sandbox-H100-custom" in set(frame["cloud_id"])
 
 
 def test_a_bad_key_is_an_authentication_error(sandbox, fast_retry):

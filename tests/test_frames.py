@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 import prime_magics as pm
 from prime_magics import frames
 from prime_magics.models import DiskOffer, GpuOffer, GpuSummary
+from prime_magics.offers import gpu_offer
 
 DATA = Path(__file__).parent / "data"
 
@@ -121,7 +122,8 @@ def test_empty_frame_keeps_columns_and_dtypes():
     [
         (["cloud_id", "provider", "gpu_type", "socket", "security", "region"], "string"),
         (["data_center", "country", "stock_status"], "string"),
-        (["gpu_count", "gpu_memory_gb", "provisioning_time_min", "prepaid_time_h"], "Int64"),
+        (["gpu_count", "gpu_memory_gb", "provisioning_time_min"], "Int64"),
+        (["prepaid_time_h"], "Float64"),  # a number in the spec: fractional hours exist
         (["disk_gb", "vcpus", "memory_gb"], "Int64"),
         (["is_spot", "is_variable", "is_multinode"], "boolean"),
         (COST_COLUMNS, "Float64"),
@@ -195,7 +197,7 @@ def test_missing_values_are_na(frame):
 
 def test_offer_from_row_round_trips(frame):
     for _, row in frame.iterrows():
-        rebuilt = frames.offer_from_row(row)
+        rebuilt = gpu_offer(row)
         assert isinstance(rebuilt, GpuOffer)
         assert pm.quote(rebuilt) == pm.quote(row)
         again = frames.availability_frame([rebuilt]).iloc[0]
@@ -207,7 +209,7 @@ def test_offer_from_row_round_trips(frame):
 def test_offer_from_row_keeps_what_provisioning_needs():
     guide = next(o for o in hand_offers() if o.cloud_id == "n3-H100x1")
     row = frames.availability_frame([guide]).iloc[0]
-    rebuilt = frames.offer_from_row(row)
+    rebuilt = gpu_offer(row)
     for field in ("cloud_id", "gpu_type", "socket", "gpu_count", "provider", "data_center"):
         assert getattr(rebuilt, field) == getattr(guide, field), field
     assert (rebuilt.country, rebuilt.security, rebuilt.images) == (

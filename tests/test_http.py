@@ -52,7 +52,7 @@ def transport_for(sleeps) -> Iterator[Callable[..., Transport]]:
         transport = Transport(
             Settings(api_key=key, base_url=BASE),
             retry=retry,
-            http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+            transport=httpx.MockTransport(handler),
             sleep=sleeps.append,
         )
         made.append(transport)

@@ -20,32 +20,44 @@ PACKAGE = Path(prime_magics.__file__).parent
 SUBPACKAGES = ("magics", "widgets", "sandbox")  # a subpackage is one unit; its modules peers
 
 # The public plain-Python API the upper layers (magics, widgets, df.prime) build on.
-PLAIN_API = {"api", "config", "errors", "frames", "models", "pricing", "provisioning"}
+PLAIN_API = {"api", "config", "errors", "frames", "models", "offers", "pricing", "provisioning"}
+PLAIN_API |= {"lifecycle"}
 
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),  # → stdlib only
     "config": {"errors"},
     "models": {"errors"},
-    "pricing": {"models", "errors"},  # the only price arithmetic
-    "frames": {"models", "pricing", "errors"},
+    # reading answers into models, leniently: just above the models
+    "responses": {"models", "errors"},
+    # the one mapping offer JSON ↔ model ↔ frame row (reads JSON through responses)
+    "offers": {"models", "responses", "errors"},
+    "pricing": {"models", "offers", "errors"},  # the only price arithmetic
+    "frames": {"models", "offers", "pricing", "errors"},
     # pods/disks/history frames: the same layer as frames
     "resource_frames": {"models", "pricing", "errors"},
-    # PodRequest/DiskRequest (the proposal put them in models); they validate with pricing
-    # and accept an availability row through frames.offer_from_row
-    "provisioning": {"models", "pricing", "frames", "errors"},
+    # what pod and disk statuses mean, and the one poll step
+    "lifecycle": {"models", "errors"},
+    # PodRequest/DiskRequest; they validate with pricing and take any offer shape (offers)
+    "provisioning": {"config", "models", "offers", "pricing", "errors"},
     "_http": {"config", "errors"},
     "_paging": {"errors"},  # concurrent pages for the client
-    # the pods/disks half of the client
-    "_resources": {"_http", "config", "errors", "models", "provisioning", "resource_frames"},
+    # the resources' shared base (listing, create-once) and the resources themselves:
+    # they return models, never DataFrames
+    "_resource": {"_http", "_paging", "config", "errors", "models", "responses"},
+    "availability": {"_http", "_paging", "_resource", "config", "errors", "models"}
+    | {"responses"},
+    "pods": {"_resource", "errors", "lifecycle", "models", "provisioning", "responses"},
+    "disks": {"_resource", "errors", "lifecycle", "models", "provisioning"},
+    "account": {"_resource", "errors", "models", "responses"},
     # + frames/resource_frames: design.md's contract has Client.availability() etc. return
-    # DataFrames, overriding the proposal's "returns models, never DataFrames"
-    "client": {"_http", "_paging", "_resources", "config", "errors", "models", "frames"}
-    | {"resource_frames", "provisioning"},
+    # DataFrames; the resources return models and the facade builds the frames
+    "client": {"_http", "_paging", "config", "errors", "models", "frames", "lifecycle"}
+    | {"resource_frames", "provisioning", "availability", "pods", "disks", "account"},
     # + models/provisioning/errors for pm.create_pod(PodRequest); sandbox for use_sandbox()
     "api": {"client", "frames", "config", "errors", "models", "provisioning", "sandbox"},
     "_display": {"config", "errors"},
     # df.prime (the proposal's "stateless df.prime" in frames); opens a ProvisionForm lazily
-    "accessor": {"frames", "models", "pricing", "provisioning", "errors", "widgets"},
+    "accessor": {"frames", "models", "offers", "pricing", "provisioning", "errors", "widgets"},
     # magics and widgets are peers over the plain API; never the transport or the client
     # internals (the client only for type hints, under TYPE_CHECKING)
     "magics": PLAIN_API | {"_display", "magics", "widgets"},

@@ -24,7 +24,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 import prime_magics as pm
 from prime_magics import api
-from prime_magics.frames import COST_COLUMNS
+from prime_magics.offers import COST_COLUMNS
 from prime_magics.magics import PrimeMagics, _cli, has_front_end
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import AvailabilityExplorer
@@ -265,8 +265,8 @@ def test_sandbox_answers_are_labelled(ip: Shell) -> None:
         body = {"H100_80GB": {"1": {"cheapest": {"onDemand": 2.0}}}}
         return httpx.Response(200, json=body, headers={"x-prime-sandbox": "1"})
 
-    http = httpx.Client(transport=httpx.MockTransport(app))
-    pm.set_client(pm.Client(api_key=FAKE_KEY, base_url="http://sim.test", http_client=http))
+    mock = httpx.MockTransport(app)
+    pm.set_client(pm.Client(api_key=FAKE_KEY, base_url="http://sim.test", transport=mock))
     cell = Cell(ip, "types = %prime availability gpu-types")
     assert cell.error is None, cell.text
     assert "[sandbox]" in cell.text and "[sandbox]" in cell.html
@@ -277,8 +277,8 @@ def test_real_answers_are_not_labelled(ip: Shell) -> None:
     def app(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"H100_80GB": {}})
 
-    http = httpx.Client(transport=httpx.MockTransport(app))
-    pm.set_client(pm.Client(api_key=FAKE_KEY, base_url="http://real.test", http_client=http))
+    mock = httpx.MockTransport(app)
+    pm.set_client(pm.Client(api_key=FAKE_KEY, base_url="http://real.test", transport=mock))
     cell = Cell(ip, "types = %prime availability gpu-types")
     assert cell.error is None and "[sandbox]" not in cell.text
 

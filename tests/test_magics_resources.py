@@ -112,7 +112,8 @@ def test_pods_create_lists_candidates_when_the_offer_is_ambiguous(
     cell = Cell(ip, f"%prime pods create --cloud-id '{cloud_id}' --data-center {data_center}")
     assert type(cell.error) is UsageError
     assert f"{counts[(cloud_id, data_center)]} offers match" in cell.stderr
-    assert "total_hr" in cell.stderr and "Traceback" not in cell.text
+    assert "1× A100_80GB" in cell.stderr and "8× A100_80GB" in cell.stderr
+    assert "Traceback" not in cell.text
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import prime_magics as pm
+from prime_magics.config import Settings
 from prime_magics import frames
 from prime_magics.models import Disk, DiskOffer, GpuOffer
 from prime_magics.provisioning import DiskRequest, PodRequest
@@ -231,7 +232,8 @@ def test_team_and_share_with_team(offer: GpuOffer) -> None:
         "pod": GUIDE_POD,
         "provider": PROVIDER,
         "team": {"teamId": "my_team_id"},
-        "sharedWithTeam": True,
+        "sharedWithTeam": True,  # the guide's and the official CLI's spelling
+        "shared_with_team": True,  # the spec's
     }
     same_keys_in_order(body, expected)
 
@@ -245,6 +247,7 @@ def test_team_member_ids(offer: GpuOffer) -> None:
         "provider": PROVIDER,
         "team": {"teamId": "my_team_id"},
         "teamMemberIds": MEMBERS,
+        "team_member_ids": MEMBERS,
     }
     same_keys_in_order(body, expected)
 
@@ -314,8 +317,8 @@ def test_default_name_and_image(offer: GpuOffer) -> None:
         ({"image": "windows_11"}, "not offered"),
         ({"image": "custom_template"}, "custom_template_id"),
         ({"image": "ubuntu_22_cuda_12", "custom_template_id": "tpl"}, "custom template"),
-        ({"share_with_team": True}, "team"),
-        ({"team_member_ids": MEMBERS}, "team"),
+        ({"share_with_team": True, "team_id": None}, "team"),
+        ({"team_member_ids": MEMBERS, "team_id": None}, "team"),
         ({"max_price": 0}, "max_price"),
         ({"name": "bad/name"}, "name"),
     ],
@@ -468,3 +471,20 @@ def test_requests_are_frozen(offer: GpuOffer) -> None:
     request = PodRequest.from_offer(offer, name="My first pod")
     with pytest.raises(AttributeError):
         request.name = "other"  # type: ignore[misc]
+
+
+def test_the_configured_team_is_applied_once_and_none_means_none(offer: GpuOffer) -> None:
+    configured = Settings(api_key="k", team_id="configured-team")
+    default = PodRequest.from_offer(offer, name="My first pod")
+    assert default.for_settings(configured).body()["team"] == {"teamId": "configured-team"}
+    personal = PodRequest.from_offer(offer, name="My first pod", team_id=None)
+    assert "team" not in personal.for_settings(configured).body()
+    sharing = PodRequest.from_offer(offer, name="My first pod", share_with_team=True)
+    with pytest.raises(pm.ConfigurationError, match="team"):
+        sharing.for_settings(Settings(api_key="k"))  # nothing configured to share with
+
+
+def test_every_body_carries_socket_and_an_offer_without_one_is_refused(offer: GpuOffer) -> None:
+    assert PodRequest.from_offer(offer, name="My first pod").body()["pod"]["socket"] == "PCIe"
+    with pytest.raises(pm.ConfigurationError, match="socket"):
+        PodRequest.from_offer(offer.model_copy(update={"socket": None}), name="x")

@@ -195,7 +195,7 @@ def test_lifecycle_disk_pod_terminate_delete(client: pm.Client, server: SandboxS
     assert pod.id in str(refused.value)
     assert disk.id in str(refused.value)  # the network disk is kept (and still billed)
     # What is lost is the offer's 100 GB, not resources.disk (150: it counts the 50 GB kept).
-    assert "local disk (100 GB) is lost" in str(refused.value)
+    assert "own disk (100 GB) is lost" in str(refused.value)
     assert "confirm=True" in str(refused.value)
     assert calls(server, "DELETE", f"/pods/{pod.id}") == []
     assert client.pod(pod.id).status == "ACTIVE"
@@ -392,13 +392,17 @@ def test_listing_follows_offset_and_limit_past_one_page(
     assert len(disks) == 201
     assert len({d.id for d in disks}) == 201
     pages = [dict(r.query) for r in calls(server, "GET", "/disks")]
-    assert pages == [{"offset": "0", "limit": "200"}, {"offset": "200", "limit": "200"}]
+    assert sorted(pages, key=lambda q: int(q["offset"])) == [
+        {"offset": str(offset), "limit": "100"} for offset in (0, 100, 200)
+    ]
 
     pods = client.pods()
     assert len(pods) == 101
     assert pods["id"].is_unique
     pages = [dict(r.query) for r in calls(server, "GET", "/pods")]
-    assert pages == [{"offset": "0", "limit": "100"}, {"offset": "100", "limit": "100"}]
+    assert sorted(pages, key=lambda q: int(q["offset"])) == [
+        {"offset": str(offset), "limit": "100"} for offset in (0, 100)
+    ]
 
 
 def test_rename_disk(client: pm.Client, server: SandboxServer) -> None:
@@ -467,10 +471,10 @@ def test_termination_counts_only_the_local_disk_as_lost(with_ephemeral_entry: bo
         assert request.method == "GET"
         return httpx.Response(200, json=pod)
 
-    http = httpx.Client(transport=httpx.MockTransport(handler))
-    with pm.Client(api_key="k", base_url="https://api.example", http_client=http) as client:
+    mock = httpx.MockTransport(handler)
+    with pm.Client(api_key="k", base_url="https://api.example", transport=mock) as client:
         text = client.describe_pod_termination(GUIDE_POD["id"])
         with pytest.raises(pm.ConfirmationRequiredError):
             client.terminate_pod(GUIDE_POD["id"])
-    assert "local disk (750 GB) is lost" in text
-    assert "clhxy6aw80000j8080gdf8kqv are detached and kept" in text
+    assert "own disk (750 GB) is lost for good" in text
+    assert "Network disk clhxy6aw80000j8080gdf8kqv (500 GB) is detached and kept" in text

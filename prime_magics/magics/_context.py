@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 
 from .._display import Notice, sandbox_banner
+from ..config import TeamChoice
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -93,6 +94,11 @@ def positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
     return value
+
+
+def team_choice(text: str) -> TeamChoice:
+    """``--team-id T``; ``none`` says "no team" even when one is configured."""
+    return None if text.lower() == "none" else text
 
 
 def key_value(text: str) -> tuple[str, str]:

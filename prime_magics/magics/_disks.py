@@ -18,10 +18,10 @@ import pandas as pd
 
 from .. import api
 from .._display import Code, Notice, Table, redacted, usd
-from ..errors import ConfigurationError
+from ..config import Team
 from ..models import Disk
 from ..provisioning import DiskRequest
-from ._context import Context, positive_int
+from ._context import Context, positive_int, team_choice
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -57,7 +57,13 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     add("--data-center", metavar="D", help=f"where, see availability disks ({required})")
     add("--name", metavar="N", help="disk name (default: generated)")
     add("--provider", metavar="P", help="when several providers offer disks there")
-    add("--team-id", metavar="T", help="default: the configured team")
+    add(
+        "--team-id",
+        type=team_choice,
+        default=Team.CONFIGURED,
+        metavar="T",
+        help="default: the configured team; none: no team",
+    )
     add(
         "--yes",
         action="store_true",
@@ -80,12 +86,12 @@ def create_disk(args: argparse.Namespace, ctx: Context) -> Table | DiskForm | No
         )  # fmt: skip
         ctx.label(client)
         return form
-    offer = _find_offer(args, client)
+    offer = client.find_disk_offer(args.data_center, args.provider)
     request = DiskRequest.from_offer(
         offer,
         size_gb=args.size,
         name=args.name,
-        team_id=args.team_id or client.settings.team_id,
+        team_id=args.team_id,
     )
     if not args.yes:
         preview_disk(request, client, ctx)
@@ -168,22 +174,3 @@ def disk_table(disk: Disk) -> Table:
         ("attached to", ", ".join(disk.pods) or None),
     ]
     return Table(rows, f"Disk {disk.name or disk.id}")
-
-
-def _find_offer(args: argparse.Namespace, client: Client) -> pd.Series[Any]:
-    offers = client.disk_availability(data_center_id=args.data_center)
-    frame: pd.DataFrame = offers.loc[
-        offers["data_center"].eq(args.data_center).fillna(False).astype(bool)
-    ]
-    said = f"data center {args.data_center}"
-    if args.provider:
-        frame = frame.loc[frame["provider"].eq(args.provider).fillna(False).astype(bool)]
-        said += f" and provider {args.provider}"
-    if len(frame) == 1:
-        return frame.iloc[0]
-    if frame.empty:
-        raise ConfigurationError(
-            f"No disk offer in {said}.", hint="See where disks can go: %prime availability disks"
-        )
-    shown = frame[_CANDIDATE_COLUMNS].to_string(index=False)
-    raise ConfigurationError(f"{len(frame)} disk offers in {said}; pick --provider:\n{shown}")

@@ -19,10 +19,11 @@ import pandas as pd
 
 from .. import api
 from .._display import Code, Notice, Table, redacted, usd
+from ..config import Team
 from ..errors import ConfigurationError
 from ..models import GpuOffer, Pod
 from ..provisioning import PodRequest
-from ._context import Context, key_value, positive_float, positive_int
+from ._context import Context, key_value, positive_float, positive_int, team_choice
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -99,8 +100,22 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     add("--disks", nargs="+", action="extend", metavar="ID", help="network disks to attach")
     add("--max-price", type=positive_float, metavar="P", help="$/h cap for variable prices")
     add("--custom-template-id", metavar="T")
-    add("--team-id", metavar="T", help="default: the configured team")
-    add("--share-with-team", action="store_true")
+    add(
+        "--team-id",
+        type=team_choice,
+        default=Team.CONFIGURED,
+        metavar="T",
+        help="default: the configured team; none: no team",
+    )
+    add("--share-with-team", action="store_true", help="share with every member of the team")
+    add(
+        "--add-members",
+        nargs="+",
+        action="extend",
+        metavar="USER_ID",
+        help="share with these team members (see %%prime teams members)",
+    )
+    add("--ssh-key-id", metavar="ID", help="an SSH key of %%prime ssh-keys list (default: primary)")
     add("--env", nargs="+", action="extend", type=key_value, metavar="KEY=VALUE")
     add(
         "--yes",
@@ -123,9 +138,11 @@ def create_pod(args: argparse.Namespace, ctx: Context) -> Table | ProvisionForm 
         disks=args.disks or (),
         max_price=args.max_price,
         custom_template_id=args.custom_template_id,
-        team_id=args.team_id or client.settings.team_id,
+        team_id=args.team_id,
         share_with_team=args.share_with_team,
+        team_member_ids=args.add_members,
         env=dict(args.env or ()),
+        ssh_key_id=args.ssh_key_id,
     )
     if not args.yes:
         preview_pod(request, client, ctx)
@@ -163,9 +180,9 @@ def preview_pod(request: PodRequest, client: Client, ctx: Context) -> None:
     ctx.show(Table(rows, "Pod quote"))
     if quote.is_variable and request.max_price is None:
         ctx.show(Notice("This offer's price is variable; --max-price P caps it.", "warning"))
-    body = json.dumps(request.body(), indent=2)
+    body = json.dumps(client.prepare(request).body(), indent=2)
     ctx.show(Code(redacted(body, client.settings), "Request body"))
-    curl = request.curl(client.settings.base_url)
+    curl = client.prepare(request).curl(client.settings.base_url)
     ctx.show(Code(redacted(curl, client.settings), "The same request with curl"))
     then = "Provision in the form below, or add --yes" if ctx.widgets else "add --yes"
     ctx.show(Notice(f"Nothing was sent; {then} to provision.", "warning"))
@@ -227,7 +244,7 @@ def _chosen_offer(
     if expr:
         return offer_from_namespace(expr, user_ns)
     if args.cloud_id:
-        return _find_offer(args, client)
+        return client.find_offer(args.cloud_id, args.data_center, args.gpu_type, args.gpu_count)
     raise ConfigurationError(
         "Which offer? Pass --offer df[ROW] (df = %prime availability list …) "
         "or --cloud-id C --data-center D."
@@ -269,26 +286,4 @@ def offer_from_namespace(expr: str, user_ns: Mapping[str, Any]) -> pd.Series[Any
     raise ConfigurationError(
         f"--offer {expr}: expected a row of %prime availability list (or a GpuOffer), "
         f"got {type(value).__name__}"
-    )
-
-
-def _find_offer(args: argparse.Namespace, client: Client) -> pd.Series[Any]:
-    filters = {
-        "cloud_id": args.cloud_id,
-        "data_center_id": args.data_center,
-        "gpu_type": args.gpu_type,
-        "gpu_count": args.gpu_count,
-    }
-    frame = client.availability(**filters)
-    said = ", ".join(f"{k}={v}" for k, v in filters.items() if v is not None)
-    if len(frame) == 1:
-        return frame.iloc[0]
-    if frame.empty:
-        raise ConfigurationError(
-            f"No offer matches {said}.", hint="See what exists: %prime availability list"
-        )
-    shown = frame[_CANDIDATE_COLUMNS].head(10).to_string(index=False)
-    raise ConfigurationError(
-        f"{len(frame)} offers match {said}; narrow with --data-center, --gpu-type or "
-        f"--gpu-count, or pick a row with --offer df[ROW]:\n{shown}"
     )

@@ -14,7 +14,8 @@ from typing import Any
 import ipywidgets as w
 
 from ..models import Disk, GpuOffer
-from ..pricing import Resource, quote
+from ..offers import Part as Resource
+from ..pricing import quote
 from ..provisioning import CUSTOM_TEMPLATE, DEFAULT_IMAGE
 from ._money import per_hour
 

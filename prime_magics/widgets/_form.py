@@ -23,7 +23,7 @@ import pandas as pd
 from .. import api
 from .._display import Code
 from ..errors import APIConnectionError, APIStatusError, ConfigurationError, PrimeError
-from ..models import plain
+from ..offers import plain
 
 if TYPE_CHECKING:
     from ..client import Client

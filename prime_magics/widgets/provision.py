@@ -17,10 +17,13 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import pandas as pd
 
+from ..config import Team, TeamChoice
 from ..errors import ConfigurationError, PrimeError
 from ..models import Disk, GpuOffer, Pod
-from ..pricing import RESOURCES, Quote
-from ..provisioning import CUSTOM_TEMPLATE, PodRequest, as_gpu_offer
+from ..offers import PARTS as RESOURCES
+from ..offers import gpu_offer as as_gpu_offer
+from ..pricing import Quote
+from ..provisioning import CUSTOM_TEMPLATE, PodRequest
 from ._controls import (
     attachable,
     disk_label,
@@ -53,7 +56,7 @@ class ProvisionForm(Form):
         self.add_class("prime-provision-form")  # a stable hook for the browser test and CSS
         self.poll_interval = poll_interval
         self.env: dict[str, str] = {}
-        self.team_id: str | None = None
+        self.team_id: TeamChoice = Team.CONFIGURED
         self.request: PodRequest | None = None
         self.quote: Quote | None = None
         self.total_hr = self.grand_total_hr = "—"
@@ -142,7 +145,7 @@ class ProvisionForm(Form):
             r.count_column: None if r.key in self.fixed else self.resources[r.key].value
             for r in RESOURCES
         }
-        team = self.team_id or self.client.settings.team_id
+        team = self.team_id
         return {
             "name": self.name.value.strip() or self._fallback_name,
             "image": self.image.value,

@@ -1,0 +1,220 @@
+"""``client.offers``: what can be rented — GPU offers, disk offers, the price summary.
+
+Every page of every endpoint is fetched at once (``_paging``) and validated from bytes
+straight into models (``responses``: one odd value becomes NA with a warning, never a
+failed table). Answers are cached for ``cache_ttl`` seconds per identical query;
+``refresh=True`` bypasses the cache. Lookups that need exactly one offer
+(``find``/``find_disk``) say what matched when it is not exactly one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from ._http import Params, Transport
+from ._paging import PAGE_SIZE, PageFetcher, cyclic_gc_paused
+from ._resource import APIResource
+from .config import Settings
+from .errors import ConfigurationError, ResponseFormatError
+from .models import DiskOffer, GpuOffer, GpuSummary, Page
+from .responses import Tally, parse, tallied
+
+GPU_PATH = "/availability/gpus"
+MULTINODE_PATH = "/availability/multi-node"
+DISK_PATH = "/availability/disks"
+SUMMARY_PATH = "/availability/gpu-summary"
+_WHAT = {GPU_PATH: "GPU offers", MULTINODE_PATH: "multi-node offers", DISK_PATH: "disk offers"}
+
+_PAGES: dict[str, TypeAdapter[Any]] = {
+    "gpus": TypeAdapter(Page[GpuOffer]),
+    "disks": TypeAdapter(Page[DiskOffer]),
+}
+_LISTS: dict[str, TypeAdapter[Any]] = {
+    "gpus": TypeAdapter(list[GpuOffer]),
+    "disks": TypeAdapter(list[DiskOffer]),
+}
+_summary: TypeAdapter[GpuSummary] = TypeAdapter(GpuSummary)
+
+
+def as_list(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _describe(offers: Sequence[GpuOffer | DiskOffer]) -> str:
+    lines = []
+    for o in offers[:10]:
+        if isinstance(o, GpuOffer):
+            lines.append(
+                f"  {o.cloud_id}  {o.gpu_count}× {o.gpu_type}  {o.provider}  {o.data_center}"
+            )
+        else:
+            lines.append(f"  {o.provider}  {o.data_center}  {o.cloud_id or ''}")
+    return "\n".join(lines) + ("\n  …" if len(offers) > 10 else "")
+
+
+class Offers(APIResource):
+    def __init__(
+        self,
+        transport: Transport,
+        settings: Settings,
+        pages: PageFetcher[Any],
+        cache_ttl: float = 60.0,
+    ) -> None:
+        super().__init__(transport, settings, pages)
+        self._cache_ttl = cache_ttl
+        self._cache: dict[Hashable, tuple[float, Any]] = {}
+        self._cache_lock = threading.Lock()
+
+    def clear_cache(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
+
+    def _cached(self, key: Hashable, refresh: bool) -> Any | None:
+        with self._cache_lock:
+            hit = self._cache.get(key)
+        if hit is None or refresh or hit[0] <= time.monotonic():
+            return None
+        return hit[1]
+
+    def _store(self, key: Hashable, value: Any) -> Any:
+        with self._cache_lock:
+            self._cache[key] = (time.monotonic() + self._cache_ttl, value)
+        return value
+
+    def _all_pages(
+        self, kind: str, paths: list[str], filters: dict[str, Any], refresh: bool
+    ) -> dict[str, list[Any]]:
+        """Every page of each path for these filters, from the cache when fresh."""
+        params = {k: v for k, v in filters.items() if v is not None}
+        key = (kind, tuple(sorted((k, str(v)) for k, v in params.items())))
+        cached = self._cached(key, refresh)
+        if cached is not None:
+            return {path: list(items) for path, items in cached.items()}
+
+        def fetch_page(path: str, page: int) -> bytes:
+            query: Params = {**params, "page": page, "page_size": PAGE_SIZE}
+            return self._transport.get_bytes(path, query, what=f"GET {path} page {page}")
+
+        def parse_page(tally: Tally, path: str, content: bytes) -> tuple[list[Any], int]:
+            what = f"GET {path}"
+            if content.lstrip()[:1] == b"[":  # one guide shows a bare list
+                items = parse(_LISTS[kind], content, what, tally)
+                return items, len(items)
+            page = parse(_PAGES[kind], content, what, tally)
+            total = page.total_count
+            return page.items, len(page.items) if total is None else total
+
+        what = " and ".join(_WHAT[p] for p in paths)
+        with cyclic_gc_paused(), tallied(what) as tally:
+            by_path = self._pages.fetch(
+                paths, lambda p, n: fetch_page(p, n), lambda p, c: parse_page(tally, p, c), key
+            )
+        self._store(key, by_path)
+        return {path: list(items) for path, items in by_path.items()}
+
+    def gpu(
+        self,
+        *,
+        gpu_type: str | None = None,
+        gpu_count: int | None = None,
+        regions: str | Sequence[str] | None = None,
+        socket: str | None = None,
+        security: str | None = None,
+        data_center_id: str | None = None,
+        cloud_id: str | None = None,
+        disks: str | Sequence[str] | None = None,
+        refresh: bool = False,
+    ) -> list[GpuOffer]:
+        """Every single-node and multi-node offer matching the filters."""
+        filters: dict[str, Any] = {
+            "gpu_type": gpu_type,
+            "gpu_count": gpu_count,
+            "regions": as_list(regions),
+            "socket": socket,
+            "security": security,
+            "data_center_id": data_center_id,
+            "cloud_id": cloud_id,
+            "disks": as_list(disks),
+        }
+        by_path = self._all_pages("gpus", [GPU_PATH, MULTINODE_PATH], filters, refresh)
+        multinode = [o.model_copy(update={"is_multinode": True}) for o in by_path[MULTINODE_PATH]]
+        return by_path[GPU_PATH] + multinode
+
+    def disk(
+        self,
+        *,
+        regions: str | Sequence[str] | None = None,
+        data_center_id: str | None = None,
+        cloud_id: str | None = None,
+        refresh: bool = False,
+    ) -> list[DiskOffer]:
+        filters = {"regions": as_list(regions), "data_center_id": data_center_id}
+        filters["cloud_id"] = cloud_id
+        offers: list[DiskOffer] = self._all_pages("disks", [DISK_PATH], filters, refresh)[DISK_PATH]
+        return offers
+
+    def summary(self, refresh: bool = False) -> GpuSummary:
+        """Cheapest prices per GPU type, count and region."""
+        cached = self._cached("summary", refresh)
+        if cached is not None:
+            return dict(cached)
+        body = self._transport.get(SUMMARY_PATH)
+        if not isinstance(body, dict):
+            raise ResponseFormatError(f"GET {SUMMARY_PATH}: expected an object")
+        with tallied(f"GET {SUMMARY_PATH}") as tally:
+            summary = parse(_summary, body, f"GET {SUMMARY_PATH}", tally)
+        return dict(self._store("summary", summary))
+
+    def find(
+        self,
+        cloud_id: str,
+        *,
+        data_center_id: str | None = None,
+        gpu_type: str | None = None,
+        gpu_count: int | None = None,
+    ) -> GpuOffer:
+        """The one offer with this cloud id (narrowed by the others); else say what matched."""
+        found = self.gpu(
+            cloud_id=cloud_id, data_center_id=data_center_id, gpu_type=gpu_type,
+            gpu_count=gpu_count,
+        )  # fmt: skip
+        wanted: dict[str, object] = {"cloud_id": cloud_id, "data_center_id": data_center_id}
+        wanted |= {"gpu_type": gpu_type, "gpu_count": gpu_count}
+        said = ", ".join(f"{k}={v}" for k, v in wanted.items() if v is not None)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise ConfigurationError(
+                f"No offer matches {said}.", hint="See what exists: %prime availability list"
+            )
+        raise ConfigurationError(
+            f"{len(found)} offers match {said}; narrow with --data-center, --gpu-type or "
+            f"--gpu-count, or pick a row with --offer df[ROW]:\n{_describe(found)}"
+        )
+
+    def find_disk(self, data_center_id: str, provider: str | None = None) -> DiskOffer:
+        """The one disk offer in this data centre (of this provider); else say what matched."""
+        found = [
+            o for o in self.disk(data_center_id=data_center_id) if o.data_center == data_center_id
+        ]
+        said = f"data center {data_center_id}"
+        if provider:
+            found = [o for o in found if o.provider == provider]
+            said += f" and provider {provider}"
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise ConfigurationError(
+                f"No disk offer in {said}.",
+                hint="See where disks can go: %prime availability disks",
+            )
+        raise ConfigurationError(
+            f"{len(found)} disk offers in {said}; pick --provider:\n{_describe(found)}"
+        )
