@@ -44,8 +44,7 @@ ALLOWED: dict[str, set[str]] = {
     # the resources' shared base (listing, create-once) and the resources themselves:
     # they return models, never DataFrames
     "_resource": {"_http", "_paging", "config", "errors", "models", "responses"},
-    "availability": {"_http", "_paging", "_resource", "config", "errors", "models"}
-    | {"responses"},
+    "availability": {"_http", "_paging", "_resource", "config", "errors", "models"} | {"responses"},
     "pods": {"_resource", "errors", "lifecycle", "models", "provisioning", "responses"},
     "disks": {"_resource", "errors", "lifecycle", "models", "provisioning"},
     "account": {"_resource", "errors", "models", "responses"},

@@ -24,8 +24,8 @@ from IPython.core.interactiveshell import InteractiveShell
 
 import prime_magics as pm
 from prime_magics import api
-from prime_magics.offers import COST_COLUMNS
 from prime_magics.magics import PrimeMagics, _cli, has_front_end
+from prime_magics.offers import COST_COLUMNS
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import AvailabilityExplorer
 from tests.magic_fixtures import FAKE_KEY, Cell, Shell, requests

@@ -23,6 +23,7 @@ def add_list_arguments(parser: argparse.ArgumentParser) -> None:
     _add_location_arguments(parser)
     parser.add_argument("--socket", metavar="S", help="PCIe, SXM4, SXM5, …")
     parser.add_argument("--security", metavar="S", help="secure_cloud or community_cloud")
+    parser.add_argument("--provider", metavar="P", help="only this provider's offers")
     parser.add_argument(
         "--disks",
         nargs="+",
@@ -45,6 +46,7 @@ def list_offers(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
         cloud_id=args.cloud_id,
         disks=args.disks,
         refresh=args.refresh,
+        provider=args.provider,
     )
     return _labelled(frame, client, ctx, "No GPU offers match these filters.")
 

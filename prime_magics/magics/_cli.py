@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, NoReturn
 
 from IPython.core.error import UsageError
 
-from . import _availability, _disks, _pods, _settings
+from . import _account, _availability, _disks, _pods, _settings
 from ._context import Context, Handler
 
 PROG = "%prime"
@@ -48,6 +48,8 @@ GROUPS = {
     "availability": "what can be rented, with costs (explore: in a widget)",
     "pods": "your pods: list, inspect, create, terminate",
     "disks": "your network disks: list, inspect, create, rename, delete",
+    "ssh-keys": "your SSH public keys: list, add, make primary, delete",
+    "teams": "your teams and their members",
 }
 
 COMMANDS: tuple[Command, ...] = (
@@ -112,6 +114,18 @@ COMMANDS: tuple[Command, ...] = (
         _disks.add_delete_arguments,
         _disks.delete_disk,
     ),
+    Command(("ssh-keys", "list"), "your SSH keys", _account.add_no_arguments, _account.list_keys),
+    Command(("ssh-keys", "add"), "upload a public key", _account.add_key_path, _account.add_key),
+    Command(
+        ("ssh-keys", "primary"),
+        "make a key the one new pods get",
+        _account.add_key_id,
+        _account.make_primary,
+    ),
+    Command(("ssh-keys", "delete"), "delete a key", _account.add_key_id, _account.delete_key),
+    Command(("teams", "list"), "your teams", _account.add_no_arguments, _account.list_teams),
+    Command(("teams", "members"), "a team's members", _account.add_team_id, _account.list_members),
+    Command(("wallet",), "your balance", _account.add_no_arguments, _account.show_wallet),
     Command(
         ("config",),
         "show the settings in use; save --base-url / --team-id",
