@@ -98,7 +98,8 @@ def test_captured_disk_page_parses():
 def test_captured_gpu_summary_parses():
     summary = TypeAdapter(GpuSummary).validate_python(load("availability_summary.json"))
     assert set(summary) == {"A100_80GB", "H100_80GB"}
-    cheapest = summary["A100_80GB"]["1"]["cheapest"]
+    cheapest = summary["A100_80GB"]["1"]["cheapest"]  # type: ignore[index]
+    assert cheapest is not None
     assert cheapest.on_demand == pytest.approx(0.99)
     assert cheapest.spot_price == pytest.approx(0.5748)
 

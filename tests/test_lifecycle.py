@@ -52,8 +52,13 @@ def test_a_pod_the_api_no_longer_knows_is_gone() -> None:
 
 @pytest.mark.parametrize(
     ("status", "phase"),
-    [("PROVISIONING", Phase.PENDING), ("ACTIVE", Phase.READY), ("ERROR", Phase.FAILED)]
-    + [("DELETING", Phase.GONE), ("TERMINATED", Phase.GONE)],
+    [
+        ("PROVISIONING", Phase.PENDING),
+        ("ACTIVE", Phase.READY),
+        ("ERROR", Phase.FAILED),
+        ("DELETING", Phase.GONE),
+        ("TERMINATED", Phase.GONE),
+    ],
 )
 def test_disk_phases(status: str, phase: Phase) -> None:
     assert disk_state(Disk.model_validate({"id": "d1", "status": status})).phase is phase
