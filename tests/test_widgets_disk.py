@@ -12,7 +12,7 @@ from prime_magics._display import usd
 from prime_magics.models import Disk
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import DiskForm, ProvisionForm
-from prime_magics.widgets._form import SANDBOX_TAG
+from prime_magics._display import SANDBOX_LABEL as SANDBOX_TAG
 from tests.widget_fixtures import WAIT_S, calls, custom_row
 
 

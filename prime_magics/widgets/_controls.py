@@ -1,4 +1,6 @@
-"""Controls built from an offer's constraints, for ``ProvisionForm``.
+"""Controls built from an offer's constraints, for ``ProvisionForm``, and the few names the
+integrator is moving (``cell``, ``attach_problem``, ``RESOURCES``): every widget reaches
+them through here, so the rename is one file.
 
 An adjustable resource becomes a ``BoundedIntText`` carrying the offer's min, max and step
 (the box clamps to the range; an off-step value reaches ``PodRequest.from_offer``, which
@@ -8,18 +10,40 @@ says what would be accepted); a fixed one becomes read-only text.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as w
+import pandas as pd
 
-from ..models import Disk, GpuOffer
+from .._display import usd
+from ..models import Disk, GpuOffer, plain
+
+# TODO(integrator): offers.PARTS, offers.Part, offers.gpu_offer (re-exported for the panels)
+from ..pricing import RESOURCES as RESOURCES
 from ..pricing import Resource, quote
 from ..provisioning import CUSTOM_TEMPLATE, DEFAULT_IMAGE
-from ._money import per_hour
+from ..provisioning import as_gpu_offer as as_gpu_offer
 
 NO_LIMIT = 10**7
 LABELS = {"disk": "Disk GB", "vcpu": "vCPUs", "memory": "Memory GB"}
+
+
+def cell(row: pd.Series[Any] | Mapping[str, Any], column: str) -> Any:
+    """A frame cell as a plain value, ``None`` for NA/NaN. TODO(integrator): offers.cell."""
+    return plain(row.get(column))
+
+
+def attach_problem(disk: Disk, offer: GpuOffer) -> str | None:
+    """Why ``disk`` cannot be attached to a pod on ``offer`` (None: it can).
+
+    TODO(integrator): provisioning.attach_problem — the rule PodRequest.from_offer enforces."""
+    if disk.status != "ACTIVE":
+        return f"disk {disk.id} is {disk.status}, not ACTIVE"
+    here = offer.data_center
+    if here is not None and disk.info.data_center_id != here:
+        return f"disk {disk.id} is in {disk.info.data_center_id}, not {here}"
+    return None
 
 
 def offer_header(o: GpuOffer) -> str:
@@ -30,7 +54,7 @@ def offer_header(o: GpuOffer) -> str:
         html.escape(" / ".join(v for v in (o.data_center, o.region, o.country) if v) or "?"),
         html.escape(o.security or "?"),
         f"stock {html.escape(o.stock_status or '?')}",
-        f"base {per_hour(quote(o).gpu_hr)}" + (" (variable)" if o.prices.is_variable else ""),
+        f"base {usd(quote(o).gpu_hr)}" + (" (variable)" if o.prices.is_variable else ""),
     ]
     return " · ".join(facts)
 
@@ -62,15 +86,3 @@ def max_price_control() -> w.BoundedFloatText:
     return w.BoundedFloatText(
         value=0.0, min=0.0, max=NO_LIMIT, step=0.01, description="Max $/h (0: none)"
     )
-
-
-def attachable(disks: Iterable[Disk], offer: GpuOffer) -> list[Disk]:
-    """Your ACTIVE disks in the offer's data centre (all ACTIVE ones if it names none)."""
-    here = offer.data_center
-    return [
-        d for d in disks if d.status == "ACTIVE" and (here is None or d.info.data_center_id == here)
-    ]
-
-
-def disk_label(disk: Disk) -> str:
-    return f"{disk.name or disk.id} · {disk.size or '?'} GB · {per_hour(disk.price_hr)}"
