@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 import prime_magics as pm
+from prime_magics._display import SANDBOX_LABEL as SANDBOX_TAG
 from prime_magics._display import usd
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import AvailabilityExplorer, ProvisionForm
-from prime_magics._display import SANDBOX_LABEL as SANDBOX_TAG
 from tests.widget_fixtures import calls
 
 

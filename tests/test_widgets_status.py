@@ -41,7 +41,9 @@ def test_a_ready_pod_shows_ssh_and_ports_and_is_then_followed_slowly(
     assert SANDBOX_LABEL in panel.heading.value and not panel.terminate_button.disabled
 
 
-def test_a_coming_pod_is_followed_at_the_fast_interval(mock_client: Callable) -> None:
+def test_a_coming_pod_is_followed_at_the_fast_interval(
+    mock_client: Callable[..., pm.Client],
+) -> None:
     fixed = mock_client(serving(pod_json()))
     panel = PodStatus("pod-1", client=fixed, poll_interval=0.05, settled_interval=9.0,
                       autostart=False)  # fmt: skip
@@ -49,7 +51,9 @@ def test_a_coming_pod_is_followed_at_the_fast_interval(mock_client: Callable) ->
     assert panel.progress.value == 40 and "PROVISIONING" in panel.status_text
 
 
-def test_a_failed_installation_says_why_and_keeps_terminate(mock_client: Callable) -> None:
+def test_a_failed_installation_says_why_and_keeps_terminate(
+    mock_client: Callable[..., pm.Client],
+) -> None:
     broken = pod_json(status="ACTIVE", installationStatus="ERROR",
                       installationFailure="image pull failed")  # fmt: skip
     panel = PodStatus("pod-1", client=mock_client(serving(broken)), settled_interval=9.0,
@@ -81,9 +85,7 @@ def test_terminate_asks_with_the_clients_description_then_sends_once(
     panel.terminate_button.click()
     description = client.describe_pod_termination(pod.id)
     assert panel.termination_text == description
-    assert html.escape(description).replace("\n", "") in panel.confirm_text.value.replace(
-        "\n", ""
-    )
+    assert html.escape(description).replace("\n", "") in panel.confirm_text.value.replace("\n", "")
     assert panel.confirm_box.layout.display is None and panel.terminate_button.disabled
     panel.cancel_button.click()
     panel.confirm_button.click()  # withdrawn: nothing to confirm

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import pandas as pd
@@ -24,6 +24,10 @@ from ..pricing import RESOURCES as RESOURCES
 from ..pricing import Resource, quote
 from ..provisioning import CUSTOM_TEMPLATE, DEFAULT_IMAGE
 from ..provisioning import as_gpu_offer as as_gpu_offer
+
+if TYPE_CHECKING:
+    from ..provisioning import PodRequest
+    from .provision import ProvisionForm
 
 NO_LIMIT = 10**7
 LABELS = {"disk": "Disk GB", "vcpu": "vCPUs", "memory": "Memory GB"}
@@ -86,3 +90,25 @@ def max_price_control() -> w.BoundedFloatText:
     return w.BoundedFloatText(
         value=0.0, min=0.0, max=NO_LIMIT, step=0.01, description="Max $/h (0: none)"
     )
+
+
+def preset(form: ProvisionForm, request: PodRequest) -> None:
+    """Set ``form``'s controls to ``request`` (``ProvisionForm.from_request``); warn where
+    the form cannot say the same (a disk not attachable here)."""
+    form.env, form.team_id = dict(request.env), request.team_id  # no controls of their own
+    chosen = {"disk": request.disk_gb, "vcpu": request.vcpus, "memory": request.memory_gb}
+    for key, value in chosen.items():
+        if value is not None and key not in form.fixed:
+            form.resources[key].value = value
+    if request.image in {value for _, value in form.image.options}:
+        form.image.value = request.image
+    form.template.value = request.custom_template_id or ""
+    listed = {value for _, value in form.attach.options}
+    form.attach.value = tuple(d for d in request.disks if d in listed)
+    if missing := [d for d in request.disks if d not in listed]:
+        form.show(f"Not attachable here (not ACTIVE in this data centre): {missing}", "warning")
+    if form.max_price is not None:
+        form.max_price.value = request.max_price or 0.0
+    if form.share is not None:
+        form.share.value = request.share_with_team
+    form._update()

@@ -219,6 +219,14 @@ class Poller:
     def stop(self) -> None:
         self._stop.set()
 
+    def wait(self, timeout: float) -> bool:
+        """Block up to ``timeout`` s for the thread to end (after ``stop``); True if it has.
+        For scripts and teardown; tests decide outcomes by calling the step instead."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        return not self.running
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:

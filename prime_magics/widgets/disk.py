@@ -103,6 +103,7 @@ class DiskForm(Form):
         """Fetch where disks can go, then preset the place and size (raises PrimeError)."""
         self.frame = self.client.disk_availability()
         self.location.options = [(offer_label(row), i) for i, row in self.frame.iterrows()]
+        self.location.value = self.frame.index[0] if len(self.frame) else None  # the cheapest
         self._preset(data_center, provider)
         if size is not None:
             self.size.value = size

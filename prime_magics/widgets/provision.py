@@ -31,6 +31,7 @@ from ._controls import (
     image_dropdown,
     max_price_control,
     offer_header,
+    preset,
     resource_control,
 )
 from ._form import Form, code_html, create_failed, definitely_not_created, shown
@@ -48,7 +49,9 @@ class ProvisionForm(Form):
     quote = t.Instance(Quote, allow_none=True, help="The request's quote.")
     error = t.Unicode(None, allow_none=True, help="Why the controls make no request.")
     pod = t.Instance(Pod, allow_none=True, help="The created pod.")
-    disks: t.List[Disk] = t.List(t.Instance(Disk), help="Your disks that can be attached to this offer.")
+    disks: t.List[Disk] = t.List(
+        t.Instance(Disk), help="Your disks that can be attached to this offer."
+    )
 
     def __init__(
         self,
@@ -104,23 +107,7 @@ class ProvisionForm(Form):
     def from_request(cls, request: PodRequest, client: Client | None = None) -> ProvisionForm:
         """A form preset to ``request`` (e.g. ``%prime pods create`` without ``--yes``)."""
         form = cls(request.offer, client=client, name=request.name)
-        form.env, form.team_id = dict(request.env), request.team_id  # no controls of their own
-        chosen = {"disk": request.disk_gb, "vcpu": request.vcpus, "memory": request.memory_gb}
-        for key, value in chosen.items():
-            if value is not None and key not in form.fixed:
-                form.resources[key].value = value
-        if request.image in {value for _, value in form.image.options}:
-            form.image.value = request.image
-        form.template.value = request.custom_template_id or ""
-        listed = {value for _, value in form.attach.options}
-        form.attach.value = tuple(d for d in request.disks if d in listed)
-        if missing := [d for d in request.disks if d not in listed]:
-            form.show(f"Not attachable here (not ACTIVE in this data centre): {missing}", "warning")
-        if form.max_price is not None:
-            form.max_price.value = request.max_price or 0.0
-        if form.share is not None:
-            form.share.value = request.share_with_team
-        form._update()
+        preset(form, request)
         return form
 
     # -- loading -------------------------------------------------------------------------
@@ -184,14 +171,15 @@ class ProvisionForm(Form):
 
     @property
     def grand_total_hr(self) -> str:
+        return usd(self._grand_total(self.attached()))
+
+    def _grand_total(self, attached: list[tuple[str, float | None]]) -> float | None:
         total = None if self.quote is None else self.quote.total_hr
-        return usd(plus_attached_disks(total, [hr for _, hr in self.attached()]))
+        return plus_attached_disks(total, [hourly for _, hourly in attached])
 
     def _draw_cost(self) -> None:
         attached = self.attached()
-        total = None if self.quote is None else self.quote.total_hr
-        grand = plus_attached_disks(total, [hr for _, hr in attached])
-        table = quote_table(self.quote, attached, grand)._repr_html_()
+        table = quote_table(self.quote, attached, self._grand_total(attached))._repr_html_()
         variable = self.quote is not None and self.quote.is_variable
         note = "Variable price: it may change while the pod runs." if variable else ""
         self.cost.value = table + notice_html(note, "warning")

@@ -94,6 +94,10 @@ class PodStatus(Form):
     def stop(self) -> None:
         self._poller.stop()
 
+    def wait(self, timeout: float = 30.0) -> bool:
+        """Block up to ``timeout`` s until the background following ended (stopped or gone)."""
+        return self._poller.wait(timeout)
+
     def close(self) -> None:
         poller = getattr(self, "_poller", None)
         if poller is not None:
