@@ -19,7 +19,7 @@ def test_deleting_an_attached_disk_is_disabled_with_the_reason(
     pod = client.create_pod(pm.PodRequest.from_offer(custom_row(client), disks=[disk.id]))
     pm.set_client(client)
     args = type("Args", (), {"disk_id": disk.id, "yes": False})()
-    panel = delete_disk(args, Context(user_ns={}, show=lambda _o: None, widgets=True))  # type: ignore[arg-type]
+    panel = delete_disk(args, Context(user_ns={}, show=lambda _o: None, widgets=True))
     assert isinstance(panel, ConfirmPanel) and panel.confirm_button.disabled
     assert f"attached to pod {pod.id}: terminate it first" in panel.reason.value
     panel.confirm_button.click()  # click() ignores `disabled`; the handler must not
