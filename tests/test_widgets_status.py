@@ -76,6 +76,7 @@ def test_a_pod_terminated_from_another_cell_shows_terminated_in_one_poll(
     assert "TERMINATED" in panel.summary.value and "TERMINATED" in panel.status_text
     assert panel.terminate_button.disabled and panel.ssh is None
     assert [p.status for p in seen if isinstance(p, Pod)] == ["ACTIVE", "TERMINATED"]
+    assert panel.status == "TERMINATED" and panel.wait(0)  # settled: wait returns at once
 
 
 def test_terminate_asks_with_the_clients_description_then_sends_once(

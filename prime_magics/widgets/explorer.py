@@ -174,6 +174,7 @@ class AvailabilityExplorer(Form):
             raise IndexError("no offer is selected")
         old = self.form
         self.form = ProvisionForm(self.frame.iloc[index], client=self.client)
+        self.form.sandbox_label = False  # the explorer's heading already says it
         kept = () if old is None or not old.submitted else (old,)  # a rented pod stays in view
         if old is not None and not kept:
             old.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
@@ -63,6 +64,7 @@ class PodStatus(Form):
         self.settled_interval = poll_interval * 5 if settled_interval is None else settled_interval
         self._follow = follow_pod(self.client, pod_id)
         self._lock = threading.RLock()
+        self._settled = threading.Event()  # for wait(): set once the pod settled
         self._poller = Poller(self.step, f"prime-pod-{pod_id[:8]}", self.report_crash)
         self.progress = w.IntProgress(value=0, min=0, max=100, description="Install")
         self.summary = w.HTML()
@@ -94,9 +96,20 @@ class PodStatus(Form):
     def stop(self) -> None:
         self._poller.stop()
 
+    @property
+    def status(self) -> str | None:
+        """The API's words for the last state (``ACTIVE``, ``TERMINATED``…), None before."""
+        return None if self.state is None else self.state.status
+
     def wait(self, timeout: float = 30.0) -> bool:
-        """Block up to ``timeout`` s until the background following ended (stopped or gone)."""
-        return self._poller.wait(timeout)
+        """For scripts and notebooks: block up to ``timeout`` s until the pod settled (ready,
+        failed or gone) or nothing follows it any more; True when so. Tests call the step."""
+        end = time.monotonic() + timeout
+        while not (self._settled.is_set() or not self.polling):
+            if time.monotonic() >= end:
+                return False
+            self._settled.wait(0.05)
+        return True
 
     def close(self) -> None:
         poller = getattr(self, "_poller", None)
@@ -125,6 +138,8 @@ class PodStatus(Form):
                 return None
             with self.hold_trait_notifications():
                 self.pod, self.ssh, self.state = pod, ssh, state
+            if state.settled:
+                self._settled.set()
             self._draw(state)
             self.refresh_buttons()
             return state
