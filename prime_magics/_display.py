@@ -1,27 +1,60 @@
-"""What the magics show a person: notices, key/value tables, the sandbox banner.
+"""Everything a person reads, built once for magics and widgets: notices, key/value tables,
+quote tables, pod and disk summaries, confirmations, colours and the sandbox label.
 
 Each object renders as plain text (``__repr__``, for terminals, logs and nbval) and as
-HTML (``_repr_html_``, every value escaped). Nothing here knows the API key: text that
-could carry it goes through ``redacted`` first, and settings only ever offer
-``Settings.redacted_key``.
+HTML (``_repr_html_``, every value escaped); widgets put the HTML into their ``HTML``
+children, so a quote reads the same in ``%prime pods create`` and in ``ProvisionForm``.
+Colours always set a foreground *and* a background (JupyterLab's ``--jp-*`` variables with
+fallbacks), so a notice stays readable in light and dark themes. Nothing here knows the
+API key: text that could carry it goes through ``redacted`` first. Models and quotes are
+read by attribute only (imported for type hints), so this module stays below them.
 """
 
 from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings, redact
 
+if TYPE_CHECKING:
+    from .models import Disk, Pod
+    from .pricing import Quote
+
 LEVELS = ("info", "success", "warning", "error")
-_COLOURS = {
-    "info": "#e8f0fe",
-    "success": "#e6f4ea",
-    "warning": "#fef7e0",
-    "error": "#fce8e6",
+PALETTE = {  # (foreground, background): both explicit, so no theme can make one unreadable
+    "info": ("var(--jp-info-color0, #0b4f8a)", "var(--jp-info-color3, #e3f2fd)"),
+    "success": ("var(--jp-success-color0, #1b5e20)", "var(--jp-success-color3, #e8f5e9)"),
+    "warning": ("var(--jp-warn-color0, #6d4c00)", "var(--jp-warn-color3, #fff8e1)"),
+    "error": ("var(--jp-error-color0, #b71c1c)", "var(--jp-error-color3, #ffebee)"),
 }
+SANDBOX_LABEL = "[sandbox] simulated API: nothing here is real, rented or billed"
+
+
+def colours(level: str) -> str:
+    """The inline CSS for a level: text colour and background, never one without the other."""
+    fg, bg = PALETTE[level]
+    return f"color:{fg};background:{bg};"
+
+
+def notice_html(message: str, level: str = "info") -> str:
+    """A message in its level's colours (pre-wrapped, escaped); empty for no message."""
+    if not message:
+        return ""
+    style = (
+        f"{colours(level)}padding:4px 8px;border-radius:4px;white-space:pre-wrap;"
+        "font-family:var(--jp-code-font-family, monospace)"
+    )
+    body = html.escape(message)
+    return f'<div class="prime-notice prime-{level}" style="{style}">{body}</div>'
+
+
+def sandbox_tag_html() -> str:
+    """The sandbox label inline (a panel's heading)."""
+    style = f"{colours('warning')}padding:0 4px;border-radius:3px"
+    return f'<span class="prime-sandbox" style="{style}">{html.escape(SANDBOX_LABEL)}</span>'
 
 
 class Notice:
@@ -37,12 +70,7 @@ class Notice:
         return self.message
 
     def _repr_html_(self) -> str:
-        style = (
-            f"background:{_COLOURS[self.level]};padding:4px 8px;border-radius:4px;"
-            "white-space:pre-wrap;font-family:var(--jp-code-font-family, monospace)"
-        )
-        body = html.escape(self.message)
-        return f'<div class="prime-notice prime-{self.level}" style="{style}">{body}</div>'
+        return notice_html(self.message, self.level)
 
 
 class Code:
@@ -61,11 +89,16 @@ class Code:
 
 
 class Table:
-    """A key/value summary (a pod, a quote, the settings); ``table["key"]`` reads a value."""
+    """A key/value summary (a pod, a quote, the settings); ``table["key"]`` reads a value.
 
-    def __init__(self, rows: Iterable[tuple[str, Any]], title: str | None = None) -> None:
+    ``strong`` keys (a total) are bold in HTML."""
+
+    def __init__(
+        self, rows: Iterable[tuple[str, Any]], title: str | None = None, strong: Iterable[str] = ()
+    ) -> None:
         self.rows = [(str(key), value) for key, value in rows]
         self.title = title
+        self.strong = frozenset(strong)
 
     def __getitem__(self, key: str) -> Any:
         for name, value in self.rows:
@@ -89,10 +122,28 @@ class Table:
         caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
         body = "".join(
             f'<tr><th style="text-align:left">{html.escape(key)}</th>'
-            f'<td style="text-align:left">{html.escape(text(value))}</td></tr>'
+            f'<td style="text-align:left">{_bold(key in self.strong, text(value))}</td></tr>'
             for key, value in self.rows
         )
         return f'<table class="prime-table">{caption}{body}</table>'
+
+
+def _bold(strong: bool, value: str) -> str:
+    return f"<b>{html.escape(value)}</b>" if strong else html.escape(value)
+
+
+class Confirmation:
+    """ "Are you sure?": what an act costs or destroys, under a question, as a warning."""
+
+    def __init__(self, question: str, details: str) -> None:
+        self.question = question
+        self.details = details
+
+    def __repr__(self) -> str:
+        return f"{self.question}\n{self.details}" if self.details else self.question
+
+    def _repr_html_(self) -> str:
+        return f"<b>{html.escape(self.question)}</b>" + notice_html(self.details, "warning")
 
 
 def text(value: Any) -> str:
@@ -119,12 +170,86 @@ def usd(amount: float | None, per: str = "h") -> str:
     return f"{shown}/{per}" if per else shown
 
 
+# -- quotes, pods, disks -------------------------------------------------------------------
+
+
+def quote_table(
+    quote: Quote | None,
+    attached: Sequence[tuple[str, float | None]] = (),
+    grand_total_hr: float | None = None,
+    title: str = "Pod quote",
+) -> Table:
+    """A pod's quote: its parts, total, per GPU/day/month and up-front cost, then each
+    attached disk (``(label, $/h)``, billed apart) and the grand total with them.
+
+    The amounts are ``pricing``'s (``Quote``, ``plus_attached_disks``); only words here."""
+    if quote is None:
+        return Table([("Total", None)], title, strong={"Total"})
+    rows: list[tuple[str, Any]] = [(label, usd(amount)) for label, amount in quote.lines()]
+    rows += [
+        ("per GPU", usd(quote.per_gpu_hr)),
+        ("per day", usd(quote.per_day, "day")),
+        ("per month", usd(quote.per_month, "month")),
+    ]
+    if quote.prepaid_cost is not None:
+        rows.append((f"up front ({quote.prepaid_hours} h)", usd(quote.prepaid_cost, "")))
+    rows += [(f"disk {label}", usd(hourly)) for label, hourly in attached]
+    if attached:
+        rows.append(("Grand total", usd(grand_total_hr)))
+    return Table(rows, title, strong={"Total", "Grand total"})
+
+
+def disk_label(disk: Disk) -> str:
+    """``scratch · 50 GB · $0.0075/h``: a disk in a list."""
+    return f"{disk.name or disk.id} · {disk.size or '?'} GB · {usd(disk.price_hr)}"
+
+
+def pod_table(pod: Pod) -> Table:
+    """The summary a person reads; the jupyter password is never part of it."""
+    progress = pod.installation_progress
+    installing = f"{pod.installation_status or '—'}"
+    installing += f" ({progress:g}%)" if progress is not None else ""
+    rows: list[tuple[str, Any]] = [
+        ("id", pod.id),
+        ("name", pod.name),
+        ("status", pod.status),
+        ("installation", installing),
+        ("gpu", f"{pod.gpu_count or '?'}× {pod.gpu_name or '?'}"),
+        ("provider", pod.provider_type),
+        ("price", usd(pod.price_hr)),
+        ("image", pod.environment_type),
+        ("created", pod.created_at),
+        ("ssh", pod.ssh_connection),
+        ("disks", ", ".join(pod.disk_ids) or None),
+    ]
+    return Table(rows, f"Pod {pod.name or pod.id}")
+
+
+def disk_table(disk: Disk) -> Table:
+    rows: list[tuple[str, Any]] = [
+        ("id", disk.id),
+        ("name", disk.name),
+        ("status", disk.status),
+        ("size", f"{disk.size} GB" if disk.size is not None else None),
+        ("provider", disk.provider_type),
+        ("data center", disk.info.data_center_id),
+        ("price", usd(disk.price_hr)),
+        ("created", disk.created_at),
+        ("attached to", ", ".join(disk.pods) or None),
+    ]
+    return Table(rows, f"Disk {disk.name or disk.id}")
+
+
+def attached_problem(pods: Sequence[str]) -> str | None:
+    """Why a disk cannot be deleted now (the API refuses while a pod uses it), or None."""
+    if not pods:
+        return None
+    return f"attached to pod {', '.join(pods)}: terminate it first"
+
+
 def sandbox_banner() -> Notice:
-    """Put above anything that came from the embedded sandbox."""
-    return Notice(
-        "[sandbox] simulated offers, not real prices — nothing here is rented or billed",
-        "warning",
-    )
+    """Put once above anything that came from the embedded sandbox."""
+    return Notice(SANDBOX_LABEL, "warning")
 
 
 def redacted(value: str, settings: Settings) -> str:
@@ -132,4 +257,21 @@ def redacted(value: str, settings: Settings) -> str:
     return redact(value, settings.api_key)
 
 
-__all__ = ["Code", "Notice", "Table", "redacted", "sandbox_banner", "text", "usd"]
+__all__ = [
+    "Code",
+    "Confirmation",
+    "Notice",
+    "Table",
+    "attached_problem",
+    "colours",
+    "disk_label",
+    "disk_table",
+    "notice_html",
+    "pod_table",
+    "quote_table",
+    "redacted",
+    "sandbox_banner",
+    "sandbox_tag_html",
+    "text",
+    "usd",
+]

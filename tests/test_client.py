@@ -256,7 +256,7 @@ def test_wrong_shape_is_a_response_format_error(client, sandbox):
 def test_an_offer_missing_a_required_field_is_left_out_with_a_warning(client, sandbox):
     good = client.gpu_offers(cloud_id="sandbox-H100-custom")[0].model_dump(by_alias=True)
     bad = {"items": [{"gpuType": "H100_80GB"}, good], "totalCount": 2}
-    sandbox.faults.add("GET", GPUS, status=200, times=1, body=bad)
+    sandbox.faults.add("GET", GPUS, status=200, times=1, body=bad, match_query={"page": "1"})
     with pytest.warns(UnreadValuesWarning, match=r"items\.0\.cloudId.*item left out"):
         frame = client.availability(refresh=True)
     assert "sandbox-H100-custom" in set(frame["cloud_id"])

@@ -10,8 +10,22 @@ from typing import Any
 import pytest
 
 from prime_magics import _display
-from prime_magics._display import Code, Notice, Table, redacted, sandbox_banner, text, usd
+from prime_magics._display import (
+    SANDBOX_LABEL,
+    Code,
+    Confirmation,
+    Notice,
+    Table,
+    attached_problem,
+    quote_table,
+    redacted,
+    sandbox_banner,
+    sandbox_tag_html,
+    text,
+    usd,
+)
 from prime_magics.config import Settings
+from prime_magics.pricing import Quote
 
 KEY = "sk-test-0123456789abcdef"
 
@@ -76,10 +90,39 @@ def test_usd(amount: float | None, per: str, shown: str) -> None:
     assert usd(amount, per) == shown
 
 
-def test_sandbox_banner_says_it_is_not_real() -> None:
+def test_sandbox_banner_says_simulated_and_not_offers() -> None:
     banner = sandbox_banner()
-    assert repr(banner).startswith("[sandbox]")
-    assert "not real" in repr(banner) and "[sandbox]" in banner._repr_html_()
+    assert repr(banner).startswith("[sandbox]") and repr(banner) == SANDBOX_LABEL
+    assert "simulated" in repr(banner) and "offers" not in repr(banner)  # also above pods
+    assert "billed" in repr(banner) and "[sandbox]" in banner._repr_html_()
+    assert SANDBOX_LABEL in sandbox_tag_html()
+
+
+@pytest.mark.parametrize("level", _display.LEVELS)
+def test_every_colour_sets_foreground_and_background(level: str) -> None:
+    style = Notice("x", level)._repr_html_()
+    assert "color:var(--jp-" in style and "background:var(--jp-" in style
+    assert style.count("#") == 2  # a fallback for each of the two variables
+
+
+def test_quote_table_reads_the_quote_then_each_attached_disk() -> None:
+    quote = Quote(gpu_hr=2.69, disk_hr=0.03, vcpu_hr=0.0, memory_hr=0.0, total_hr=2.72,
+                  gpu_count=1, disk_gb=100, vcpus=16, memory_gb=180, prepaid_hours=2)  # fmt: skip
+    table = quote_table(quote, [("scratch", 0.0075)], 2.7275)
+    assert table["Total"] == "$2.7200/h" and table["per month"] == usd(quote.per_month, "month")
+    assert table["up front (2 h)"] == "$5.44" and table["disk scratch"] == "$0.007500/h"
+    assert table["Grand total"] == "$2.7275/h"
+    assert "<b>$2.7275/h</b>" in table._repr_html_()
+    assert "Grand total" not in dict(quote_table(quote))
+    assert quote_table(None)["Total"] is None
+
+
+def test_confirmation_and_attached_problem() -> None:
+    ask = Confirmation("Delete disk d?", "All <data> is lost.")
+    assert repr(ask) == "Delete disk d?\nAll <data> is lost."
+    assert "&lt;data&gt;" in ask._repr_html_() and "prime-warning" in ask._repr_html_()
+    assert attached_problem(["p1"]) == "attached to pod p1: terminate it first"
+    assert attached_problem([]) is None
 
 
 def test_redacted_removes_the_key() -> None:
@@ -92,7 +135,9 @@ def test_display_imports_only_stdlib_and_config_errors() -> None:
     tree = ast.parse(Path(_display.__file__).read_text())
     relative = set()
     absolute = set()
-    for node in ast.walk(tree):
+    hints = [n for n in tree.body if isinstance(n, ast.If)]  # `if TYPE_CHECKING:` only
+    assert all(isinstance(n.test, ast.Name) and n.test.id == "TYPE_CHECKING" for n in hints)
+    for node in [n for n in tree.body if not isinstance(n, ast.If)]:
         if isinstance(node, ast.ImportFrom) and node.level:
             relative.add(node.module)
         elif isinstance(node, ast.ImportFrom):

@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 from prime_magics import resource_frames
-from prime_magics.models import Disk, HistoryItem, Pod, PodStatus
-from prime_magics.models import first_address
+from prime_magics.models import Disk, HistoryItem, Pod, PodStatus, first_address
 from tests.contract_columns import DISK_COLUMNS, HISTORY_COLUMNS, POD_COLUMNS, STATUS_COLUMNS
 
 NOW = datetime(2025, 11, 8, 1, 36, 36, 391000, tzinfo=timezone.utc)

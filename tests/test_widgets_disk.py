@@ -1,44 +1,48 @@
 """DiskForm against the sandbox: offers cheapest first, bounds and cost from the chosen
-offer, one create after a confirmation, then ``on_created`` once the disk is ACTIVE."""
+offer, one create after a confirmation, then ``on_created`` once the disk is ready; a
+rejected key or a refused create is a status line, never an exception."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import prime_magics as pm
-from prime_magics._display import usd
+from prime_magics._display import SANDBOX_LABEL, usd
 from prime_magics.models import Disk
 from prime_magics.sandbox import SandboxServer
-from prime_magics.widgets import DiskForm, ProvisionForm
-from prime_magics.widgets._form import SANDBOX_TAG
-from tests.widget_fixtures import WAIT_S, calls, custom_row
+from prime_magics.widgets import DiskForm
+from tests.widget_fixtures import calls, rejecting, settle
 
 
 @pytest.fixture
 def form(client: pm.Client) -> Any:
-    made = DiskForm(client, data_center="CANADA-1", poll_interval=0.05)
+    made = DiskForm(client, data_center="CANADA-1", poll_interval=0.01, autostart=False)
     yield made
     made.close()
 
 
-def test_offers_are_listed_cheapest_first_and_preset(form: Any, client: pm.Client) -> None:
+def test_offers_are_listed_cheapest_first_and_preset(form: Any) -> None:
     prices = list(form.frame["price_per_gb_hr"])
     assert prices == sorted(prices) and len(form.location.options) == len(form.frame)
     assert form.offer["data_center"] == "CANADA-1" and form.offer["provider"] == "hyperstack"
-    assert SANDBOX_TAG in form.heading.value
+    assert SANDBOX_LABEL in form.heading.value
     label = form.location.label
     assert label.startswith("CANADA-1 · canada/CA · hyperstack · $") and "/GB/month" in label
     multinode = form.frame.index[form.frame["is_multinode"].fillna(False)][0]
-    assert dict(form.location.options)  # labels are unique enough to be a mapping
     assert form.location.options[multinode][0].endswith("· multinode")
 
 
 def test_size_bounds_and_cost_follow_the_offer(form: Any) -> None:
     assert (form.size.min, form.size.max) == (1, 100000)
+    requests: list[Any] = []
+    form.observe(lambda change: requests.append(change["new"]), "request")
     form.size.value = 500
     expected = pm.DiskRequest.from_offer(form.offer, 500)
+    assert [(r.size_gb, r.provider) for r in requests] == [(500, "hyperstack")]
     assert form.cost_hr == usd(expected.quote_hr) == "$0.0750/h"
     assert "$54.75/month" in form.cost.value  # 0.075 × 730 h
     runpod = form.frame.index[form.frame["provider"] == "runpod"][0]
@@ -47,11 +51,11 @@ def test_size_bounds_and_cost_follow_the_offer(form: Any) -> None:
     assert form.size.value == 500 and form.request.provider == "runpod"
 
 
-def test_create_asks_first_sends_once_and_hands_over_the_active_disk(
+def test_create_asks_first_sends_once_locks_and_hands_over_the_ready_disk(
     client: pm.Client, sandbox: SandboxServer
 ) -> None:
     created: list[Disk] = []
-    form = DiskForm(client, data_center="CANADA-1", on_created=created.append, poll_interval=0.05)
+    form = DiskForm(client, data_center="CANADA-1", on_created=created.append, autostart=False)
     form.size.value = 500
     form.name.value = "dataset"
     form.create_button.click()
@@ -66,19 +70,55 @@ def test_create_asks_first_sends_once_and_hands_over_the_active_disk(
         "disk": {"size": 500, "name": "dataset", "country": "CA", "dataCenterId": "CANADA-1"},
         "provider": {"type": "hyperstack"},
     }
-    assert form.wait(WAIT_S)
+    assert form.submitted and form.size.disabled and form.location.disabled
+    settle(form.step)
     assert [d.status for d in created] == ["ACTIVE"] and form.status_level == "success"
+    assert form.step() is None and len(created) == 1  # handed over once
+    assert form.disk is not None and form.disk.id == created[0].id
 
-    pod_form = ProvisionForm(custom_row(client), client=client, poll_interval=0.05)
-    assert [value for _, value in pod_form.attach.options] == [created[0].id]
-    pod_form.attach.value = (created[0].id,)
-    pod_form.provision_button.click()
-    pod_form.confirm_button.click()
-    assert calls(sandbox, "POST", "/pods")[0].json["disks"] == [created[0].id]
-    assert pod_form.pod_status is not None and pod_form.pod_status.wait(WAIT_S)
+
+@pytest.mark.parametrize("status", [402, 422])
+def test_a_refused_create_says_nothing_was_created_and_can_be_retried(
+    form: Any, sandbox: SandboxServer, status: int
+) -> None:
+    sandbox.faults.add("POST", "/disks", status=status)
+    form.create_button.click()
+    form.confirm_button.click()
+    assert "nothing was created; you can try again" in form.status_text.lower()
+    assert not form.submitted and not form.create_button.disabled and not form.size.disabled
+    form.create_button.click()
+    form.confirm_button.click()
+    assert len(calls(sandbox, "POST", "/disks")) == 2 and form.disk is not None
+
+
+def test_a_server_error_on_create_locks_and_says_to_look_first(
+    form: Any, sandbox: SandboxServer
+) -> None:
+    sandbox.faults.add("POST", "/disks", status=503)
+    form.create_button.click()
+    form.confirm_button.click()
+    assert "%prime disks list" in form.status_text and "minute" not in form.status_text
+    assert form.submitted and form.create_button.disabled
+    form.create_button.click()
+    form.confirm_button.click()
+    assert len(calls(sandbox, "POST", "/disks")) == 1
 
 
 def test_an_unknown_data_center_is_a_warning(client: pm.Client) -> None:
     form = DiskForm(client, data_center="MOON-1")
     assert form.status_level == "warning" and "MOON-1" in form.status_text
     assert form.offer is not None  # the cheapest offer stays chosen
+
+
+def test_a_rejected_key_is_one_error_line_and_no_traceback(
+    mock_client: Callable[..., pm.Client], capsys: pytest.CaptureFixture[str]
+) -> None:
+    form = DiskForm(mock_client(rejecting))
+    assert form.status_level == "error" and isinstance(form.last_error, pm.AuthenticationError)
+    assert form.status_line.value.count("prime-notice") == 1
+    assert form.offer is None and form.create_button.disabled
+    form.close()
+    del form
+    gc.collect()
+    captured = capsys.readouterr()
+    assert "Error" not in captured.out + captured.err

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 import prime_magics as pm
+from prime_magics._display import SANDBOX_LABEL as SANDBOX_TAG
 from prime_magics._display import usd
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import AvailabilityExplorer, ProvisionForm
-from prime_magics.widgets._form import SANDBOX_TAG
-from tests.widget_fixtures import calls
+from tests.widget_fixtures import calls, rejecting
 
 
 @pytest.fixture
@@ -77,6 +77,7 @@ def test_select_opens_a_provision_form_for_that_row(explorer: AvailabilityExplor
     row = explorer.frame.iloc[3]
     form: Any = explorer.select(3)
     assert isinstance(form, ProvisionForm) and explorer.form is form
+    assert SANDBOX_TAG not in form.heading.value  # one label per output: the explorer's
     assert explorer.form_area.children == (form,)
     assert form.offer.cloud_id == row["cloud_id"] and form.offer.provider == row["provider"]
     assert form.total_hr == usd(row["total_hr"])
@@ -87,3 +88,11 @@ def test_select_opens_a_provision_form_for_that_row(explorer: AvailabilityExplor
         and explorer.form.offer.cloud_id == explorer.frame.iloc[5]["cloud_id"]
     )
     assert explorer.form_area.children == (explorer.form,)  # the unused form was replaced
+
+
+def test_a_rejected_key_constructs_with_one_error_line(mock_client: Any) -> None:
+    explorer = AvailabilityExplorer(mock_client(rejecting))
+    assert isinstance(explorer.last_error, pm.AuthenticationError)
+    assert explorer.status_level == "error" and len(explorer.frame) == 0
+    assert explorer.status_line.value.count("prime-notice") == 1
+    assert explorer.configure_button.disabled

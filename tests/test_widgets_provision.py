@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 import prime_magics as pm
+from prime_magics._display import SANDBOX_LABEL as SANDBOX_TAG
 from prime_magics._display import usd
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import ProvisionForm
-from prime_magics.widgets._form import SANDBOX_TAG
-from tests.widget_fixtures import WAIT_S, calls, custom_row, make_disk
+from tests.widget_fixtures import calls, custom_row, make_disk, rejecting, settle
 
 
 @pytest.fixture
@@ -28,11 +28,9 @@ def row(client: pm.Client) -> pd.Series[Any]:
 
 @pytest.fixture
 def form(client: pm.Client, row: pd.Series[Any]) -> Any:
-    made = ProvisionForm(row, client=client, name="guide-pod", poll_interval=0.05)
+    made = ProvisionForm(row, client=client, name="guide-pod", poll_interval=0.01, autostart=False)
     yield made
-    if made.pod_status is not None:
-        made.pod_status.close()
-        assert made.pod_status.wait(WAIT_S)
+    made.close()
 
 
 def test_controls_carry_the_offers_bounds_and_fixed_resources_are_read_only(form: Any) -> None:
@@ -69,7 +67,7 @@ def test_live_cost_equals_pm_quote_after_each_change(
     assert form.total_hr == usd(expected.total_hr) == shown
     table = form.cost.value
     for label, amount in expected.lines():
-        assert f"{label}</td>" in table and usd(amount) in table
+        assert f">{label}</th>" in table and usd(amount) in table
     assert usd(expected.per_gpu_hr) in table
     assert usd(expected.per_day, "day") in table and usd(expected.per_month, "month") in table
     assert not form.provision_button.disabled
@@ -136,7 +134,8 @@ def test_provision_asks_first_then_creates_exactly_one_pod(
     form.confirm_button.click()
     assert len(calls(sandbox, "POST", "/pods")) == 1
     assert form.pod_area.children == (form.pod_status,)
-    assert form.pod_status.wait(WAIT_S) and form.pod_status.status == "ACTIVE"
+    assert all(control.disabled for control in form.inputs)  # a finished form is locked
+    assert form.pod_status.poll_once() is not None and form.pod_status.pod.id == form.pod.id
 
 
 def test_a_double_click_creates_one_pod(form: Any, sandbox: SandboxServer) -> None:
@@ -166,8 +165,12 @@ def test_a_refused_create_can_be_tried_again(form: Any, sandbox: SandboxServer) 
     form.provision_button.click()
     form.confirm_button.click()
     assert isinstance(form.last_error, pm.PaymentRequiredError)
-    assert form.status_level == "error" and form.status_text == str(form.last_error)
+    assert form.status_level == "error" and str(form.last_error) in form.status_text
+    assert "nothing was created; you can try again" in form.status_text.lower()
     assert form.pod is None and not form.provision_button.disabled
+    assert not any(
+        control.disabled for control in form.inputs if control is not form.resources["memory"]
+    )
     form.provision_button.click()
     form.confirm_button.click()
     assert len(calls(sandbox, "POST", "/pods")) == 2 and form.pod is not None
@@ -176,12 +179,13 @@ def test_a_refused_create_can_be_tried_again(form: Any, sandbox: SandboxServer) 
 def test_a_lost_answer_locks_the_form(sandbox: SandboxServer, row: pd.Series[Any]) -> None:
     sandbox.faults.add("POST", "/pods", status=None, delay_s=0.6)  # answers after the timeout
     with pm.Client(api_key=sandbox.api_key, base_url=sandbox.url, timeout=0.2) as slow:
-        form = ProvisionForm(row, client=slow, name="lost-pod", poll_interval=0.05)
+        form = ProvisionForm(row, client=slow, name="lost-pod", autostart=False)
         form.provision_button.click()
         form.confirm_button.click()
         assert isinstance(form.last_error, pm.OutcomeUnknownError)
-        assert form.status_level == "error" and form.status_text == str(form.last_error)
-        assert form.submitted and form.provision_button.disabled
+        assert form.status_level == "error" and form.last_error.message in form.status_text
+        assert "%prime pods list" in form.status_text
+        assert form.submitted and form.provision_button.disabled and form.name.disabled
         form.provision_button.click()
         form.confirm_button.click()
     assert len(calls(sandbox, "POST", "/pods")) == 1
@@ -192,17 +196,18 @@ def test_attach_lists_active_disks_here_and_the_body_carries_them(
 ) -> None:
     here = make_disk(client, "CANADA-1", 50)
     make_disk(client, "US-1", 50)  # another data center: not attachable to this offer
-    form = ProvisionForm(row, client=client, poll_interval=0.05)
+    form = ProvisionForm(row, client=client, autostart=False)
     assert [value for _, value in form.attach.options] == [here.id]
     label = form.attach.options[0][0]
     assert "50 GB" in label and usd(here.price_hr) in label
     form.attach.value = (here.id,)
-    assert "Attached disks (1)" in form.cost.value and usd(here.price_hr) in form.cost.value
+    assert form.request is not None and form.request.disks == (here.id,)
+    assert f"disk {here.name}" in form.cost.value and usd(here.price_hr) in form.cost.value
     assert form.total_hr == "$2.7200/h" and form.grand_total_hr == "$2.7275/h"  # + 50 GB disk
     form.provision_button.click()
     form.confirm_button.click()
     assert calls(sandbox, "POST", "/pods")[0].json["disks"] == [here.id]
-    assert form.pod_status is not None and form.pod_status.wait(WAIT_S)
+    assert form.pod_status is not None
 
 
 def test_new_disk_here_creates_one_and_selects_it(
@@ -215,7 +220,8 @@ def test_new_disk_here_creates_one_and_selects_it(
     disks.size.value = 60
     disks.create_button.click()
     disks.confirm_button.click()
-    assert disks.wait(WAIT_S) and disks.disk.status == "ACTIVE"
+    settle(disks.step)
+    assert disks.disk.status == "ACTIVE" and SANDBOX_TAG not in disks.heading.value
     assert form.attach.value == (disks.disk.id,)
     form.provision_button.click()
     form.confirm_button.click()
@@ -231,6 +237,7 @@ def test_variable_prices_offer_a_cap(client: pm.Client) -> None:
     assert form.request is not None and form.request.body()["pod"]["maxPrice"] == 9.5
     form.provision_button.click()
     assert "variable" in form.confirm_text.value and "$9.5000/h" in form.confirm_text.value
+    form.close()
 
 
 def test_team_sharing_only_when_a_team_is_set(sandbox: SandboxServer, row: pd.Series[Any]) -> None:
@@ -255,5 +262,69 @@ def test_from_request_presets_every_choice(client: pm.Client, row: pd.Series[Any
         row, name="preset", image="vllm_llama_8b", disk_gb=300, vcpus=8, disks=[disk.id]
     )
     form = ProvisionForm.from_request(request, client=client)
-    assert form.request == request
+    assert form.request == client.prepare(request)  # what is sent: the team decided
     assert form.total_hr == usd(request.quote().total_hr)
+
+
+def test_a_server_error_on_create_locks_and_says_to_look_first(
+    form: Any, sandbox: SandboxServer
+) -> None:
+    sandbox.faults.add("POST", "/pods", status=503)
+    form.provision_button.click()
+    form.confirm_button.click()
+    assert isinstance(form.last_error, pm.ServerError)
+    assert "%prime pods list" in form.status_text and "minute" not in form.status_text
+    assert form.submitted and form.provision_button.disabled and form.image.disabled
+    form.provision_button.click()
+    form.confirm_button.click()
+    assert len(calls(sandbox, "POST", "/pods")) == 1
+
+
+def test_show_request_toggles_its_label(form: Any) -> None:
+    assert form.show_request.description == "Show request"
+    form.show_request.value = True
+    assert form.show_request.description == "Hide request" and form.request_view.value
+    form.show_request.value = False
+    assert form.show_request.description == "Show request" and form.request_view.value == ""
+
+
+def test_the_status_line_replaces_and_state_is_observable(
+    form: Any, sandbox: SandboxServer
+) -> None:
+    seen: dict[str, list[Any]] = {"request": [], "pod": [], "submitted": [], "status_text": []}
+    for name, values in seen.items():
+        form.observe(lambda change, values=values: values.append(change["new"]), name)
+    form.resources["disk"].value = 200
+    form.provision_button.click()
+    form.cancel_button.click()
+    form.provision_button.click()
+    form.confirm_button.click()
+    assert [r.disk_gb for r in seen["request"]] == [200]
+    assert seen["pod"] == [form.pod] and seen["submitted"] == [True]
+    assert len(seen["status_text"]) >= 2
+    assert form.status_line.value.count("prime-notice") == 1  # replaced, never stacked
+    assert form.status_text in form.status_line.value
+
+
+def test_the_form_and_the_magic_preview_show_the_same_quote(form: Any, client: pm.Client) -> None:
+    from prime_magics.magics._context import Context
+    from prime_magics.magics._pods import preview_pod
+
+    form.resources["disk"].value = 300
+    shown: list[Any] = []
+    preview_pod(form.request, client, Context(user_ns={}, show=shown.append))
+    tables = [o for o in shown if getattr(o, "title", None) == "Pod quote"]
+    assert [t._repr_html_() for t in tables] == [form.cost.value]
+    assert sum(repr(o).startswith("[sandbox]") for o in shown) == 1
+
+
+def test_a_rejected_key_constructs_with_one_error_line(
+    mock_client: Any, row: pd.Series[Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    form = ProvisionForm(row, client=mock_client(rejecting))
+    assert isinstance(form.last_error, pm.AuthenticationError)
+    assert form.status_level == "error" and form.status_line.value.count("prime-notice") == 1
+    assert form.attach.options == () and form.request is not None  # still usable
+    form.close()
+    captured = capsys.readouterr()
+    assert "Error" not in captured.out + captured.err

@@ -1,57 +1,93 @@
-"""PodStatus against the sandbox: polls in a thread until a final state, then stops;
-Terminate shows what is lost and sends nothing before Confirm."""
+"""PodStatus: follows its pod until it is gone (slowly once settled), reads every status
+through ``lifecycle.pod_state``, and terminates only a pod that is still there, once,
+after a confirmation that shows ``describe_pod_termination``. Driven by ``step``/
+``poll_once`` directly; no test waits on the thread."""
 
 from __future__ import annotations
 
-import time
+import html
+from collections.abc import Callable
 
 import pytest
 
 import prime_magics as pm
+from prime_magics._display import SANDBOX_LABEL
+from prime_magics.lifecycle import Phase
 from prime_magics.models import Pod
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import PodStatus
-from prime_magics.widgets._form import SANDBOX_TAG
-from tests.widget_fixtures import WAIT_S, calls, custom_row
+from prime_magics.widgets._form import Poller
+from tests.widget_fixtures import calls, pod_json, ready_pod, serving
 
 
 @pytest.fixture
 def pod(client: pm.Client) -> Pod:
-    return client.create_pod(pm.PodRequest.from_offer(custom_row(client), name="status-pod"))
+    return ready_pod(client)
 
 
-def test_polls_in_the_background_until_ready_then_stops(client: pm.Client, pod: Pod) -> None:
-    panel = PodStatus(pod.id, client=client, poll_interval=0.05)
-    assert panel.wait(WAIT_S), "polling should stop once the pod is ready"
-    assert not panel.polling
-    assert panel.status == "ACTIVE" and panel.pod is not None
-    assert panel.pod.installation_status == "FINISHED"
-    assert panel.ssh is not None and panel.ssh.startswith("ssh -i ")
-    assert panel.ssh == client.ssh_command(panel.pod)
-    assert panel.ssh in panel.details.value
-    assert "Ports" in panel.details.value and "JUPYTER_NOTEBOOK" in panel.details.value
-    assert panel.progress.value == 100
+def panel_for(pod_id: str, client: pm.Client) -> PodStatus:
+    return PodStatus(pod_id, client=client, poll_interval=0.05, autostart=False)
+
+
+def test_a_ready_pod_shows_ssh_and_ports_and_is_then_followed_slowly(
+    client: pm.Client, pod: Pod
+) -> None:
+    panel = panel_for(pod.id, client)
+    assert panel.step() == pytest.approx(0.25)  # settled: poll_interval × 5
+    assert panel.state is not None and panel.state.phase is Phase.READY
+    assert panel.ssh == client.ssh_command(pod) and panel.ssh in panel.details.value
+    assert "JUPYTER_NOTEBOOK" in panel.details.value and panel.progress.value == 100
     assert panel.status_level == "success" and "status-pod" in panel.heading.value
-    assert SANDBOX_TAG in panel.heading.value
+    assert SANDBOX_LABEL in panel.heading.value and not panel.terminate_button.disabled
 
 
-def test_poll_once_without_a_thread(client: pm.Client, pod: Pod) -> None:
-    panel = PodStatus(pod.id, client=client, autostart=False)
-    assert not panel.polling and panel.status is None
-    for _ in range(200):  # bounded: the sandbox pod is ready after 0.3 s
-        if panel.poll_once():
-            break
-        time.sleep(0.02)
-    assert panel.status == "ACTIVE" and not panel.polling
+def test_a_coming_pod_is_followed_at_the_fast_interval(
+    mock_client: Callable[..., pm.Client],
+) -> None:
+    fixed = mock_client(serving(pod_json()))
+    panel = PodStatus("pod-1", client=fixed, poll_interval=0.05, settled_interval=9.0,
+                      autostart=False)  # fmt: skip
+    assert panel.step() == 0.05
+    assert panel.progress.value == 40 and "PROVISIONING" in panel.status_text
 
 
-def test_terminate_needs_confirmation(client: pm.Client, pod: Pod, sandbox: SandboxServer) -> None:
-    panel = PodStatus(pod.id, client=client, poll_interval=0.05)
-    assert panel.wait(WAIT_S)
+def test_a_failed_installation_says_why_and_keeps_terminate(
+    mock_client: Callable[..., pm.Client],
+) -> None:
+    broken = pod_json(status="ACTIVE", installationStatus="ERROR",
+                      installationFailure="image pull failed")  # fmt: skip
+    panel = PodStatus("pod-1", client=mock_client(serving(broken)), settled_interval=9.0,
+                      autostart=False)  # fmt: skip
+    assert panel.step() == 9.0  # failed is settled, but still followed
+    assert panel.status_level == "error" and "image pull failed" in panel.status_text
+    assert not panel.terminate_button.disabled
+
+
+def test_a_pod_terminated_from_another_cell_shows_terminated_in_one_poll(
+    client: pm.Client, pod: Pod
+) -> None:
+    panel = panel_for(pod.id, client)
+    seen: list[object] = []
+    panel.observe(lambda change: seen.append(change["new"]), "pod")
+    assert panel.step() is not None
+    client.terminate_pod(pod.id, confirm=True)  # "another cell"
+    assert panel.step() is None  # gone: nothing left to follow
+    assert panel.state is not None and panel.state.phase is Phase.GONE
+    assert "TERMINATED" in panel.summary.value and "TERMINATED" in panel.status_text
+    assert panel.terminate_button.disabled and panel.ssh is None
+    assert [p.status for p in seen if isinstance(p, Pod)] == ["ACTIVE", "TERMINATED"]
+    assert panel.status == "TERMINATED" and panel.wait(0)  # settled: wait returns at once
+
+
+def test_terminate_asks_with_the_clients_description_then_sends_once(
+    client: pm.Client, pod: Pod, sandbox: SandboxServer
+) -> None:
+    panel = panel_for(pod.id, client)
     panel.terminate_button.click()
-    assert "lost for good" in panel.confirm_text.value
-    assert panel.confirm_box.layout.display is None
-    assert calls(sandbox, "DELETE", f"/pods/{pod.id}") == []
+    description = client.describe_pod_termination(pod.id)
+    assert panel.termination_text == description
+    assert html.escape(description).replace("\n", "") in panel.confirm_text.value.replace("\n", "")
+    assert panel.confirm_box.layout.display is None and panel.terminate_button.disabled
     panel.cancel_button.click()
     panel.confirm_button.click()  # withdrawn: nothing to confirm
     assert calls(sandbox, "DELETE", f"/pods/{pod.id}") == []
@@ -59,18 +95,75 @@ def test_terminate_needs_confirmation(client: pm.Client, pod: Pod, sandbox: Sand
     panel.confirm_button.click()
     panel.confirm_button.click()
     assert len(calls(sandbox, "DELETE", f"/pods/{pod.id}")) == 1
-    assert panel.status == "TERMINATED" and panel.terminated
-    assert panel.terminate_button.disabled and not panel.polling
+    assert panel.state is not None and panel.state.status == "TERMINATED"
+    assert panel.terminate_button.disabled and panel.step() is None
 
 
-def test_close_stops_polling(client: pm.Client, pod: Pod) -> None:
-    panel = PodStatus(pod.id, client=client, poll_interval=60.0)
+def test_terminate_on_a_pod_already_gone_offers_nothing(
+    client: pm.Client, pod: Pod, sandbox: SandboxServer
+) -> None:
+    panel = panel_for(pod.id, client)
+    panel.poll_once()
+    client.terminate_pod(pod.id, confirm=True)
+    panel.terminate_button.click()  # refreshes first
+    assert panel.confirm_box.layout.display == "none" and panel.termination_text is None
+    assert "nothing to terminate" in panel.status_text and panel.terminate_button.disabled
+    assert len(calls(sandbox, "DELETE", f"/pods/{pod.id}")) == 1  # only the other cell's
+
+
+def test_confirm_after_the_pod_went_sends_nothing(
+    client: pm.Client, pod: Pod, sandbox: SandboxServer
+) -> None:
+    panel = panel_for(pod.id, client)
+    panel.terminate_button.click()
+    client.terminate_pod(pod.id, confirm=True)
+    panel.confirm_button.click()
+    assert len(calls(sandbox, "DELETE", f"/pods/{pod.id}")) == 1
+    assert "TERMINATED" in panel.status_text and panel.confirm_button.disabled
+
+
+def test_an_unknown_pod_is_gone_and_a_message_not_a_traceback(client: pm.Client) -> None:
+    panel = panel_for("no-such-pod", client)
+    assert panel.step() is None
+    assert "no-such-pod" in panel.status_text and "gone" in panel.status_text
+    assert panel.terminate_button.disabled
+    panel.terminate_button.click()  # refreshes, still gone: nothing asked
+    assert panel.confirm_box.layout.display == "none"
+
+
+def test_a_transient_failure_keeps_following(
+    client: pm.Client, pod: Pod, sandbox: SandboxServer
+) -> None:
+    sandbox.faults.add("GET", f"/pods/{pod.id}", status=503, times=None)
+    panel = panel_for(pod.id, client)
+    assert panel.step() == 0.05 and panel.status_level == "warning"
+    sandbox.faults.clear()
+    assert panel.step() == pytest.approx(0.25) and panel.status_level == "success"
+
+
+def test_the_poller_runs_the_step_until_it_says_done() -> None:
+    pauses = iter([0.0, 0.0, None])
+    steps: list[int] = []
+
+    def step() -> float | None:
+        steps.append(1)
+        return next(pauses)
+
+    Poller(step, "test", on_crash=lambda exc: None)._loop()  # the thread's body, inline
+    assert len(steps) == 3
+
+
+def test_a_stopped_or_crashing_poller_ends() -> None:
+    crashes: list[BaseException] = []
+    poller = Poller(lambda: 1 / 0, "test", on_crash=crashes.append)
+    poller._loop()
+    assert isinstance(poller.crash, ZeroDivisionError) and crashes == [poller.crash]
+    stopped = Poller(lambda: pytest.fail("stepped after stop"), "test", crashes.append)
+    stopped.stop()
+    stopped._loop()
+
+
+def test_close_stops_following(client: pm.Client, pod: Pod) -> None:
+    panel = PodStatus(pod.id, client=client, poll_interval=60.0, autostart=False)
     panel.close()
-    assert panel.wait(WAIT_S) and not panel.polling
-
-
-def test_an_unknown_pod_is_a_message_not_a_traceback(client: pm.Client) -> None:
-    panel = PodStatus("no-such-pod", client=client, poll_interval=0.05)
-    assert panel.wait(WAIT_S)
-    assert panel.status_level == "error" and "no-such-pod" in panel.status_text
-    assert panel._poller.crash is None
+    assert panel._poller._stop.is_set()

@@ -1,21 +1,28 @@
 """Helpers shared by the widget tests (tests/test_widgets_*.py).
 
 The sandbox fixtures (``sandbox``: a fresh simulated API; ``client``: a ``pm.Client`` on
-it) come from conftest.py. These helpers read the sandbox's request log and build the
-guide's offers and disks the widget tests start from.
+it) come from conftest.py. These helpers read the sandbox's request log, build the
+guide's offers and disks, and reach a state without depending on timing: a panel's
+``step``/``poll_once`` is called directly in a bounded loop, and a fixed pod (``pod_json``
+served by ``mock_client``) gives the states the sandbox only passes through.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pandas as pd
 
 import prime_magics as pm
 from prime_magics.sandbox import RecordedRequest, SandboxServer
 
 CUSTOM_OFFER = "sandbox-H100-custom"  # hyperstack CANADA-1: disk 50–1000/10, vcpu 4–32/2
-WAIT_S = 15.0  # an upper bound for background polling, never a timing assertion
+WAIT_S = 15.0  # an upper bound for reaching a state, never a timing assertion
+TRIES = 1500  # × PAUSE_S ≥ WAIT_S: a bound for settle(), never a timing assertion
+PAUSE_S = 0.01
 
 
 def calls(sandbox: SandboxServer, method: str, path: str) -> list[RecordedRequest]:
@@ -26,12 +33,28 @@ def calls(sandbox: SandboxServer, method: str, path: str) -> list[RecordedReques
     ]
 
 
+def settle(step: Callable[[], float | None]) -> None:
+    """Call a panel's ``step`` until it says there is nothing left to follow (bounded)."""
+    pause = threading.Event()
+    for _ in range(TRIES):
+        if step() is None:
+            return
+        pause.wait(PAUSE_S)  # paces the loop; the outcome is the state, not the time
+    raise AssertionError("the panel never settled")
+
+
 def custom_row(client: pm.Client) -> pd.Series[Any]:
     """The guide's adjustable H100 offer, as a row of an availability frame."""
     frame = client.availability(cloud_id=CUSTOM_OFFER)
     assert len(frame) == 1
     row: pd.Series[Any] = frame.iloc[0]
     return row
+
+
+def ready_pod(client: pm.Client, name: str = "status-pod") -> pm.Pod:
+    """A pod on the guide's offer, waited for until ready (bounded by WAIT_S)."""
+    pod = client.create_pod(pm.PodRequest.from_offer(custom_row(client), name=name))
+    return client.wait_for_pod(pod.id, timeout=WAIT_S, poll_interval=0.02, progress=False)
 
 
 def disk_row(client: pm.Client, data_center: str) -> pd.Series[Any]:
@@ -43,4 +66,25 @@ def disk_row(client: pm.Client, data_center: str) -> pd.Series[Any]:
 def make_disk(client: pm.Client, data_center: str = "CANADA-1", size_gb: int = 50) -> pm.Disk:
     """An ACTIVE network disk, created through the plain API."""
     disk = client.create_disk(pm.DiskRequest.from_offer(disk_row(client, data_center), size_gb))
-    return client.wait_for_disk(disk.id, timeout=WAIT_S, poll_interval=0.05)
+    return client.wait_for_disk(disk.id, timeout=WAIT_S, poll_interval=0.02)
+
+
+def pod_json(**fields: Any) -> dict[str, Any]:
+    """A pod as GET /pods/{id} answers, ``fields`` (API spelling) overriding."""
+    pod: dict[str, Any] = {
+        "id": "pod-1", "name": "fixed", "status": "PROVISIONING", "gpuName": "H100_80GB",
+        "gpuCount": 1, "priceHr": 2.72, "installationStatus": "PENDING",
+        "installationProgress": 40, "sshConnection": None, "primePortMapping": [],
+    }  # fmt: skip
+    pod.update(fields)
+    return pod
+
+
+def serving(pod: dict[str, Any]) -> Callable[[httpx.Request], httpx.Response]:
+    """A ``mock_client`` handler answering every request with ``pod``."""
+    return lambda request: httpx.Response(200, json=pod)
+
+
+def rejecting(request: httpx.Request) -> httpx.Response:
+    """A ``mock_client`` handler for a key the API rejects."""
+    return httpx.Response(401, json={"detail": "Invalid API key"})

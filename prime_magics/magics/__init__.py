@@ -9,9 +9,10 @@ Availability (each returns a DataFrame; assign it with ``df = %prime …``)::
 
     %prime availability list [--gpu-type T] [--gpu-count N] [--regions R ...]
                              [--socket S] [--security S] [--data-center D]
-                             [--cloud-id C] [--disks ID ...] [--refresh]
+                             [--cloud-id C] [--provider P] [--disks ID ...] [--refresh]
         GPU offers, cheapest first, every cost column computed (total_hr,
-        price_per_gpu_hr, …). --disks keeps offers that can attach those disks.
+        price_per_gpu_hr, …). --disks keeps offers that can attach those disks;
+        --provider is filtered here, as the prime CLI does.
     %prime availability disks [--regions R ...] [--data-center D] [--cloud-id C]
                               [--size GB] [--refresh]
         Network disk offers; with --size, adds size_gb and cost_hr.
@@ -40,6 +41,8 @@ Pods::
         nothing; with widgets it also returns a ProvisionForm preset to the same
         choices, whose Provision → Confirm rents the pod (once). With --yes it rents
         the pod (exactly one request).
+        --team-id none: no team, even when one is configured; --share-with-team or
+        --add-members USER_ID ...: share it; --ssh-key-id ID: which key.
     %prime pods terminate ID [--yes]
         Without --yes says what would be lost (with widgets: a "Terminate pod ID"
         button that terminates once); with --yes terminates.
@@ -59,6 +62,18 @@ Disks::
     %prime disks delete ID [--yes]
         Deleting a disk destroys its data for good; without --yes nothing happens
         (with widgets: a "Delete disk ID" button that deletes once).
+
+Account::
+
+    %prime ssh-keys list                your SSH public keys (DataFrame)
+    %prime ssh-keys add PATH [--name N] upload a public key: the .pub file, never the private one
+    %prime ssh-keys primary ID          the key new pods get (--ssh-key-id picks another)
+    %prime ssh-keys delete ID
+    %prime teams list                   your teams (DataFrame)
+    %prime teams members [TEAM]         a team's members (default: the configured team): the
+                                        ids that pods create --add-members takes
+    %prime wallet
+        Your balance (or the configured team's).
 
 Settings::
 

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
-from .._display import Notice, sandbox_banner
+from .._display import Confirmation, Notice, sandbox_banner
 from ..config import TeamChoice
 
 if TYPE_CHECKING:
     from ..client import Client
-    from ._panels import ConfirmPanel
+    from ..widgets.confirm import ConfirmPanel
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,11 @@ class Context:
         describe: Callable[[], str],
         button: str,
         done: str,
+        blocked: Callable[[], str | None] | None = None,
     ) -> ConfirmPanel | None:
         """With ``--yes``, terminate or delete; without, say what would be lost and, where
-        widgets show, return a ``button`` that does it once."""
+        widgets show, return a ``button`` that does it once (disabled, with the reason
+        beside it, when ``blocked()`` says why it cannot be done now)."""
         if yes:
             act()
             self.label(client)
@@ -58,14 +60,16 @@ class Context:
             return None
         loss = describe()
         self.label(client)
-        self.show(Notice(loss, "warning"))
+        self.show(Confirmation(f"{button}?", loss))
         if not self.widgets:
             self.show(Notice("Nothing happened; add --yes to do it."))
             return None
         self.show(Notice("Nothing happened yet; the button below does it, once."))
-        from ._panels import ConfirmPanel  # imports ipywidgets: only when a widget is wanted
+        from ..widgets.confirm import ConfirmPanel  # imports ipywidgets: only when wanted
 
-        return ConfirmPanel(client, button, button, act, done)
+        panel = ConfirmPanel(client, button, button, act, done, blocked() if blocked else None)
+        panel.sandbox_label = False  # the banner above already says it
+        return panel
 
     def label(self, client: Client) -> None:
         """Show the sandbox banner when ``client``'s answers were simulated."""

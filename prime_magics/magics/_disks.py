@@ -17,16 +17,15 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import api
-from .._display import Code, Notice, Table, redacted, usd
+from .._display import Code, Notice, Table, attached_problem, disk_table, redacted, usd
 from ..config import Team
-from ..models import Disk
 from ..provisioning import DiskRequest
 from ._context import Context, positive_int, team_choice
 
 if TYPE_CHECKING:
     from ..client import Client
     from ..widgets import DiskForm
-    from ._panels import ConfirmPanel
+    from ..widgets.confirm import ConfirmPanel
 
 _CANDIDATE_COLUMNS = ["provider", "data_center", "min_gb", "max_gb", "price_per_gb_hr"]
 _REQUIRED = (("--size", "size"), ("--data-center", "data_center"))
@@ -158,19 +157,5 @@ def delete_disk(args: argparse.Namespace, ctx: Context) -> ConfirmPanel | None:
         describe=partial(client.describe_disk_deletion, disk_id),
         button=f"Delete disk {disk_id}",
         done=f"Disk {disk_id} is being deleted.",
+        blocked=lambda: attached_problem(client.disk(disk_id).pods),
     )
-
-
-def disk_table(disk: Disk) -> Table:
-    rows: list[tuple[str, Any]] = [
-        ("id", disk.id),
-        ("name", disk.name),
-        ("status", disk.status),
-        ("size", f"{disk.size} GB" if disk.size is not None else None),
-        ("provider", disk.provider_type),
-        ("data center", disk.info.data_center_id),
-        ("price", usd(disk.price_hr)),
-        ("created", disk.created_at),
-        ("attached to", ", ".join(disk.pods) or None),
-    ]
-    return Table(rows, f"Disk {disk.name or disk.id}")

@@ -3,62 +3,33 @@
 Importing this module imports ipywidgets, so handlers import it inside the function and
 only when a widget is wanted: ``%load_ext prime_magics`` stays light, and a terminal
 never pays for it. The panels live in ``prime_magics.widgets``; here they are only preset
-from a parsed command, plus ``ConfirmPanel``, the one-button confirmation for terminate
-and delete. Nothing is sent until a button is clicked.
+from a parsed command (``ConfirmPanel``, the one-button confirmation for terminate and
+delete, is ``widgets.confirm``'s). Nothing is sent until a button is clicked. The magic
+has already shown the sandbox banner above the widget, so the panels' own label is off:
+one label per output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-
-import ipywidgets as w
 
 from .._display import Notice
 from ..provisioning import DiskRequest, PodRequest
 from ..widgets import DiskForm, ProvisionForm
-from ..widgets._form import Form
+from ..widgets.confirm import ConfirmPanel
 from ._context import Context
+
+__all__ = ["ConfirmPanel", "differences", "disk_form", "provision_form"]
 
 if TYPE_CHECKING:
     from ..client import Client
 
 
-class ConfirmPanel(Form):
-    """One danger button that runs ``action`` once; the outcome goes on the status line.
-
-    The button is disabled by the first click, whatever the outcome, and a second click
-    (``Button.click()`` ignores ``disabled``) sends nothing: after an error the act may
-    or may not have happened, so look (``%prime pods list``) before trying again.
-    """
-
-    def __init__(
-        self, client: Client, title: str, label: str, action: Callable[[], None], done: str
-    ) -> None:
-        super().__init__(client, title)
-        self.action = action
-        self.done = done
-        self.clicked = False
-        self.confirm_button: w.Button = self.button(label, self._on_click, "danger")
-        self.layout_children(self.confirm_button)
-        self.show("Nothing is sent until you click; the button works once.")
-
-    def can_enable(self, button: w.Button) -> bool:
-        return not self.clicked
-
-    def _on_click(self) -> None:
-        if self.clicked:
-            return
-        self.clicked = True
-        self.refresh_buttons()
-        self.show(f"{self.confirm_button.description}…")
-        self.action()  # a PrimeError becomes the status line (Form.run)
-        self.show(self.done, "success")
-
-
 def provision_form(request: PodRequest, client: Client, ctx: Context) -> ProvisionForm:
     """A ``ProvisionForm`` preset to the previewed request; warns where it differs."""
     form = ProvisionForm.from_request(request, client)
+    form.sandbox_label = False
     _warn_if_different(request.body(), form.request, ctx, "Provision")
     return form
 
@@ -78,6 +49,7 @@ def disk_form(
         data_center, provider = request.data_center_id, request.provider
         size_gb, name = request.size_gb, request.name
     form = DiskForm(client, data_center=data_center, name=name, size_gb=size_gb, provider=provider)
+    form.sandbox_label = False
     if size_gb is not None and form.size.value != size_gb:  # clamped to the offer's range
         ctx.show(Notice(f"--size {size_gb} is outside this offer's range; see the form."))
     if request is not None:

@@ -18,17 +18,18 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import api
-from .._display import Code, Notice, Table, redacted, usd
+from .._display import Code, Notice, Table, pod_table, quote_table, redacted
 from ..config import Team
 from ..errors import ConfigurationError
-from ..models import GpuOffer, Pod
+from ..models import GpuOffer
+from ..pricing import plus_attached_disks
 from ..provisioning import PodRequest
 from ._context import Context, key_value, positive_float, positive_int, team_choice
 
 if TYPE_CHECKING:
     from ..client import Client
     from ..widgets import ProvisionForm
-    from ._panels import ConfirmPanel
+    from ..widgets.confirm import ConfirmPanel
 
 _OFFER_EXPR = re.compile(r"\s*([A-Za-z_]\w*)\s*(?:\[\s*(-?\d+)\s*\])?\s*")
 _CANDIDATE_COLUMNS = ["cloud_id", "gpu_type", "gpu_count", "provider", "data_center", "total_hr"]
@@ -169,15 +170,10 @@ def preview_pod(request: PodRequest, client: Client, ctx: Context) -> None:
         ("image", request.image),
         ("resources", f"{quote.disk_gb} GB disk, {quote.vcpus} vCPUs, {quote.memory_gb} GB RAM"),
     ]
-    rows += [(label, usd(amount)) for label, amount in quote.lines()]
-    rows += [
-        ("per GPU", usd(quote.per_gpu_hr)),
-        ("per day", usd(quote.per_day, "day")),
-        ("per month", usd(quote.per_month, "month")),
-    ]
-    if quote.prepaid_cost is not None:
-        rows.append((f"prepaid ({quote.prepaid_hours} h)", usd(quote.prepaid_cost, "")))
-    ctx.show(Table(rows, "Pod quote"))
+    ctx.show(Table(rows, "Pod"))
+    attached = [(d.name or d.id, d.price_hr) for d in map(client.disk, request.disks)]
+    grand = plus_attached_disks(quote.total_hr, [hourly for _, hourly in attached])
+    ctx.show(quote_table(quote, attached, grand))
     if quote.is_variable and request.max_price is None:
         ctx.show(Notice("This offer's price is variable; --max-price P caps it.", "warning"))
     body = json.dumps(client.prepare(request).body(), indent=2)
@@ -207,27 +203,6 @@ def terminate_pod(args: argparse.Namespace, ctx: Context) -> ConfirmPanel | None
         button=f"Terminate pod {pod_id}",
         done=f"Pod {pod_id} is terminating.",
     )
-
-
-def pod_table(pod: Pod) -> Table:
-    """The summary a person reads; the jupyter password is never part of it."""
-    progress = pod.installation_progress
-    installing = f"{pod.installation_status or '—'}"
-    installing += f" ({progress:g}%)" if progress is not None else ""
-    rows: list[tuple[str, Any]] = [
-        ("id", pod.id),
-        ("name", pod.name),
-        ("status", pod.status),
-        ("installation", installing),
-        ("gpu", f"{pod.gpu_count or '?'}× {pod.gpu_name or '?'}"),
-        ("provider", pod.provider_type),
-        ("price", usd(pod.price_hr)),
-        ("image", pod.environment_type),
-        ("created", pod.created_at),
-        ("ssh", pod.ssh_connection),
-        ("disks", ", ".join(pod.disk_ids) or None),
-    ]
-    return Table(rows, f"Pod {pod.name or pod.id}")
 
 
 def _chosen_offer(

@@ -8,16 +8,19 @@ says what would be accepted); a fixed one becomes read-only text.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from ..models import Disk, GpuOffer
-from ..offers import Part as Resource
+from .._display import usd
+from ..models import GpuOffer
+from ..offers import Part
 from ..pricing import quote
 from ..provisioning import CUSTOM_TEMPLATE, DEFAULT_IMAGE
-from ._money import per_hour
+
+if TYPE_CHECKING:
+    from ..provisioning import PodRequest
+    from .provision import ProvisionForm
 
 NO_LIMIT = 10**7
 LABELS = {"disk": "Disk GB", "vcpu": "vCPUs", "memory": "Memory GB"}
@@ -31,12 +34,12 @@ def offer_header(o: GpuOffer) -> str:
         html.escape(" / ".join(v for v in (o.data_center, o.region, o.country) if v) or "?"),
         html.escape(o.security or "?"),
         f"stock {html.escape(o.stock_status or '?')}",
-        f"base {per_hour(quote(o).gpu_hr)}" + (" (variable)" if o.prices.is_variable else ""),
+        f"base {usd(quote(o).gpu_hr)}" + (" (variable)" if o.prices.is_variable else ""),
     ]
     return " · ".join(facts)
 
 
-def resource_control(offer: GpuOffer, resource: Resource) -> Any:
+def resource_control(offer: GpuOffer, resource: Part) -> Any:
     spec = getattr(offer, resource.key)
     label = LABELS[resource.key]
     if not spec.adjustable:
@@ -65,13 +68,23 @@ def max_price_control() -> w.BoundedFloatText:
     )
 
 
-def attachable(disks: Iterable[Disk], offer: GpuOffer) -> list[Disk]:
-    """Your ACTIVE disks in the offer's data centre (all ACTIVE ones if it names none)."""
-    here = offer.data_center
-    return [
-        d for d in disks if d.status == "ACTIVE" and (here is None or d.info.data_center_id == here)
-    ]
-
-
-def disk_label(disk: Disk) -> str:
-    return f"{disk.name or disk.id} · {disk.size or '?'} GB · {per_hour(disk.price_hr)}"
+def preset(form: ProvisionForm, request: PodRequest) -> None:
+    """Set ``form``'s controls to ``request`` (``ProvisionForm.from_request``); warn where
+    the form cannot say the same (a disk not attachable here)."""
+    form.env, form.team_id = dict(request.env), request.team_id  # no controls of their own
+    chosen = {"disk": request.disk_gb, "vcpu": request.vcpus, "memory": request.memory_gb}
+    for key, value in chosen.items():
+        if value is not None and key not in form.fixed:
+            form.resources[key].value = value
+    if request.image in {value for _, value in form.image.options}:
+        form.image.value = request.image
+    form.template.value = request.custom_template_id or ""
+    listed = {value for _, value in form.attach.options}
+    form.attach.value = tuple(d for d in request.disks if d in listed)
+    if missing := [d for d in request.disks if d not in listed]:
+        form.show(f"Not attachable here (not ACTIVE in this data centre): {missing}", "warning")
+    if form.max_price is not None:
+        form.max_price.value = request.max_price or 0.0
+    if form.share is not None:
+        form.share.value = request.share_with_team
+    form._update()

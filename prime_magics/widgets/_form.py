@@ -1,11 +1,14 @@
-"""What every panel shares: a title with the sandbox tag, a status line, an ``Output`` for
-callbacks, action buttons that are disabled while a request is in flight, and a poller.
+"""What every panel shares: a title with the sandbox label, a status line, an ``Output``
+for callbacks, action buttons disabled while a request is in flight, and a poller.
 
-Handlers are plain methods wired to buttons through ``Form.button``: a ``PrimeError`` they
-raise becomes the status line (its text is written for a person); anything else is a bug
-and keeps its traceback (shown in the panel's ``Output`` inside a kernel, raised outside).
-A click that arrives while the panel is busy is dropped. ``Poller`` runs a check in a
-daemon thread until it says "done" or is stopped, so the kernel stays free meanwhile.
+State is traits (``status_text``, ``status_level``, ``busy``, ``submitted``, and each
+panel's results), so other code can ``observe`` a panel as it would any ipywidget; the
+status line, the heading and the buttons are redrawn *from* those traits, never set
+beside them. Handlers are plain methods wired to buttons through ``Form.button`` and run
+through ``Form.run``: a ``PrimeError`` becomes the status line (its text is written for a
+person); anything else is a bug and keeps its traceback. A click that arrives while the
+panel is busy is dropped. ``Poller`` runs a step function in a daemon thread; tests call
+the step (``poll_once``) directly instead.
 """
 
 from __future__ import annotations
@@ -13,23 +16,19 @@ from __future__ import annotations
 import html
 import threading
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
-import pandas as pd
+import traitlets as t
 
 from .. import api
-from .._display import Code
+from .._display import Code, notice_html, sandbox_tag_html
 from ..errors import APIConnectionError, APIStatusError, ConfigurationError, PrimeError
-from ..offers import plain
 
 if TYPE_CHECKING:
     from ..client import Client
-
-SANDBOX_TAG = "[sandbox: simulated, no money]"
-_COLOURS = {"info": "#1a4d8f", "success": "#1e7b34", "warning": "#8a6100", "error": "#b3261e"}
 
 
 def code_html(text: str, title: str | None = None) -> str:
@@ -37,54 +36,63 @@ def code_html(text: str, title: str | None = None) -> str:
     return html_text
 
 
-def cell(row: pd.Series[Any] | Mapping[str, Any], column: str) -> Any:
-    """A frame cell as a plain value, ``None`` for NA/NaN."""
-    return plain(row.get(column))
-
-
-def error_html(text: str | None) -> str:
-    """An inline problem under the controls; empty when there is none."""
-    if not text:
-        return ""
-    body = html.escape(text).replace("\n", "<br>")
-    return f'<div style="color:{_COLOURS["error"]}">{body}</div>'
-
-
 def shown(widget: Any, visible: bool) -> None:
     widget.layout.display = None if visible else "none"
 
 
 def definitely_not_created(err: PrimeError) -> bool:
-    """Refused before or by the API (safe to try again), as opposed to maybe created."""
+    """Refused before or by the API (safe to try again), as opposed to maybe created.
+
+    A 4xx is the API saying no; a 5xx, a lost answer or an unreadable one may hide a
+    create that happened, so the form stays locked and says to look first."""
     if isinstance(err, APIStatusError):
         return err.status_code < 500
     return isinstance(err, ConfigurationError) or type(err) is APIConnectionError
 
 
+def create_failed(err: PrimeError, listing: str) -> str:
+    """The status line after a failed create: whether trying again is safe."""
+    if definitely_not_created(err):
+        return f"{err}\nNothing was created; you can try again."
+    return (
+        f"{err.message}\nIt may or may not have been created: check {listing} "
+        "before trying again (this form will not send it twice)."
+    )
+
+
 class Form(w.VBox):  # type: ignore[misc]
     """A panel: title, body children, status line and callback output, in that order."""
 
+    status_text = t.Unicode("", help="The status line's message (one, replaced each time).")
+    status_level = t.Enum(["info", "success", "warning", "error"], "info")
+    busy = t.Bool(False, help="A request is in flight: every action button is disabled.")
+    submitted = t.Bool(False, help="The panel's one act was sent: it will not send again.")
+    last_error = t.Any(None, allow_none=True, help="The last PrimeError a handler raised.")
+    sandbox_label = t.Bool(True, help="Label the heading when the client is on the sandbox.")
+
     def __init__(self, client: Client | None, title: str) -> None:
-        super().__init__()
-        self.client: Client = client if client is not None else api.get_client()
         self.heading = w.HTML()
         self.status_line = w.HTML()
         self.output = w.Output()
-        self.status_text = ""
-        self.status_level = "info"
-        self.busy_now = False
-        self.last_error: PrimeError | None = None
         self._title = title
         self._buttons: list[w.Button] = []
+        super().__init__()
+        self.client: Client = client if client is not None else api.get_client()
         self.set_title(title)
 
     # -- building ------------------------------------------------------------------------
 
     def set_title(self, title: str | None = None) -> None:
-        """(Re)draw the title; the sandbox tag appears once the API said it is the sandbox."""
+        """(Re)draw the title; the sandbox label appears once the API said it is the sandbox."""
         self._title = title or self._title
-        tag = f' <span style="color:#8a6100">{SANDBOX_TAG}</span>' if self.client.is_sandbox else ""
+        client = getattr(self, "client", None)
+        labelled = self.sandbox_label and client is not None and client.is_sandbox
+        tag = f" {sandbox_tag_html()}" if labelled else ""
         self.heading.value = f"<b>{html.escape(self._title)}</b>{tag}"
+
+    @t.observe("sandbox_label")
+    def _on_sandbox_label(self, _change: Any) -> None:
+        self.set_title()
 
     def layout_children(self, *body: Any) -> None:
         self.children = (self.heading, *body, self.status_line, self.output)
@@ -116,39 +124,42 @@ class Form(w.VBox):  # type: ignore[misc]
     # -- state ---------------------------------------------------------------------------
 
     def show(self, text: str, level: str = "info") -> None:
-        """Put a message on the status line (info, success, warning or error)."""
-        self.status_text, self.status_level = text, level
-        body = html.escape(text).replace("\n", "<br>")
-        self.status_line.value = (
-            f'<div style="color:{_COLOURS[level]}">{body}</div>' if text else ""
-        )
+        """Put a message on the status line, replacing the one before."""
+        with self.hold_trait_notifications():
+            self.status_text, self.status_level = text, level
+
+    @t.observe("status_text", "status_level")
+    def _draw_status(self, _change: Any) -> None:
+        self.status_line.value = notice_html(self.status_text, self.status_level)
 
     def can_enable(self, button: w.Button) -> bool:
         """Whether ``button`` may be clicked when the panel is idle; panels override."""
         return True
 
+    @t.observe("busy", "submitted")
+    def _on_busy(self, _change: Any) -> None:
+        self.refresh_buttons()
+
     def refresh_buttons(self) -> None:
         for button in self._buttons:
-            button.disabled = self.busy_now or not self.can_enable(button)
+            button.disabled = self.busy or not self.can_enable(button)
 
     @contextmanager
-    def busy(self, message: str | None = None) -> Iterator[None]:
+    def working(self, message: str | None = None) -> Iterator[None]:
         """Disable every action button while a request is in flight."""
-        self.busy_now = True
-        self.refresh_buttons()
+        self.busy = True
         if message:
             self.show(message)
         try:
             yield
         finally:
-            self.busy_now = False
-            self.refresh_buttons()
+            self.busy = False
 
     def run(self, handler: Callable[[], None]) -> None:
-        """Run a click handler: dropped while busy; ``PrimeError`` → status line."""
-        if self.busy_now:
+        """Run a click handler (or a load): dropped while busy; ``PrimeError`` → status line."""
+        if self.busy:
             return
-        with self.output, self.busy():
+        with self.output, self.working():
             try:
                 handler()
             except PrimeError as err:
@@ -165,18 +176,17 @@ class Form(w.VBox):  # type: ignore[misc]
 
 
 class Poller:
-    """Call ``step`` every ``interval`` seconds in a daemon thread until it returns True,
-    raises, or ``stop()`` is called. ``wait(timeout)`` blocks until the thread ended."""
+    """Run ``step`` in a daemon thread: it returns the seconds until the next step, or
+    ``None`` when there is nothing left to follow. ``stop()`` ends it; a crash (a bug) goes
+    to ``on_crash``. The thread only sleeps on its stop event, so ``stop`` is immediate."""
 
     def __init__(
         self,
-        step: Callable[[], bool],
-        interval: float,
+        step: Callable[[], float | None],
         name: str,
         on_crash: Callable[[BaseException], None],
     ) -> None:
         self._step = step
-        self._interval = interval
         self._name = name
         self._on_crash = on_crash
         self._stop = threading.Event()
@@ -198,7 +208,8 @@ class Poller:
         self._stop.set()
 
     def wait(self, timeout: float) -> bool:
-        """Block up to ``timeout`` seconds for polling to end; True when it has."""
+        """Block up to ``timeout`` s for the thread to end (after ``stop``); True if it has.
+        For scripts and teardown; tests decide outcomes by calling the step instead."""
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
@@ -207,10 +218,11 @@ class Poller:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                if self._step():
-                    return
+                pause = self._step()
             except Exception as exc:  # a bug: no caller to raise to, so show it
                 self.crash = exc
                 self._on_crash(exc)
                 return
-            self._stop.wait(self._interval)
+            if pause is None:
+                return
+            self._stop.wait(pause)

@@ -1,25 +1,34 @@
 """``DiskForm``: pick where a network disk goes and how big, see its cost, create it once.
 
-The data-centre list is ``client.disk_availability()`` (cheapest per GB first); the size
-box takes the chosen offer's bounds; the cost comes from ``DiskRequest.quote_hr``. Create
-asks for confirmation, sends exactly one create, then follows the disk in a background
-thread until it is ACTIVE and hands it to ``on_created``.
+The data-centre list is ``client.disk_availability()`` (cheapest per GB first), loaded by
+``load()`` at the end of ``__init__`` through ``Form.run``: every control exists first, so
+a rejected key or a network error is one line on the status line of a usable (empty)
+form, never an exception from the constructor. (Loading at first display instead would
+leave a form built in a script or a test empty until a front end showed it.)
+
+The size box takes the chosen offer's bounds; the cost comes from ``DiskRequest.quote_hr``.
+Create asks for confirmation, sends exactly one create, then follows the disk (its meaning
+from ``lifecycle.disk_state``) until it is ready and hands it to ``on_created``.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import pandas as pd
+import traitlets as t
 
+from .._display import Confirmation, Table, notice_html, usd
 from ..errors import ConfigurationError, PrimeError
+from ..lifecycle import Follow, Phase
 from ..models import Disk
+from ..offers import cell
 from ..pricing import per_month
 from ..provisioning import DiskRequest
-from ._form import Form, Poller, cell, definitely_not_created, error_html
-from ._money import money_table, per_hour, per_period
+from ._form import Form, Poller, create_failed, definitely_not_created
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -39,7 +48,11 @@ def offer_label(row: pd.Series[Any]) -> str:
 
 
 class DiskForm(Form):
-    """Create one network disk; ``on_created(disk)`` runs once it is ACTIVE."""
+    """Create one network disk; ``on_created(disk)`` runs once it is ready."""
+
+    request = t.Instance(DiskRequest, allow_none=True, help="What Create would send.")
+    disk = t.Instance(Disk, allow_none=True, help="The created disk, as last fetched.")
+    error = t.Unicode(None, allow_none=True, help="Why the controls make no request.")
 
     def __init__(
         self,
@@ -50,18 +63,18 @@ class DiskForm(Form):
         poll_interval: float = 1.0,
         size_gb: int | None = None,
         provider: str | None = None,
+        autostart: bool = True,
     ) -> None:
         super().__init__(client, "New network disk")
         self.add_class("prime-disk-form")  # a stable hook for the browser test and CSS
         self.on_created = on_created
-        self.request: DiskRequest | None = None
-        self.error: str | None = None
-        self.cost_hr = "—"
-        self.disk: Disk | None = None
-        self.submitted = False
-        self.frame: pd.DataFrame = self.client.disk_availability()
-        options = [(offer_label(row), i) for i, row in self.frame.iterrows()]
-        self.location = w.Dropdown(options=options, description="Where", layout={"width": "auto"})
+        self.poll_interval = poll_interval
+        self.autostart = autostart  # False: nothing polls by itself; call step() (tests)
+        self._lock = threading.Lock()
+        self.frame: pd.DataFrame = pd.DataFrame()
+        self._poller = Poller(self.step, "prime-disk", self.report_crash)
+        self._follow: Follow[Disk] | None = None
+        self.location = w.Dropdown(options=[], description="Where", layout={"width": "auto"})
         self.size = w.BoundedIntText(
             value=DEFAULT_SIZE_GB, min=1, max=NO_LIMIT_GB, description="Size GB"
         )
@@ -74,15 +87,26 @@ class DiskForm(Form):
             self.location, self.size, self.name, self.problem, self.cost,
             self.create_button, self.confirm_box,
         )  # fmt: skip
-        self._poller = Poller(self._poll_disk, poll_interval, "prime-disk", self.report_crash)
-        self._preset(data_center, provider)
         self.location.observe(self._on_location, "value")
         for control in (self.size, self.name):
             control.observe(self._update, "value")
-        self._on_location()
-        if size_gb is not None:
-            self.size.value = size_gb
-        self.set_title()
+        self._update()
+        self.run(lambda: self.load(data_center, provider, size_gb))
+
+    @property
+    def cost_hr(self) -> str:
+        return usd(self.request.quote_hr if self.request else None)
+
+    def load(
+        self, data_center: str | None = None, provider: str | None = None, size: int | None = None
+    ) -> None:
+        """Fetch where disks can go, then preset the place and size (raises PrimeError)."""
+        self.frame = self.client.disk_availability()
+        self.location.options = [(offer_label(row), i) for i, row in self.frame.iterrows()]
+        self.location.value = self.frame.index[0] if len(self.frame) else None  # the cheapest
+        self._preset(data_center, provider)
+        if size is not None:
+            self.size.value = size
 
     def _preset(self, data_center: str | None, provider: str | None) -> None:
         if not len(self.frame):
@@ -110,35 +134,42 @@ class DiskForm(Form):
 
     def _on_location(self, _change: Any = None) -> None:
         row = self.offer
-        if row is None:
-            self._update()
-            return
-        low = max(1, int(cell(row, "min_gb") or 0))  # a 0 GB disk is no disk
-        high = int(cell(row, "max_gb") or NO_LIMIT_GB)
-        # widen, then narrow: min <= max holds after every assignment
-        self.size.min, self.size.max = min(self.size.min, low), max(self.size.max, high)
-        self.size.min, self.size.max = low, high
-        self.size.step = int(cell(row, "step_gb") or 1)
+        if row is not None:
+            low = max(1, int(cell(row, "min_gb") or 0))  # a 0 GB disk is no disk
+            high = int(cell(row, "max_gb") or NO_LIMIT_GB)
+            # widen, then narrow: min <= max holds after every assignment
+            self.size.min, self.size.max = min(self.size.min, low), max(self.size.max, high)
+            self.size.min, self.size.max = low, high
+            self.size.step = int(cell(row, "step_gb") or 1)
         self._update()
+
+    def build_request(self) -> DiskRequest:
+        """The one way the controls become a ``DiskRequest`` (raises ConfigurationError)."""
+        row = self.offer
+        if row is None:
+            raise ConfigurationError("Choose where the disk goes.")
+        name = self.name.value.strip() or None
+        team = self.client.settings.team_id
+        return DiskRequest.from_offer(row, self.size.value, name, team_id=team)
 
     def _update(self, _change: Any = None) -> None:
         """Rebuild the request and its cost after any change."""
-        row = self.offer
         try:
-            if row is None:
-                raise ConfigurationError("Choose where the disk goes.")
-            name = self.name.value.strip() or None
-            team = self.client.settings.team_id
-            self.request = DiskRequest.from_offer(row, self.size.value, name, team_id=team)
-            self.error = None
+            request, error = self.build_request(), None
         except ConfigurationError as err:
-            self.request, self.error = None, str(err)
-        hourly = self.request.quote_hr if self.request else None
-        self.cost_hr = per_hour(hourly)
-        self.problem.value = error_html(self.error)
-        rows = [("Per hour", self.cost_hr), ("Per month", per_period(per_month(hourly), "month"))]
-        self.cost.value = money_table(rows, strong=["Per hour"])
+            request, error = None, str(err)
+        with self.hold_trait_notifications():
+            self.request, self.error = request, error
+        hourly = request.quote_hr if request else None
+        self.problem.value = notice_html(error or "", "error")
+        rows = [("per hour", usd(hourly)), ("per month", usd(per_month(hourly), "month"))]
+        self.cost.value = Table(rows, strong={"per hour"})._repr_html_()
         self.refresh_buttons()
+
+    @t.observe("submitted")
+    def _lock_inputs(self, change: Any) -> None:
+        for control in (self.location, self.size, self.name):
+            control.disabled = change["new"]
 
     def can_enable(self, button: w.Button) -> bool:
         if self.submitted:
@@ -150,59 +181,67 @@ class DiskForm(Form):
         if self.submitted or self.request is None:
             return
         req = self.request
-        self.ask(
-            f"<b>Create a {req.size_gb} GB disk in {req.data_center_id or req.provider} at "
-            f"{per_hour(req.quote_hr)} ({per_period(per_month(req.quote_hr), 'month')})?</b> "
-            "It is billed from now until you delete it, attached or not."
-        )
+        where = req.data_center_id or req.provider
+        question = f"Create a {req.size_gb} GB disk in {where} at {usd(req.quote_hr)}?"
+        month = usd(per_month(req.quote_hr), "month")
+        self.ask(Confirmation(question, f"{month}, billed from now until you delete it, "
+                              "attached or not.")._repr_html_())  # fmt: skip
 
     def _on_cancel(self) -> None:
         self.ask(None)
         self.show("Nothing was created.")
 
     def _on_confirm(self) -> None:
-        """Step 2: exactly one create, then follow the disk until ACTIVE."""
+        """Step 2: exactly one create, then follow the disk until it is ready."""
         if self.submitted or self.request is None:
             return
         self.submitted = True
         self.ask(None)
-        self.refresh_buttons()
         self.show("Creating the disk…")
         try:
-            self.disk = self.client.create_disk(self.request)
+            disk = self.client.create_disk(self.request)
         except PrimeError as err:
             self.submitted = not definitely_not_created(err)
-            raise
-        self.show(f"Disk {self.disk.name} ({self.disk.id}) is {self.disk.status}…")
-        self._poller.start()
-
-    def _poll_disk(self) -> bool:
-        assert self.disk is not None
-        try:
-            disk = self.client.disk(self.disk.id)
-        except PrimeError as err:
-            self.show(str(err), "warning")
-            return False
+            self.last_error = err
+            self.show(create_failed(err, "%prime disks list"), "error")
+            return
+        self._follow = self.client.follow_disk(disk.id)
         self.disk = disk
-        if disk.status in ("ERROR", "TERMINATED"):
-            self.show(f"Disk {disk.id} is {disk.status}.", "error")
-            return True
-        if disk.status != "ACTIVE":
-            self.show(f"Disk {disk.name} ({disk.id}) is {disk.status}…")
-            return False
-        self.show(f"Disk {disk.name} ({disk.id}) is ACTIVE: {per_hour(disk.price_hr)}.", "success")
+        self.show(f"Disk {disk.name} ({disk.id}) is {disk.status}…")
+        if self.autostart:
+            self._poller.start()
+
+    def step(self) -> float | None:
+        """The poller's step: fetch the disk once; seconds until the next, None when done.
+        A settled disk ends the following, so ``on_created`` runs at most once."""
+        with self._lock:
+            if self._follow is None:
+                return None
+            try:
+                state = self._follow.step()
+            except PrimeError as err:
+                self.show(f"{err.message} (still following)", "warning")
+                return self.poll_interval
+            disk = self.disk = self._follow.last
+            what = f"Disk {disk.name} ({disk.id})" if disk else "The disk"
+            if state.phase is Phase.PENDING:
+                self.show(f"{what} is {state.status}…")
+                return self.poll_interval
+            self._follow = None
+        if state.phase is not Phase.READY or disk is None:
+            self.show(f"{what} is {state.status}: {state.reason or 'not usable'}.", "error")
+            return None
+        self.show(f"{what} is ready ({state.status}): {usd(disk.price_hr)}.", "success")
         if self.on_created is not None:
             self.on_created(disk)
-        return True
+        return None
 
     @property
     def polling(self) -> bool:
         return self._poller.running
 
-    def wait(self, timeout: float = 30.0) -> bool:
-        """Block up to ``timeout`` s until the disk is followed to the end."""
-        return self._poller.wait(timeout)
-
     def close(self) -> None:
-        self._poller.stop()
+        poller = getattr(self, "_poller", None)
+        if poller is not None:
+            poller.stop()
         super().close()

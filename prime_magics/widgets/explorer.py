@@ -4,7 +4,8 @@ Filters the API understands (GPU type and count, regions, security, socket) re-q
 ``client.availability(...)``; the others (max $/h, stock status) and the sort order only
 filter and reorder the frame already fetched. Every number in the table is a column of
 the availability frame, computed by ``pricing``. Choosing a row and Configure (or
-``select(i)``) opens a ``ProvisionForm`` for that offer below the table.
+``select(i)``) opens a ``ProvisionForm`` for that offer below the table. The first query
+is ``load()``, run at the end of ``__init__`` through ``Form.run`` (see ``DiskForm``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import pandas as pd
 
-from ._form import Form, cell
-from ._money import per_hour
+from .._display import usd
+from ..offers import cell
+from ._form import Form
 from .provision import ProvisionForm
 
 if TYPE_CHECKING:
@@ -38,6 +40,8 @@ TABLE_COLUMNS = [
     ("mem GB", "memory_gb"), ("total $/h", "total_hr"), ("$/GPU/h", "price_per_gpu_hr"),
 ]  # fmt: skip
 
+EMPTY_COLUMNS = sorted({c for _, c in (*TABLE_COLUMNS, *SORTS)} | {"cloud_id"})
+
 
 def _any(values: Any) -> list[Any]:
     """``[("any", None), *sorted distinct values]`` for a filter dropdown."""
@@ -49,7 +53,7 @@ def row_label(i: int, row: pd.Series[Any]) -> str:
     where = cell(row, "data_center") or cell(row, "region") or "?"
     return (
         f"{i}: {cell(row, 'gpu_count')}× {cell(row, 'gpu_type')} · {cell(row, 'provider')} · "
-        f"{where} · {per_hour(cell(row, 'total_hr'))}"
+        f"{where} · {usd(cell(row, 'total_hr'))}"
     )
 
 
@@ -61,19 +65,17 @@ class AvailabilityExplorer(Form):
         self.add_class("prime-availability-explorer")  # a stable hook for the browser test and CSS
         self.max_rows = max_rows
         self.form: ProvisionForm | None = None
-        self.raw: pd.DataFrame = self.client.availability()
+        self.raw: pd.DataFrame = pd.DataFrame(columns=EMPTY_COLUMNS)  # until load() answers
         self.frame: pd.DataFrame = self.raw
-        every = self.raw
-        self.gpu_type = w.Dropdown(options=_any(self.client.gpu_types()), description="GPU")
-        self.gpu_count = w.Dropdown(options=_any(int(c) for c in every["gpu_count"].dropna()))
-        self.gpu_count.description = "GPU count"
-        self.regions = w.SelectMultiple(options=_any(every["region"])[1:], description="Regions")
-        self.security = w.Dropdown(options=_any(every["security"]), description="Security")
-        self.socket = w.Dropdown(options=_any(every["socket"]), description="Socket")
+        self.gpu_type = w.Dropdown(options=_any([]), description="GPU")
+        self.gpu_count = w.Dropdown(options=_any([]), description="GPU count")
+        self.regions = w.SelectMultiple(options=[], description="Regions")
+        self.security = w.Dropdown(options=_any([]), description="Security")
+        self.socket = w.Dropdown(options=_any([]), description="Socket")
         self.max_price = w.BoundedFloatText(
             value=0.0, min=0.0, max=10**6, step=0.1, description="Max $/h (0: any)"
         )
-        self.stock = w.SelectMultiple(options=_any(every["stock_status"])[1:], description="Stock")
+        self.stock = w.SelectMultiple(options=[], description="Stock")
         self.sort_by = w.Dropdown(options=SORTS, value="total_hr", description="Sort by")
         self.descending = w.Checkbox(description="descending")
         self.table = w.HTML()
@@ -87,13 +89,25 @@ class AvailabilityExplorer(Form):
             w.HBox(local[2:]), self.table, w.HBox([self.row, self.configure_button]),
             self.form_area,
         )  # fmt: skip
+        self.apply()
+        self.run(self.load)
         for control in server:
             control.observe(lambda _c: self.run(self.requery), "value")
         for control in local:
             control.observe(lambda _c: self.apply(), "value")
         self.row.observe(lambda _c: self.refresh_buttons(), "value")
+
+    def load(self) -> None:
+        """The first query: every offer, and the filter choices it offers (raises PrimeError)."""
+        every = self.client.availability()
+        self.gpu_type.options = _any(self.client.gpu_types())
+        self.gpu_count.options = _any(int(c) for c in every["gpu_count"].dropna())
+        self.regions.options = _any(every["region"])[1:]
+        self.security.options = _any(every["security"])
+        self.socket.options = _any(every["socket"])
+        self.stock.options = _any(every["stock_status"])[1:]
+        self.raw = every
         self.apply()
-        self.set_title()
 
     # -- data ----------------------------------------------------------------------------
 
@@ -138,7 +152,7 @@ class AvailabilityExplorer(Form):
             cells = []
             for _, column in TABLE_COLUMNS:
                 value = cell(row, column)
-                text = per_hour(value) if column in MONEY else ("—" if value is None else value)
+                text = usd(value) if column in MONEY else ("—" if value is None else value)
                 cells.append(f"<td>{html.escape(str(text))}</td>")
             rows.append(f"<tr><td>{i}</td>{''.join(cells)}</tr>")
         return f'<table class="prime-offers"><tr><th>#</th>{head}</tr>{"".join(rows)}</table>'
@@ -160,6 +174,7 @@ class AvailabilityExplorer(Form):
             raise IndexError("no offer is selected")
         old = self.form
         self.form = ProvisionForm(self.frame.iloc[index], client=self.client)
+        self.form.sandbox_label = False  # the explorer's heading already says it
         kept = () if old is None or not old.submitted else (old,)  # a rented pod stays in view
         if old is not None and not kept:
             old.close()

@@ -1,39 +1,39 @@
 """``ProvisionForm``: configure one offer, watch its price move, rent it once.
 
-Every control change rebuilds ``PodRequest.from_offer(...)`` and its ``quote()``; a choice
-the offer refuses (off-step, out of range, custom template without an id…) shows the
-``ConfigurationError`` text and disables Provision. Provision asks for confirmation and
-sends exactly one ``create_pod``; after that (or after an answer that was lost) the form
-never sends another, however often it is clicked. The new pod is followed by a
-``PodStatus`` panel appended below.
+The form's state is its ``request`` trait: every control change rebuilds it through
+``build_request`` (the one place controls become a ``PodRequest``), and the quote, the
+cost table, the request view and Provision all read it. A choice the offer refuses
+(off-step, out of range, custom template without an id…) sets ``error`` and disables
+Provision. Provision asks for confirmation and sends exactly one ``create_pod``; after it
+(or after an answer that may hide a created pod) the inputs lock and nothing more is sent.
+A create the API certainly refused re-enables the form. Your disks are listed by
+``load()``, run at the end of ``__init__`` through ``Form.run`` (see ``DiskForm``).
 """
 
 from __future__ import annotations
 
-import html
 import json
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import pandas as pd
+import traitlets as t
 
+from .._display import Confirmation, disk_label, notice_html, quote_table, usd
 from ..config import Team, TeamChoice
 from ..errors import ConfigurationError, PrimeError
 from ..models import Disk, GpuOffer, Pod
-from ..offers import PARTS as RESOURCES
-from ..offers import gpu_offer as as_gpu_offer
-from ..pricing import Quote
-from ..provisioning import CUSTOM_TEMPLATE, PodRequest
+from ..offers import PARTS, gpu_offer
+from ..pricing import Quote, plus_attached_disks
+from ..provisioning import CUSTOM_TEMPLATE, PodRequest, attach_problem
 from ._controls import (
-    attachable,
-    disk_label,
     image_dropdown,
     max_price_control,
     offer_header,
+    preset,
     resource_control,
 )
-from ._form import Form, code_html, definitely_not_created, error_html, shown
-from ._money import grand_total, money_table, per_hour, per_period, quote_rows
+from ._form import Form, code_html, create_failed, definitely_not_created, shown
 from .disk import DiskForm
 from .status import PodStatus
 
@@ -44,32 +44,35 @@ if TYPE_CHECKING:
 class ProvisionForm(Form):
     """Configure and rent one GPU offer (a model or a row of an availability frame)."""
 
+    request = t.Instance(PodRequest, allow_none=True, help="What Provision would send.")
+    quote = t.Instance(Quote, allow_none=True, help="The request's quote.")
+    error = t.Unicode(None, allow_none=True, help="Why the controls make no request.")
+    pod = t.Instance(Pod, allow_none=True, help="The created pod.")
+    disks: t.List[Disk] = t.List(
+        t.Instance(Disk), help="Your disks that can be attached to this offer."
+    )
+
     def __init__(
         self,
         offer_or_row: GpuOffer | pd.Series[Any] | dict[str, Any],
         client: Client | None = None,
         name: str | None = None,
         poll_interval: float = 2.0,
+        autostart: bool = True,
     ) -> None:
-        self.offer = offer = as_gpu_offer(offer_or_row)
+        self.offer = offer = gpu_offer(offer_or_row)
         super().__init__(client, f"Provision {offer.gpu_count}× {offer.gpu_type}")
         self.add_class("prime-provision-form")  # a stable hook for the browser test and CSS
         self.poll_interval = poll_interval
+        self.autostart = autostart  # passed to the panels it opens (False: tests step them)
         self.env: dict[str, str] = {}
         self.team_id: TeamChoice = Team.CONFIGURED
-        self.request: PodRequest | None = None
-        self.quote: Quote | None = None
-        self.total_hr = self.grand_total_hr = "—"
-        self.error: str | None = None
-        self.pod: Pod | None = None
         self.pod_status: PodStatus | None = None
         self.disk_form: DiskForm | None = None
-        self.disks: list[Disk] = []
-        self.submitted = False
         self._pending: PodRequest | None = None
         self.header = w.HTML(offer_header(offer))
-        self.fixed = {r.key for r in RESOURCES if not getattr(offer, r.key).adjustable}
-        self.resources = {r.key: resource_control(offer, r) for r in RESOURCES}
+        self.fixed = {r.key for r in PARTS if not getattr(offer, r.key).adjustable}
+        self.resources = {r.key: resource_control(offer, r) for r in PARTS}
         self.image = image_dropdown(offer)
         self.template = w.Text(description="Template id", placeholder="custom template id")
         self._fallback_name = PodRequest.from_offer(offer).name
@@ -85,78 +88,61 @@ class ProvisionForm(Form):
         self.confirm_step("Confirm", self._on_confirm, self._on_cancel)
         self.disk_area, self.pod_area = w.VBox(), w.VBox()
         optional = [c for c in (self.max_price, self.share) if c is not None]
+        self.inputs = [*self.resources.values(), self.image, self.template, self.name]
+        self.inputs += [self.attach, *optional]
         self.layout_children(
             self.header, *self.resources.values(), self.image, self.template, self.name,
             w.HBox([self.attach, self.new_disk_button]), self.disk_area, *optional,
             self.problem, self.cost, w.HBox([self.provision_button, self.show_request]),
             self.request_view, self.confirm_box, self.pod_area,
         )  # fmt: skip
-        self._load_disks()
-        inputs = (*self.resources.values(), self.image, self.template, self.name, self.attach)
-        for control in (*inputs, *optional):
+        for control in self.inputs:
             control.observe(self._update, "value")
         self.show_request.observe(self._draw_request, "value")
         self._update()
-        self.set_title()
+        self.run(self.load)
 
     @classmethod
     def from_request(cls, request: PodRequest, client: Client | None = None) -> ProvisionForm:
         """A form preset to ``request`` (e.g. ``%prime pods create`` without ``--yes``)."""
         form = cls(request.offer, client=client, name=request.name)
-        form.env, form.team_id = dict(request.env), request.team_id  # no controls of their own
-        chosen = {"disk": request.disk_gb, "vcpu": request.vcpus, "memory": request.memory_gb}
-        for key, value in chosen.items():
-            if value is not None and key not in form.fixed:
-                form.resources[key].value = value
-        if request.image in {value for _, value in form.image.options}:
-            form.image.value = request.image
-        form.template.value = request.custom_template_id or ""
-        listed = {value for _, value in form.attach.options}
-        form.attach.value = tuple(d for d in request.disks if d in listed)
-        if missing := [d for d in request.disks if d not in listed]:
-            form.show(f"Not attachable here (not ACTIVE in this data centre): {missing}", "warning")
-        if form.max_price is not None:
-            form.max_price.value = request.max_price or 0.0
-        if form.share is not None:
-            form.share.value = request.share_with_team
-        form._update()
+        preset(form, request)
         return form
 
-    # -- building ------------------------------------------------------------------------
+    # -- loading -------------------------------------------------------------------------
 
-    def _load_disks(self, select: str | None = None) -> None:
-        """Your ACTIVE disks in this offer's data centre, for the attach list."""
-        try:
-            models = self.client.disk_models()
-        except PrimeError as err:
-            self.show(f"Could not list your disks: {err}", "warning")
-            return
-        self.disks = attachable(models, self.offer)
+    def load(self, select: str | None = None) -> None:
+        """List your disks that can be attached to this offer (raises PrimeError)."""
+        models = self.client.disk_models()
+        self.disks = [d for d in models if attach_problem(d, self.offer) is None]
         keep = {*self.attach.value, *([select] if select else [])}
         self.attach.options = [(disk_label(d), d.id) for d in self.disks]
         self.attach.value = tuple(d.id for d in self.disks if d.id in keep)
 
-    # -- live request and quote ----------------------------------------------------------
+    # -- the request ---------------------------------------------------------------------
 
-    def choices(self) -> dict[str, Any]:
-        """The arguments of ``PodRequest.from_offer`` the controls currently say."""
+    def build_request(self) -> PodRequest:
+        """The one way the controls become a ``PodRequest`` (raises ConfigurationError)."""
         custom = self.image.value == CUSTOM_TEMPLATE
         counts = {
             r.count_column: None if r.key in self.fixed else self.resources[r.key].value
-            for r in RESOURCES
+            for r in PARTS
         }
-        team = self.team_id
-        return {
-            "name": self.name.value.strip() or self._fallback_name,
-            "image": self.image.value,
-            "custom_template_id": (self.template.value.strip() or None) if custom else None,
-            "disks": list(self.attach.value),
-            "max_price": (self.max_price.value or None) if self.max_price else None,
-            "team_id": team,
-            "share_with_team": bool(self.share and self.share.value),
-            "env": self.env,
-            **counts,
-        }
+        # prepared: the configured team decided, so the form shows exactly what is sent
+        return self.client.prepare(
+            PodRequest.from_offer(
+                self.offer,
+                name=self.name.value.strip() or self._fallback_name,
+                image=self.image.value,
+                custom_template_id=(self.template.value.strip() or None) if custom else None,
+                disks=list(self.attach.value),
+                max_price=(self.max_price.value or None) if self.max_price else None,
+                team_id=self.team_id,
+                share_with_team=bool(self.share and self.share.value),
+                env=self.env,
+                **counts,
+            )
+        )
 
     def _update(self, _change: Any = None) -> None:
         shown(self.template, self.image.value == CUSTOM_TEMPLATE)
@@ -165,25 +151,44 @@ class ProvisionForm(Form):
             self.ask(None)
             self.show("The form changed: click Provision again to confirm the new choice.")
         try:
-            self.request = PodRequest.from_offer(self.offer, **self.choices())
-            self.quote, self.error = self.request.quote(), None
+            request, error = self.build_request(), None
         except ConfigurationError as err:
-            self.request, self.quote, self.error = None, None, str(err)
-        self.problem.value = error_html(self.error)
+            request, error = None, str(err)
+        with self.hold_trait_notifications():
+            self.request, self.error = request, error
+            self.quote = None if request is None else request.quote()
+        self.problem.value = notice_html(error or "", "error")
         self._draw_cost()
         self._draw_request()
         self.refresh_buttons()
 
+    def attached(self) -> list[tuple[str, float | None]]:
+        """The request's disks as (label, $/h), for the quote table."""
+        chosen = set(self.request.disks) if self.request else set()
+        return [(d.name or d.id, d.price_hr) for d in self.disks if d.id in chosen]
+
+    @property
+    def total_hr(self) -> str:
+        return usd(None if self.quote is None else self.quote.total_hr)
+
+    @property
+    def grand_total_hr(self) -> str:
+        return usd(self._grand_total(self.attached()))
+
+    def _grand_total(self, attached: list[tuple[str, float | None]]) -> float | None:
+        total = None if self.quote is None else self.quote.total_hr
+        return plus_attached_disks(total, [hourly for _, hourly in attached])
+
     def _draw_cost(self) -> None:
-        q = self.quote
-        disks_hr = [d.price_hr for d in self.disks if d.id in self.attach.value]
-        self.total_hr = per_hour(None if q is None else q.total_hr)
-        self.grand_total_hr = per_hour(grand_total(q, disks_hr))
-        note = " Variable price: it may change while the pod runs." if q and q.is_variable else ""
-        table = money_table(quote_rows(q, disks_hr), strong=["Total", "Grand total"])
-        self.cost.value = table + html.escape(note)
+        attached = self.attached()
+        table = quote_table(self.quote, attached, self._grand_total(attached))._repr_html_()
+        variable = self.quote is not None and self.quote.is_variable
+        note = "Variable price: it may change while the pod runs." if variable else ""
+        self.cost.value = table + notice_html(note, "warning")
 
     def _draw_request(self, _change: Any = None) -> None:
+        showing = self.show_request.value
+        self.show_request.description = "Hide request" if showing else "Show request"
         req = self.request
         if not self.show_request.value or req is None:
             self.request_view.value = ""
@@ -194,9 +199,16 @@ class ProvisionForm(Form):
 
     # -- actions -------------------------------------------------------------------------
 
+    @t.observe("submitted")
+    def _lock_inputs(self, change: Any) -> None:
+        for control in self.inputs:
+            control.disabled = change["new"]
+        for key in self.fixed:
+            self.resources[key].disabled = True
+
     def can_enable(self, button: w.Button) -> bool:
         if button is self.new_disk_button:
-            return self.offer.data_center is not None
+            return self.offer.data_center is not None and not self.submitted
         return not self.submitted and (button is self.cancel_button or self.request is not None)
 
     def _on_provision(self) -> None:
@@ -204,17 +216,16 @@ class ProvisionForm(Form):
         if self.submitted or self.request is None or self.quote is None:
             return
         self._pending, q, o = self.request, self.quote, self.offer
-        lines = [f"<b>Rent {o.gpu_count}× {html.escape(o.gpu_type)} at {per_hour(q.total_hr)}?</b>"]
+        lines = []
         if q.is_variable:
             cap = self._pending.max_price
-            lines.append(
-                f"The price is variable; {f'capped at {per_hour(cap)}' if cap else 'no cap'}."
-            )
+            lines.append(f"The price is variable; {f'capped at {usd(cap)}' if cap else 'no cap'}.")
         if q.prepaid_cost is not None:
-            lines.append(f"{per_period(q.prepaid_cost, 'order')} is charged up front.")
+            lines.append(f"{usd(q.prepaid_cost, '')} is charged up front.")
         if self._pending.disks:
             lines.append(f"Attached disks ({self.grand_total_hr} with them) stay billed apart.")
-        self.ask("<br>".join(lines))
+        question = f"Rent {o.gpu_count}× {o.gpu_type} at {usd(q.total_hr)}?"
+        self.ask(Confirmation(question, "\n".join(lines))._repr_html_())
 
     def _on_cancel(self) -> None:
         self._pending = None
@@ -228,32 +239,36 @@ class ProvisionForm(Form):
             return
         self.submitted, self._pending = True, None
         self.ask(None)
-        self.refresh_buttons()
         self.show(f"Creating pod {req.name!r}…")
         try:
-            self.pod = self.client.create_pod(req)
+            pod = self.client.create_pod(req)
         except PrimeError as err:
             self.submitted = not definitely_not_created(err)
-            raise
-        self.show(f"Pod {self.pod.name} ({self.pod.id}) created: {self.pod.status}.", "success")
-        self.pod_status = PodStatus(self.pod.id, self.client, self.poll_interval)
+            self.last_error = err
+            self.show(create_failed(err, "%prime pods list"), "error")
+            return
+        self.pod = pod
+        self.show(f"Pod {pod.name} ({pod.id}) created: {pod.status}.", "success")
+        self.pod_status = PodStatus(pod.id, self.client, self.poll_interval, self.autostart)
+        self.pod_status.sandbox_label = False  # this panel's heading already says it
         self.pod_area.children = (self.pod_status,)
 
     def _on_new_disk(self) -> None:
         if self.disk_form is None:
             self.disk_form = DiskForm(
                 self.client, self.offer.data_center, self._on_disk_created,
-                poll_interval=self.poll_interval,
+                poll_interval=self.poll_interval, autostart=self.autostart,
             )  # fmt: skip
+            self.disk_form.sandbox_label = False
             self.disk_area.children = (self.disk_form,)
 
     def close(self) -> None:
-        for panel in (self.disk_form, self.pod_status):
+        for panel in (getattr(self, "disk_form", None), getattr(self, "pod_status", None)):
             if panel is not None:
                 panel.close()
         super().close()
 
     def _on_disk_created(self, disk: Disk) -> None:
-        """From the DiskForm's thread: the disk is ACTIVE, list it and select it."""
-        self._load_disks(select=disk.id)
+        """From the DiskForm's thread: the disk is ready, list it and select it."""
+        self.run(lambda: self.load(select=disk.id))
         self.show(f"Disk {disk.name} is ready and selected for attachment.", "success")

@@ -1,36 +1,34 @@
-"""``PodStatus``: follow one pod until it is ready, failed or gone, and terminate it.
+"""``PodStatus``: follow one pod for as long as it exists, and terminate it.
 
-Polling runs in a daemon thread (``Poller``), so other cells run meanwhile; it stops at a
-final state (ACTIVE with its software installed, ERROR, TERMINATED, or a failed
-installation) or when the panel is closed. Terminating first shows what will be lost
-(``client.describe_pod_termination``) and waits for an explicit Confirm.
+The panel keeps following its pod until it is gone (TERMINATED, or a 404), every
+``poll_interval`` seconds while it comes up and every ``settled_interval`` once it is ready
+or failed, so a pod terminated from another cell shows TERMINATED within one slow period.
+What a status means comes from ``lifecycle.pod_state`` alone. Polling runs in a daemon
+thread (``Poller``) over ``poll_once``, which tests call directly.
+
+Terminate refreshes the pod first: on a pod already gone it says so and offers nothing;
+otherwise it shows ``client.describe_pod_termination`` and waits for Confirm, which
+refreshes once more and sends nothing if the pod went meanwhile.
 """
 
 from __future__ import annotations
 
 import html
 import threading
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
+import traitlets as t
 
+from .._display import Confirmation, usd
 from ..errors import NotFoundError, PrimeError
+from ..lifecycle import Phase, State
 from ..models import Pod
 from ._form import Form, Poller, code_html
-from ._money import per_hour
 
 if TYPE_CHECKING:
     from ..client import Client
-
-FINAL_STATES = {"ERROR", "TERMINATED"}
-FAILED_INSTALLATION = {"ERROR", "FAILED"}
-
-
-def is_final(pod: Pod) -> bool:
-    """Nothing more will change without the user acting."""
-    if pod.status in FINAL_STATES or pod.installation_status in FAILED_INSTALLATION:
-        return True
-    return pod.status == "ACTIVE" and pod.installation_status in (None, "FINISHED")
 
 
 def _ports_html(pod: Pod) -> str:
@@ -46,22 +44,28 @@ def _ports_html(pod: Pod) -> str:
 class PodStatus(Form):
     """Live status of pod ``pod_id``: progress, SSH command, ports, errors, Terminate."""
 
+    pod = t.Instance(Pod, allow_none=True, help="The pod as last fetched (None: not yet, or gone).")
+    state = t.Instance(State, allow_none=True, help="What the last fetch means (lifecycle).")
+    ssh = t.Unicode(None, allow_none=True, help="The SSH command, once the pod has an address.")
+    termination_text = t.Unicode(None, allow_none=True, help="What Confirm would destroy.")
+
     def __init__(
         self,
         pod_id: str,
         client: Client | None = None,
         poll_interval: float = 2.0,
         autostart: bool = True,
+        settled_interval: float | None = None,
     ) -> None:
         super().__init__(client, f"Pod {pod_id}")
         self.add_class("prime-pod-status")  # a stable hook for the browser test and CSS
         self.pod_id = pod_id
-        self.pod: Pod | None = None
-        self.status: str | None = None
-        self.ssh: str | None = None
-        self.terminated = False
-        self.termination_text: str | None = None
+        self.poll_interval = poll_interval
+        self.settled_interval = poll_interval * 5 if settled_interval is None else settled_interval
+        self._follow = self.client.follow_pod(pod_id)
         self._lock = threading.RLock()
+        self._settled = threading.Event()  # for wait(): set once the pod settled
+        self._poller = Poller(self.step, f"prime-pod-{pod_id[:8]}", self.report_crash)
         self.progress = w.IntProgress(value=0, min=0, max=100, description="Install")
         self.summary = w.HTML()
         self.details = w.HTML()
@@ -70,12 +74,13 @@ class PodStatus(Form):
         self.layout_children(
             self.summary, self.progress, self.details, self.terminate_button, self.confirm_box
         )
-        self._poller = Poller(
-            self.poll_once, poll_interval, f"prime-pod-{pod_id[:8]}", self.report_crash
-        )
         self.refresh_buttons()
         if autostart:
             self.start()
+
+    @property
+    def gone(self) -> bool:
+        return self.state is not None and self.state.phase is Phase.GONE
 
     # -- polling -------------------------------------------------------------------------
 
@@ -84,77 +89,102 @@ class PodStatus(Form):
         return self._poller.running
 
     def start(self) -> None:
-        """(Re)start polling in the background."""
-        self._poller.start()
+        """(Re)start following the pod in the background."""
+        if not self.gone:
+            self._poller.start()
 
     def stop(self) -> None:
         self._poller.stop()
 
+    @property
+    def status(self) -> str | None:
+        """The API's words for the last state (``ACTIVE``, ``TERMINATED``…), None before."""
+        return None if self.state is None else self.state.status
+
     def wait(self, timeout: float = 30.0) -> bool:
-        """Block up to ``timeout`` s until polling stopped; True when it has."""
-        return self._poller.wait(timeout)
+        """For scripts and notebooks: block up to ``timeout`` s until the pod settled (ready,
+        failed or gone) or nothing follows it any more; True when so. Tests call the step."""
+        end = time.monotonic() + timeout
+        while not (self._settled.is_set() or not self.polling):
+            if time.monotonic() >= end:
+                return False
+            self._settled.wait(0.05)
+        return True
 
     def close(self) -> None:
-        self._poller.stop()
+        poller = getattr(self, "_poller", None)
+        if poller is not None:
+            poller.stop()
         super().close()
 
-    def poll_once(self) -> bool:
-        """Fetch the pod once and redraw; True when it reached a final state."""
-        try:
-            pod = self.client.pod(self.pod_id)
-            ssh = self.client.ssh_command(pod) if pod.ssh_connection else None
-        except NotFoundError as err:
-            self.show(str(err), "error")
-            return True
-        except PrimeError as err:  # transient (network, 5xx): say so and keep polling
-            self.show(str(err), "warning")
-            return False
-        with self._lock:
-            self.pod, self.status, self.ssh = pod, pod.status, ssh
-            self._draw(pod)
-            self.refresh_buttons()
-        return is_final(pod)
+    def step(self) -> float | None:
+        """The poller's step: fetch once, then how long until the next (None: gone)."""
+        state = self.poll_once()
+        if state is None:  # a transient failure: try again soon
+            return self.poll_interval
+        if state.phase is Phase.GONE:
+            return None
+        return self.poll_interval if state.phase is Phase.PENDING else self.settled_interval
 
-    def _draw(self, pod: Pod) -> None:
-        self.set_title(f"Pod {pod.name or pod.id} ({pod.id})")
-        install = pod.installation_status or "—"
-        self.summary.value = (
-            f"<b>{html.escape(pod.status or '?')}</b> · installation {html.escape(install)}"
-            f" · {pod.gpu_count or '?'}× {html.escape(pod.gpu_name or '?')}"
-            f" · {per_hour(pod.price_hr)}"
-        )
-        self.progress.value = int(pod.installation_progress or (100 if is_final(pod) else 0))
-        parts = []
-        if self.ssh:
-            parts.append(code_html(self.ssh, "SSH"))
-        parts.append(_ports_html(pod) if pod.status == "ACTIVE" else "")
-        if pod.installation_failure:
-            failure = html.escape(pod.installation_failure)
-            parts.append(f'<div style="color:#b3261e">Installation failed: {failure}</div>')
+    def poll_once(self) -> State | None:
+        """Fetch the pod once and redraw; None when the fetch failed (said on the status line)."""
+        with self._lock:
+            try:
+                state = self._follow.step()
+                pod = self._follow.last
+                ssh = self.client.ssh_command(pod) if pod and pod.ssh_connection else None
+            except PrimeError as err:  # transient (network, 5xx): say so and keep following
+                self.show(f"{err.message} (still following)", "warning")
+                return None
+            with self.hold_trait_notifications():
+                self.pod, self.ssh, self.state = pod, ssh, state
+            if state.settled:
+                self._settled.set()
+            self._draw(state)
+            self.refresh_buttons()
+            return state
+
+    def _draw(self, state: State) -> None:
+        pod = self.pod
+        if pod is not None:
+            self.set_title(f"Pod {pod.name or pod.id} ({pod.id})")
+        install = (pod.installation_status if pod else None) or "—"
+        facts = [f"<b>{html.escape(state.status)}</b>", f"installation {html.escape(install)}"]
+        if pod is not None:
+            facts += [f"{pod.gpu_count or '?'}× {html.escape(pod.gpu_name or '?')}"]
+            facts += [usd(pod.price_hr)]
+        self.summary.value = " · ".join(facts)
+        ready = state.phase is Phase.READY
+        self.progress.value = int((pod and pod.installation_progress) or (100 if ready else 0))
+        parts = [code_html(self.ssh, "SSH")] if self.ssh and not self.gone else []
+        parts.append(_ports_html(pod) if pod is not None and ready else "")
         self.details.value = "".join(parts)
-        if pod.status == "TERMINATED":
-            self.show("Terminated: billing has stopped.", "success")
-        elif pod.status == "ERROR" or pod.installation_status in {"ERROR", "FAILED"}:
-            self.show(f"Pod {pod.status}: it may be billed until terminated.", "error")
-        elif is_final(pod):
-            self.show("Ready." if self.ssh else "Active.", "success")
-        else:
-            self.show(f"{pod.status}… (refreshing every few seconds)")
+        self.show(*_status_message(state, self.pod_id, self.ssh, self.poll_interval))
 
     # -- terminating ---------------------------------------------------------------------
 
     def can_enable(self, button: w.Button) -> bool:
-        live = not self.terminated and self.status != "TERMINATED"
+        if self.gone or self.submitted:
+            return False
         if button is self.terminate_button:
-            return live and self.termination_text is None
-        return live
+            return self.termination_text is None
+        return True
+
+    @t.observe("termination_text", "state")
+    def _on_terminable(self, _change: Any) -> None:
+        self.refresh_buttons()
 
     def _on_terminate(self) -> None:
-        """Step 1: say what will be lost; nothing is sent yet."""
-        if self.terminated:
+        """Step 1: refresh, then say what will be lost; nothing is sent yet."""
+        if self.submitted or self.poll_once() is None or self.gone:
             return
-        self.termination_text = self.client.describe_pod_termination(self.pod_id)
-        self.ask(code_html(self.termination_text, "Terminate this pod?"))
+        try:
+            self.termination_text = self.client.describe_pod_termination(self.pod_id)
+        except NotFoundError:  # went between the two requests
+            self.poll_once()
+            return
+        ask = Confirmation("Terminate this pod?", self.termination_text)
+        self.ask(ask._repr_html_())
 
     def _on_cancel(self) -> None:
         self.termination_text = None
@@ -162,17 +192,32 @@ class PodStatus(Form):
         self.show("Not terminated.")
 
     def _on_confirm(self) -> None:
-        """Step 2: terminate (once)."""
-        if self.terminated or self.termination_text is None:
+        """Step 2: refresh; if the pod is still there, terminate it (once)."""
+        if self.submitted or self.termination_text is None:
             return
-        self.terminated = True
         self.ask(None)
+        self.termination_text = None
+        if self.poll_once() is None or self.gone:
+            return
+        self.submitted = True
         try:
             self.client.terminate_pod(self.pod_id, confirm=True)
         except PrimeError:
-            self.terminated = False
-            self.termination_text = None
+            self.submitted = False
             raise
-        self.show("Termination requested.", "success")
-        if not self.polling:
-            self.poll_once()
+        self.poll_once()
+        if not self.gone:
+            self.show("Termination requested.", "success")
+
+
+def _status_message(state: State, pod_id: str, ssh: str | None, every: float) -> tuple[str, str]:
+    """The status line for a state: (text, level)."""
+    if state.phase is Phase.GONE:
+        if state.status == "NOT FOUND":
+            return f"Pod {pod_id} is gone ({state.reason}); nothing to terminate.", "warning"
+        return f"Pod {pod_id} is {state.status}: billing stopped; nothing to terminate.", "success"
+    if state.phase is Phase.FAILED:
+        return f"{state.status}: {state.reason}. It may be billed until terminated.", "error"
+    if state.phase is Phase.READY:
+        return ("Ready." if ssh else "Active."), "success"
+    return f"{state.status}… (refreshing every {every:g} s)", "info"
