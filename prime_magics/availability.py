@@ -9,6 +9,7 @@ failed table). Answers are cached for ``cache_ttl`` seconds per identical query;
 
 from __future__ import annotations
 
+import difflib
 import threading
 import time
 from collections.abc import Hashable, Sequence
@@ -100,7 +101,8 @@ class Offers(APIResource):
 
         def fetch_page(path: str, page: int) -> bytes:
             query: Params = {**params, "page": page, "page_size": PAGE_SIZE}
-            return self._transport.get_bytes(path, query, what=f"GET {path} page {page}")
+            what = f"Listing {_WHAT[path]} (page {page})"  # what the user asked for
+            return self._transport.get_bytes(path, query, what=what)
 
         def parse_page(tally: Tally, path: str, content: bytes) -> tuple[list[Any], int]:
             what = f"GET {path}"
@@ -171,6 +173,19 @@ class Offers(APIResource):
         with tallied(f"GET {SUMMARY_PATH}") as tally:
             summary = parse(_summary, body, f"GET {SUMMARY_PATH}", tally)
         return dict(self._store("summary", summary))
+
+    def did_you_mean(self, gpu_type: str | None) -> str | None:
+        """For a GPU type the API does not know: the known names closest to it."""
+        if not gpu_type:
+            return None
+        known = sorted(k for k in self.summary() if k)
+        if gpu_type in known:
+            return None
+        close = difflib.get_close_matches(gpu_type.upper(), known, n=3, cutoff=0.4)
+        close += [k for k in known if k.startswith(gpu_type.upper()) and k not in close]
+        if not close:
+            return f"{gpu_type!r} is not a GPU type the API knows (%prime availability gpu-types)."
+        return f"{gpu_type!r} is not a GPU type the API knows; did you mean {', '.join(close[:3])}?"
 
     def find(
         self,

@@ -171,6 +171,10 @@ class Client:
         """The GPU types the API knows, sorted."""
         return sorted(self.gpu_summary(refresh))
 
+    def did_you_mean(self, gpu_type: str | None) -> str | None:
+        """A hint naming the known GPU types closest to ``gpu_type``, None if it is known."""
+        return self._offers.did_you_mean(gpu_type)
+
     def find_offer(
         self,
         cloud_id: str,

@@ -29,7 +29,7 @@ magic prints exactly that, so messages are written for a person, not a log file.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 DASHBOARD = "https://app.primeintellect.ai/dashboard"
 
@@ -38,6 +38,10 @@ class PrimeError(Exception):
     """Base of every expected failure."""
 
     hint: str | None = None
+    short_traceback: ClassVar[bool] = True
+    """In IPython, a ``PrimeError`` from a plain call (``pm.quote(...)`` in a cell) shows its
+    message and hint, not the library's internals; ``%config PrimeMagics.short_errors =
+    False`` (or setting this to False) brings the full traceback back."""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -47,6 +51,13 @@ class PrimeError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython's hook: the lines shown instead of a traceback. Raising makes IPython
+        fall back to the full traceback."""
+        if not PrimeError.short_traceback:
+            raise NotImplementedError("full tracebacks were asked for")
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
 
 
 class ConfigurationError(PrimeError, ValueError):

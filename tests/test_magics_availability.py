@@ -355,3 +355,29 @@ def test_explore_without_widgets_says_it_needs_them(
     assert "needs Jupyter widgets" in cell.stderr
     assert "%prime availability list" in cell.stderr and "x" not in ip.user_ns
     assert requests(prime_sandbox, "GET", "/api/v1/availability/gpus") == []
+
+
+def test_an_unknown_gpu_type_says_which_ones_exist(ip: Shell, prime_sandbox: SandboxServer) -> None:
+    cell = Cell(ip, "df = %prime availability list --gpu-type H100")
+    assert cell.error is None and ip.user_ns["df"].empty
+    assert "did you mean" in cell.text and "H100_80GB" in cell.text
+
+
+def test_provider_is_filtered_locally_as_the_cli_does(
+    ip: Shell, prime_sandbox: SandboxServer
+) -> None:
+    cell = Cell(ip, "df = %prime availability list --provider runpod")
+    frame = ip.user_ns["df"]
+    assert cell.error is None and len(frame) and set(frame["provider"]) == {"runpod"}
+    assert all(
+        "provider" not in dict(r.query)
+        for r in requests(prime_sandbox, "GET", "/availability/gpus")
+    )
+
+
+def test_a_failure_names_what_was_asked_not_an_endpoint(
+    ip: Shell, prime_sandbox: SandboxServer
+) -> None:
+    prime_sandbox.faults.add("GET", "/availability/multi-node", status=500, times=None)
+    cell = Cell(ip, "%prime availability list --refresh")
+    assert "multi-node offers" in cell.text and "/availability/multi-node" not in cell.text

@@ -328,3 +328,10 @@ def test_a_rejected_key_constructs_with_one_error_line(
     form.close()
     captured = capsys.readouterr()
     assert "Error" not in captured.out + captured.err
+
+
+def test_a_saved_notebook_shows_a_summary_not_a_widget_repr(form: Any) -> None:
+    bundle = form._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "ProvisionForm(" not in bundle["text/plain"]
+    assert form.total_hr in bundle["text/plain"] and form.offer.gpu_type in bundle["text/html"]

@@ -106,7 +106,7 @@ from typing import Any, TypeVar, cast
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.display import display
-from traitlets import Bool, Enum
+from traitlets import Bool, Enum, observe
 from traitlets.config import Configurable
 
 from ..errors import PrimeError
@@ -131,6 +131,10 @@ class PrimeMagics(Magics, Configurable):
         help="Show expected failures (PrimeError) as one message without a traceback. "
         "False re-raises them with their traceback, for debugging.",
     )
+
+    @observe("short_errors")
+    def _short_errors_changed(self, change: Any) -> None:
+        PrimeError.short_traceback = bool(change["new"])
 
     widgets = Enum(
         ("auto", True, False),

@@ -48,7 +48,8 @@ def list_offers(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
         refresh=args.refresh,
         provider=args.provider,
     )
-    return _labelled(frame, client, ctx, "No GPU offers match these filters.")
+    hint = client.did_you_mean(args.gpu_type) if frame.empty else None
+    return _labelled(frame, client, ctx, hint or "No GPU offers match these filters.")
 
 
 def add_disks_arguments(parser: argparse.ArgumentParser) -> None:

@@ -167,6 +167,14 @@ class ProvisionForm(Form):
         chosen = set(self.request.disks) if self.request else set()
         return [(d.name or d.id, d.price_hr) for d in self.disks if d.id in chosen]
 
+    def state_lines(self) -> list[str]:
+        o = self.offer
+        where = " ".join(v for v in (o.provider, o.data_center or o.country) if v)
+        lines = [f"{o.gpu_count}× {o.gpu_type} · {where} · total {self.total_hr}"]
+        if self.pod is not None:
+            lines.append(f"Pod {self.pod.id} ({self.pod.name})")
+        return lines
+
     @property
     def total_hr(self) -> str:
         return usd(None if self.quote is None else self.quote.total_hr)

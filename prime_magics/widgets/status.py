@@ -96,6 +96,9 @@ class PodStatus(Form):
     def stop(self) -> None:
         self._poller.stop()
 
+    def state_lines(self) -> list[str]:
+        return [f"Pod {self.pod_id}: {self.status or 'not read yet'}"]
+
     @property
     def status(self) -> str | None:
         """The API's words for the last state (``ACTIVE``, ``TERMINATED``…), None before."""
