@@ -96,19 +96,19 @@ class Form(w.VBox):  # type: ignore[misc]
 
     # -- saved notebooks ---------------------------------------------------------------
 
-    def summary(self) -> list[str]:
+    def summary_lines(self) -> list[str]:
         """What the panel says now, as lines: the title, panel facts, the status line."""
         return [self._title, *self.state_lines(), *([self.status_text] if self.status_text else [])]
 
     def state_lines(self) -> list[str]:
-        """Panel-specific lines for ``summary`` (offer and total, pod and status…)."""
+        """Panel-specific lines for ``summary_lines`` (offer and total, pod and status…)."""
         return []
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The widget view, plus a text and HTML summary: a notebook saved without widget
         state (GitHub, nbviewer) shows what the panel said, not a widget repr."""
         bundle: dict[str, Any] = super()._repr_mimebundle_(**kwargs) or {}
-        lines = self.summary()
+        lines = self.summary_lines()
         bundle["text/plain"] = "\n".join(lines)
         items = "".join(f"<div>{html.escape(line)}</div>" for line in lines[1:])
         bundle["text/html"] = (
