@@ -51,7 +51,7 @@ class _Slot:
         return f"{base}-spot" if self.spot else base
 
     @property
-    def key(self) -> tuple[str, str, str, int, str | None, str | None, str]:
+    def key(self) -> tuple[str, str, str, int, str, str | None, str]:
         m = self.model
         return (
             self.provider.name,
@@ -72,7 +72,7 @@ class _Slot:
             self.cloud_id,
             m.gpu_type,
             self.count,
-            m.socket or "",
+            m.socket,
             self.dc.id or "",
             self.security,
         )
@@ -192,8 +192,10 @@ def _single_offer(rng: random.Random, slot: _Slot) -> GpuOffer:
         on_demand = community_price = None  # listed but not priced
     elif community and roll < 0.12:
         on_demand = round(total * 1.15, 4)
+    elif not community and roll < 0.12:
+        community_price = round(total * 0.85, 4)  # a secure offer with both prices set
     disk, vcpu, memory, shared = _resources(rng, slot)
-    sxm = (m.socket or "").startswith("SXM")
+    sxm = m.socket.startswith("SXM")
     nvlink = sxm and c >= 2 and rng.random() < 0.5
     return GpuOffer(
         cloud_id=slot.cloud_id,
@@ -213,14 +215,16 @@ def _single_offer(rng: random.Random, slot: _Slot) -> GpuOffer:
         on_demand=on_demand,
         community_price=community_price,
         images=IMAGES_CPU if m.gpu_type == "CPU_NODE" else p.images,
-        internet_speed=rng.choice((None, None, None, 1000.0, 2500.0, 10000.0)),
+        internet_speed=rng.choice((None, None, None, 1000, 2500, 10000)),
         interconnect=900 if nvlink else None,
         interconnect_type="NVLink" if nvlink else None,
         provisioning_time=rng.choice((None, None, None, 2, 5, 10, 15, 30)),
         stock_status=_stock(rng),
         is_variable=(rng.random() < 0.7 or None) if p.variable else rng.choice((None, None, False)),
         is_spot=True if slot.spot else rng.choice((None, None, False)),
-        prepaid_time=rng.choice((1, 24, 168)) if rng.random() < 0.04 else None,
+        # Hours charged up front; fractional on some offers, as the spec allows.
+        prepaid_time=rng.choice((0.5, 1, 2.5, 24, 168)) if rng.random() < 0.06 else None,
+        currency=p.currency,
     )
 
 
@@ -246,14 +250,15 @@ def _multinode_offer(rng: random.Random, slot: _Slot) -> GpuOffer:
         on_demand=per_gpu * c,
         community_price=None,
         images=p.images,
-        internet_speed=rng.choice((10000.0, 25000.0)),
+        internet_speed=rng.choice((10000, 25000)),
         interconnect=rng.choice((400, 800, 1600, 3200)),
         interconnect_type="InfiniBand",
         provisioning_time=rng.choice((30, 60, 120)),
         stock_status=_stock(rng),
         is_variable=None,
         is_spot=None,
-        prepaid_time=rng.choice((None, None, 24)),
+        prepaid_time=rng.choice((None, None, 24, 1.5)),
+        currency=p.currency,
         is_multinode=True,
     )
 
