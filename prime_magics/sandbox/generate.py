@@ -2,9 +2,10 @@
 
 Determinism is the point: one `random.Random(seed)` drives every draw, candidates are
 enumerated from ordered tables (never from sets), and the result is sorted, so the same
-seed gives byte-identical pages in any process. The guide offers are always included and
-never duplicated; the rest is a provider-balanced sample of every (provider, data centre,
-GPU, count, security) combination, with a few spot variants.
+seed gives byte-identical pages in any process. The guide offers (and a pinned twin of
+one) are always included and never duplicated; the rest is a provider-balanced sample
+of every (provider, data centre, GPU, count, security) combination, with a few spot
+variants.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .catalog_data import (
     DataCentre,
     GpuModel,
 )
-from .guide_offers import GUIDE_OFFERS
+from .guide_offers import PINNED_OFFERS
 from .offers import NULL_SPEC, GpuOffer, ResourceSpec, fixed
 from .providers import PROVIDERS, Provider
 
@@ -273,11 +274,11 @@ def generate_offers(
 ) -> tuple[list[GpuOffer], list[GpuOffer]]:
     """Single-node offers (guide offers included) and multi-node offers, each sorted."""
     rng = random.Random(seed)
-    guide_keys = {o.key for o in GUIDE_OFFERS}
-    single_slots = [s for s in _single_slots() if s.key not in guide_keys]
-    wanted = max(0, gpu_offers - len(GUIDE_OFFERS))
+    pinned_keys = {o.key for o in PINNED_OFFERS}
+    single_slots = [s for s in _single_slots() if s.key not in pinned_keys]
+    wanted = max(0, gpu_offers - len(PINNED_OFFERS))
     chosen = sorted(_choose(rng, single_slots, wanted, "single-node"), key=lambda s: s.order)
-    single = [*GUIDE_OFFERS, *(_single_offer(rng, s) for s in chosen)]
+    single = [*PINNED_OFFERS, *(_single_offer(rng, s) for s in chosen)]
     multi_chosen = sorted(
         _choose(rng, _multinode_slots(), multinode_offers, "multi-node"), key=lambda s: s.order
     )

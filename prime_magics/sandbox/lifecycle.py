@@ -74,32 +74,6 @@ def current_phase(
     )
 
 
-# What a pod's log says, and at which fraction of `provision_seconds` it says it.
-LOG_SCRIPT: tuple[tuple[float, str], ...] = (
-    (0.0, "Pod {name} scheduled on {provider} ({where})"),
-    (0.1, "Allocating {gpus}x {gpu} {socket}"),
-    (PENDING_AT, "Machine booted; attaching network disks"),
-    (ACTIVE_AT, "SSH ready: {ssh}"),
-    (0.6, "Pulling image {image}"),
-    (0.7, "Installing NVIDIA driver and CUDA toolkit"),
-    (0.8, "Setting up environment {image}"),
-    (0.9, "Starting Jupyter on port 8888"),
-    (1.0, "Installation finished"),
-)
-
-
-def log_lines(
-    facts: dict[str, str], created: float, end: float, provision_s: float
-) -> list[tuple[float, str]]:
-    """(time, message) for every scripted line written by `end`."""
-    lines = []
-    for fraction, template in LOG_SCRIPT:
-        at = created + fraction * max(provision_s, 0.0)
-        if at <= end:
-            lines.append((at, template.format(**facts)))
-    return lines
-
-
 def disk_status(
     created: float, deleted: float | None, now: float, provision_s: float, delete_s: float
 ) -> str:

@@ -69,7 +69,7 @@ REGIONAL_PROVIDERS: tuple[Provider, ...] = (
             ("in-del-1", "IN", "asia_south"),
             ("jp-tyo-1", "JP", "asia_northeast"),
         ),
-        models=("v100_sxm2", "a40", "rtx4090", "rtx5090", "t4", "cpu"),
+        models=("v100_sxm2", "v100_sxm3", "a40", "rtx4090", "rtx5090", "t4", "cpu"),
         counts=(1, 2, 4, 8),
         securities=("secure_cloud", "community_cloud"),
         id_format="td-{tok}-{c}",

@@ -16,14 +16,14 @@ from collections.abc import Callable
 from .catalog import Catalog
 from .config import SandboxConfig
 from .errors import ApiError, BodyError, NotFound, field_error
-from .lifecycle import PodOverride, log_lines
+from .lifecycle import PodOverride
 from .offers import JSON, Location
+from .pod_logs import render_log
 from .schemas import CreateDisk, CreatePod
 from .validation import DiskFacts, plan_disk, plan_pod
 from .views import Clock, DiskRecord, PodRecord, history_item, pod_status, render_disk, render_pod
 
 GPUS_PER_NODE = 8
-DEFAULT_LOG_TAIL = 100
 INSTALL_FAILURE = "Installation failed: image pull timed out (simulated by the sandbox)"
 POD_FAILURE = "The provider reported a hardware fault (simulated by the sandbox)"
 
@@ -191,25 +191,9 @@ class SandboxState:
         """The pod's log so far (it grows while the pod installs), last `tail` lines."""
         with self._lock:
             pod = self._pod(pod_id)
-            offer, now = pod.plan.offer, self.clock.now()
-            end = now if pod.terminated is None else pod.terminated
-            if pod.override is not None:
-                end = min(end, pod.override.at)
-            facts = {
-                "name": pod.name,
-                "provider": offer.provider,
-                "where": offer.data_center or offer.country or "anywhere",
-                "gpus": str(offer.gpu_count),
-                "gpu": offer.gpu_type,
-                "socket": offer.socket,
-                "ssh": f"root@{pod.ips[0]} -p {pod.ssh_port}",
-                "image": pod.image,
-            }
-            lines = log_lines(facts, pod.created, end, self.config.provision_seconds)
-            lines += [e for e in pod.events if e[0] <= now]
-            text = [f"{self.clock.iso(at)} {message}" for at, message in lines]
-            wanted = DEFAULT_LOG_TAIL if tail is None else max(0, tail)
-            return {"podId": pod.id, "logs": text[len(text) - wanted :] if wanted else []}
+            return render_log(
+                pod, self.clock.now(), self.clock, self.config.provision_seconds, tail
+            )
 
     # ---- deterministic failures, for tests (also under /_sandbox/pods/{id}/...) -------
 
