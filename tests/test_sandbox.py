@@ -477,10 +477,21 @@ def test_config_and_arguments_are_validated() -> None:
             "50",
             "--provision-seconds",
             "1.5",
+            "--disk-delete-seconds",
+            "2",
+            "--validation-errors",
+            "fastapi",
         ]
     )
     assert port == 0
-    assert config == SandboxConfig(seed=3, gpu_offers=50, latency_s=0.1, provision_seconds=1.5)
+    assert config == SandboxConfig(
+        seed=3,
+        gpu_offers=50,
+        latency_s=0.1,
+        provision_seconds=1.5,
+        disk_delete_seconds=2.0,
+        validation_errors="fastapi",
+    )
     with pytest.raises(SystemExit):
         parse_args(["--gpu-offers", "-1"])
     with pytest.raises(ValueError):
