@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
-from .config import SandboxConfig
+from .config import VALIDATION_ERROR_STYLES, SandboxConfig
 from .server import start_sandbox
 
 
@@ -39,6 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=SandboxConfig.disk_provision_seconds,
         metavar="S",
     )
+    parser.add_argument(
+        "--disk-delete-seconds",
+        type=float,
+        default=SandboxConfig.disk_delete_seconds,
+        metavar="S",
+    )
+    parser.add_argument(
+        "--validation-errors",
+        choices=VALIDATION_ERROR_STYLES,
+        default=SandboxConfig.validation_errors,
+        help="422 body: the spec's {errors: [...]} or FastAPI's {detail: [...]}",
+    )
     return parser
 
 
@@ -56,6 +68,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[SandboxConfig, int]:
             latency_s=args.latency / 1000,
             provision_seconds=args.provision_seconds,
             disk_provision_seconds=args.disk_provision_seconds,
+            disk_delete_seconds=args.disk_delete_seconds,
+            validation_errors=args.validation_errors,
         )
     except ValueError as exc:
         parser.error(str(exc))

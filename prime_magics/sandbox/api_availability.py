@@ -1,24 +1,25 @@
-"""`/availability/*`: the catalogue, filtered and paged exactly like the real API.
+"""`/availability/*`: the catalogue, filtered and paged with the spec's parameters.
 
-Query parameters are declared with FastAPI types so a bad value (an unknown region, a
-page size over 100) gets FastAPI's own 422, which is what the real API returns and what
-clients must report.
+Query parameters use the spec's closed enums and bounds (page >= 1; page_size 1..100, or
+1..500 on the legacy `/availability/` and `/availability/clusters`), so a value the spec
+forbids gets a 422 and every value it allows is served (`gpu_count` is unbounded there:
+a count no offer has simply matches nothing).
 """
 
 # No `from __future__ import annotations`: FastAPI must evaluate these signatures,
 # including `Depends` on functions local to `router()`.
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from .catalog import OfferQuery, page_of
-from .catalog_data import Region
 from .context import SandboxContext
+from .spec_enums import GpuType, Region, Security, Socket
 
 
 class Paging:
-    """`page` (from 1) and `page_size` (1..100), shared by every availability list."""
+    """`page` (from 1) and `page_size` (1..100), shared by the current lists."""
 
     def __init__(
         self,
@@ -29,8 +30,27 @@ class Paging:
         self.page_size = page_size
 
 
+class LegacyPaging(Paging):
+    """The legacy lists page by up to 500 (default 500)."""
+
+    def __init__(
+        self,
+        page: Annotated[int, Query(ge=1)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=500)] = 500,
+    ) -> None:
+        super().__init__(page, page_size)
+
+
 def _regions(values: list[Region] | None) -> tuple[str, ...] | None:
-    return tuple(r.value for r in values) if values else None
+    return tuple(values) if values else None
+
+
+def _by_gpu_type(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The legacy shape: `{gpuType: [offer, ...]}` (`LegacyAvailabilityResponse`)."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        grouped.setdefault(item["gpuType"], []).append(item)
+    return grouped
 
 
 def router(ctx: SandboxContext) -> APIRouter:
@@ -38,10 +58,10 @@ def router(ctx: SandboxContext) -> APIRouter:
 
     def offer_query(
         regions: Annotated[list[Region] | None, Query()] = None,
-        gpu_count: Annotated[int | None, Query(ge=1)] = None,
-        gpu_type: str | None = None,
-        socket: str | None = None,
-        security: Literal["secure_cloud", "community_cloud"] | None = None,
+        gpu_count: int | None = None,
+        gpu_type: GpuType | None = None,
+        socket: Socket | None = None,
+        security: Security | None = None,
         data_center_id: str | None = None,
         cloud_id: str | None = None,
         disks: Annotated[list[str] | None, Query()] = None,
@@ -59,19 +79,28 @@ def router(ctx: SandboxContext) -> APIRouter:
             locations,
         )
 
+    Offers = Annotated[OfferQuery, Depends(offer_query)]
+
+    def listing(query: OfferQuery, paging: Paging, *, multinode: bool) -> dict[str, Any]:
+        return page_of(ctx.catalog.find(query, multinode=multinode), paging.page, paging.page_size)
+
     @api.get("/availability/gpus")
-    def gpus(
-        query: Annotated[OfferQuery, Depends(offer_query)], paging: Annotated[Paging, Depends()]
-    ) -> JSONResponse:
-        items = ctx.catalog.find(query, multinode=False)
-        return JSONResponse(page_of(items, paging.page, paging.page_size))
+    def gpus(query: Offers, paging: Annotated[Paging, Depends()]) -> JSONResponse:
+        return JSONResponse(listing(query, paging, multinode=False))
 
     @api.get("/availability/multi-node")
-    def multi_node(
-        query: Annotated[OfferQuery, Depends(offer_query)], paging: Annotated[Paging, Depends()]
-    ) -> JSONResponse:
-        items = ctx.catalog.find(query, multinode=True)
-        return JSONResponse(page_of(items, paging.page, paging.page_size))
+    def multi_node(query: Offers, paging: Annotated[Paging, Depends()]) -> JSONResponse:
+        return JSONResponse(listing(query, paging, multinode=True))
+
+    @api.get("/availability/")
+    def legacy(query: Offers, paging: Annotated[LegacyPaging, Depends()]) -> JSONResponse:
+        items = listing(query, paging, multinode=False)["items"]
+        return JSONResponse(_by_gpu_type(items))
+
+    @api.get("/availability/clusters")
+    def legacy_clusters(query: Offers, paging: Annotated[LegacyPaging, Depends()]) -> JSONResponse:
+        items = listing(query, paging, multinode=True)["items"]
+        return JSONResponse(_by_gpu_type(items))
 
     @api.get("/availability/disks")
     def disks(
@@ -86,5 +115,9 @@ def router(ctx: SandboxContext) -> APIRouter:
     @api.get("/availability/gpu-summary")
     def gpu_summary() -> JSONResponse:
         return JSONResponse(ctx.catalog.summary)
+
+    @api.get("/availability/multi-node-summary")
+    def multi_node_summary() -> JSONResponse:
+        return JSONResponse(ctx.catalog.multinode_summary)
 
     return api

@@ -1,4 +1,4 @@
-"""`/_sandbox/*`: steer a sandbox running in another process (faults, log, reset).
+"""`/_sandbox/*`: steer a sandbox running in another process (faults, log, reset, pods).
 
 No auth and not logged: these are the test harness's own controls, not part of the API
 being simulated, and they must not show up in the request log a test asserts on.
@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from .context import SandboxContext
-from .schemas import FaultSpec
+from .schemas import FaultSpec, Reason
 
 
 def router(ctx: SandboxContext) -> APIRouter:
@@ -31,6 +31,7 @@ def router(ctx: SandboxContext) -> APIRouter:
             body=spec.body,
             headers=spec.headers,
             match_query=spec.match_query,
+            drop_after_handling=spec.drop_after_handling,
         )
         return JSONResponse(fault.as_json(), status_code=201)
 
@@ -45,6 +46,26 @@ def router(ctx: SandboxContext) -> APIRouter:
     @api.get("/requests")
     def requests() -> JSONResponse:
         return JSONResponse([r.as_json() for r in ctx.log.snapshot()])
+
+    @api.post("/pods/{pod_id}/fail-installation")
+    def fail_installation(pod_id: str, body: Reason | None = None) -> JSONResponse:
+        if body is not None and body.reason is not None:
+            return JSONResponse(ctx.state.fail_installation(pod_id, body.reason))
+        return JSONResponse(ctx.state.fail_installation(pod_id))
+
+    @api.post("/pods/{pod_id}/stop")
+    def stop(pod_id: str) -> JSONResponse:
+        return JSONResponse(ctx.state.stop_pod(pod_id))
+
+    @api.post("/pods/{pod_id}/error")
+    def error(pod_id: str, body: Reason | None = None) -> JSONResponse:
+        if body is not None and body.reason is not None:
+            return JSONResponse(ctx.state.error_pod(pod_id, body.reason))
+        return JSONResponse(ctx.state.error_pod(pod_id))
+
+    @api.get("/pods/{pod_id}")
+    def pod_facts(pod_id: str) -> JSONResponse:
+        return JSONResponse(ctx.state.pod_facts(pod_id))
 
     @api.post("/reset")
     def reset() -> JSONResponse:

@@ -1,8 +1,10 @@
-"""`/pods` and `/disks`: thin routes over `SandboxState`, with the real API's limits.
+"""`/pods/` and `/disks/`: thin routes over `SandboxState`, with the spec's paths and limits.
 
-Routes only parse and page; the store validates against the catalogue and renders. The
-fixed paths (`/pods/status`, `/pods/history`) are declared before `/pods/{pod_id}` so
-they are not taken for ids.
+Collections carry the trailing slash, items do not, as in compute.yml (the middleware
+redirects the other spelling with a 307). `offset` and `limit` are unbounded integers in
+the spec, so nothing here rejects them; the store clamps them instead. Routes only parse
+and page; the store validates against the catalogue and renders. The fixed paths
+(`/pods/status`, `/pods/history`) are declared before `/pods/{pod_id}`.
 """
 
 from typing import Annotated, Literal
@@ -13,21 +15,17 @@ from fastapi.responses import JSONResponse
 from .context import SandboxContext
 from .schemas import CreateDisk, CreatePod, RenameDisk
 
-Offset = Annotated[int, Query(ge=0)]
-
 
 def router(ctx: SandboxContext) -> APIRouter:
     api = APIRouter()
     state = ctx.state
 
-    @api.post("/pods", tags=["pods"])
+    @api.post("/pods/", tags=["pods"])
     def create_pod(body: CreatePod) -> JSONResponse:
         return JSONResponse(state.create_pod(body))
 
-    @api.get("/pods", tags=["pods"])
-    def list_pods(
-        offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=100)] = 100
-    ) -> JSONResponse:
+    @api.get("/pods/", tags=["pods"])
+    def list_pods(offset: int = 0, limit: int = 100) -> JSONResponse:
         return JSONResponse(state.list_pods(offset, limit))
 
     @api.get("/pods/status", tags=["pods"])
@@ -36,8 +34,8 @@ def router(ctx: SandboxContext) -> APIRouter:
 
     @api.get("/pods/history", tags=["pods"])
     def pod_history(
-        offset: Offset = 0,
-        limit: Annotated[int, Query(ge=1, le=100)] = 100,
+        offset: int = 0,
+        limit: int = 100,
         sort_by: Literal["terminatedAt", "createdAt"] = "terminatedAt",
         sort_order: Literal["asc", "desc"] = "desc",
     ) -> JSONResponse:
@@ -51,14 +49,16 @@ def router(ctx: SandboxContext) -> APIRouter:
     def terminate_pod(pod_id: str) -> JSONResponse:
         return JSONResponse(state.terminate_pod(pod_id))
 
-    @api.post("/disks", tags=["disks"], status_code=201)
-    def create_disk(body: CreateDisk) -> JSONResponse:
-        return JSONResponse(state.create_disk(body), status_code=201)
+    @api.get("/pods/{pod_id}/log", tags=["pods"])
+    def pod_log(pod_id: str, tail: int | None = None) -> JSONResponse:
+        return JSONResponse(state.pod_logs(pod_id, tail))
 
-    @api.get("/disks", tags=["disks"])
-    def list_disks(
-        offset: Offset = 0, limit: Annotated[int, Query(ge=1, le=200)] = 50
-    ) -> JSONResponse:
+    @api.post("/disks/", tags=["disks"])
+    def create_disk(body: CreateDisk) -> JSONResponse:
+        return JSONResponse(state.create_disk(body))
+
+    @api.get("/disks/", tags=["disks"])
+    def list_disks(offset: int = 0, limit: int = 100) -> JSONResponse:
         return JSONResponse(state.list_disks(offset, limit))
 
     @api.get("/disks/{disk_id}", tags=["disks"])

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .catalog_data import DISK_PRICE_OVERRIDES, DISK_PRODUCTS, REGIONS
+from .catalog_data import DISK_PRICE_OVERRIDES, DISK_PRODUCTS
 from .config import SandboxConfig
 from .generate import generate_offers
 from .offers import JSON, DiskOffer, GpuOffer, Location, ResourceSpec
+from .spec_enums import REGIONS
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class Catalog:
         self.multinode_offers: tuple[GpuOffer, ...] = tuple(multi)
         self.disk_offers = _disk_offers(config.seed, (*single, *multi))
         self.summary = _summary(single)
+        self.multinode_summary = _summary(multi)
 
     def find(self, query: OfferQuery, *, multinode: bool) -> list[JSON]:
         offers = self.multinode_offers if multinode else self.gpu_offers
@@ -164,8 +166,14 @@ class Catalog:
     def disk_offer_for(
         self, provider: str, data_center_id: str | None, country: str | None
     ) -> DiskOffer | None:
+        """The disk offer a create-disk body means; without dataCenterId (the spec only
+        requires `size`), the provider's first one (in `country` when given)."""
         for d in self.disk_offers:
-            if d.provider != provider or d.data_center != data_center_id:
+            if d.provider != provider:
+                continue
+            if data_center_id is not None and d.data_center != data_center_id:
+                continue
+            if data_center_id is None and country is not None and d.country != country:
                 continue
             if d.data_center is None and country is not None and d.country != country:
                 continue

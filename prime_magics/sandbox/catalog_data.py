@@ -2,7 +2,8 @@
 
 Kept as plain tables, apart from the generator (and from `providers.py`), so that what
 the sandbox can offer is readable at a glance and the generator stays small. Names and
-prices per GPU-hour follow the real API, so that offers look real; IP addresses handed to
+prices per GPU-hour follow the real API, so that offers look real, and every GPU type,
+socket, provider and image is a value of the spec's enums (`spec_enums.py`); IP addresses handed to
 pods come from the documentation ranges instead, so nothing the sandbox returns can
 reach a real machine.
 """
@@ -10,23 +11,6 @@ reach a real machine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
-
-
-class Region(str, Enum):
-    """Every region the catalogue knows; the availability endpoints reject others (422)."""
-
-    united_states = "united_states"
-    canada = "canada"
-    eu_east = "eu_east"
-    eu_west = "eu_west"
-    eu_north = "eu_north"
-    asia_northeast = "asia_northeast"
-    asia_south = "asia_south"
-    australia = "australia"
-
-
-REGIONS: tuple[str, ...] = tuple(r.value for r in Region)
 
 
 @dataclass(frozen=True)
@@ -42,7 +26,7 @@ class GpuModel:
 
     slug: str
     gpu_type: str
-    socket: str | None
+    socket: str
     memory_gb: int
     price_low: float
     price_high: float
@@ -62,7 +46,17 @@ GPU_MODELS: dict[str, GpuModel] = {
         GpuModel("a6000", "A6000_48GB", "PCIe", 48, 0.45, 0.8),
         GpuModel("rtx4090", "RTX4090_24GB", "PCIe", 24, 0.3, 0.7),
         GpuModel("rtx3090", "RTX3090_24GB", "PCIe", 24, 0.2, 0.45),
-        GpuModel("cpu", "CPU_NODE", None, 0, 0.05, 0.3),
+        GpuModel("b300", "B300_262GB", "SXM6", 262, 6.0, 8.5),
+        GpuModel("rtx_pro", "RTX_PRO_6000B_96GB", "PCIe", 96, 1.2, 1.9),
+        GpuModel("rtx6000ada", "RTX6000Ada_48GB", "PCIe", 48, 0.6, 1.0),
+        GpuModel("rtx5090", "RTX5090_32GB", "PCIe", 32, 0.5, 0.9),
+        GpuModel("a40", "A40_48GB", "PCIe", 48, 0.35, 0.6),
+        GpuModel("l4", "L4_24GB", "PCIe", 24, 0.25, 0.5),
+        GpuModel("t4", "T4_16GB", "PCIe", 16, 0.1, 0.3),
+        GpuModel("v100_sxm2", "V100_16GB", "SXM2", 16, 0.2, 0.45),
+        GpuModel("v100_sxm3", "V100_32GB", "SXM3", 32, 0.3, 0.6),
+        # CPU nodes carry a socket too: the spec requires one on every offer.
+        GpuModel("cpu", "CPU_NODE", "PCIe", 0, 0.05, 0.3),
     )
 }
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+VALIDATION_ERROR_STYLES = ("spec", "fastapi")
+
 
 @dataclass(frozen=True)
 class SandboxConfig:
@@ -16,8 +18,11 @@ class SandboxConfig:
 
     `seed` drives every random choice (offers, prices, ids, IPs). `latency_s` is added to
     every `/api/v1` request so benchmarks can show the value of concurrent paging;
-    `provision_seconds` and `disk_provision_seconds` are how long a pod or disk stays
-    PROVISIONING (tests shrink them to a fraction of a second).
+    `provision_seconds` is how long a pod takes to be ACTIVE with its installation
+    FINISHED, `disk_provision_seconds` how long a disk stays PROVISIONING and
+    `disk_delete_seconds` how long a deleted disk stays DELETING (tests shrink them).
+    `validation_errors` picks the 422 body: the spec's `{"errors": [{param, details}]}`
+    ("spec") or FastAPI's `{"detail": [{loc, msg, type}]}` ("fastapi").
     """
 
     seed: int = 7
@@ -26,6 +31,8 @@ class SandboxConfig:
     latency_s: float = 0.0
     provision_seconds: float = 6.0
     disk_provision_seconds: float = 2.0
+    disk_delete_seconds: float = 0.0
+    validation_errors: str = "spec"
 
     def __post_init__(self) -> None:
         # Fail at construction, not as a confusing empty catalogue or a hung server later.
@@ -33,8 +40,12 @@ class SandboxConfig:
             raise ValueError("gpu_offers and multinode_offers must be >= 0")
         if self.latency_s < 0:
             raise ValueError("latency_s must be >= 0")
-        if self.provision_seconds < 0 or self.disk_provision_seconds < 0:
-            raise ValueError("provision_seconds and disk_provision_seconds must be >= 0")
+        if min(self.provision_seconds, self.disk_provision_seconds, self.disk_delete_seconds) < 0:
+            raise ValueError(
+                "provision_seconds, disk_provision_seconds and disk_delete_seconds must be >= 0"
+            )
+        if self.validation_errors not in VALIDATION_ERROR_STYLES:
+            raise ValueError(f"validation_errors must be one of {VALIDATION_ERROR_STYLES}")
 
 
 DEFAULT_CONFIG = SandboxConfig()

@@ -6,6 +6,7 @@ determinism test, a benchmark next to a test server) live side by side in one pr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .catalog import Catalog
@@ -23,9 +24,13 @@ class SandboxContext:
     log: RequestLog
 
     @classmethod
-    def build(cls, config: SandboxConfig) -> SandboxContext:
+    def build(
+        cls, config: SandboxConfig, monotonic: Callable[[], float] | None = None
+    ) -> SandboxContext:
+        """`monotonic` drives every lifecycle (None: `time.monotonic`); tests pass a fake."""
         catalog = Catalog(config)
-        return cls(config, catalog, SandboxState(catalog, config), FaultPlan(), RequestLog())
+        state = SandboxState(catalog, config, monotonic)
+        return cls(config, catalog, state, FaultPlan(), RequestLog())
 
     def reset(self) -> None:
         """Back to a fresh sandbox: no pods, disks, faults or logged requests."""

@@ -1,7 +1,8 @@
 """Errors the sandbox's logic raises, kept free of FastAPI so the store stays plain Python.
 
 `app.py` turns them into the real API's bodies: `{"detail": "..."}` for `ApiError`, and
-FastAPI's 422 list (`{"detail": [{"loc", "msg", "type", "input"}]}`) for `BodyError`.
+the 422 envelope of `envelopes.py` for `BodyError` (the spec's `{"errors": [...]}` by
+default).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class NotFound(ApiError):
 
 
 class BodyError(Exception):
-    """A body that parsed but does not fit the catalogue: served as FastAPI's 422 list."""
+    """A body that parsed but does not fit the catalogue: served as a 422."""
 
     def __init__(self, errors: list[JSON]) -> None:
         super().__init__("; ".join(str(e["msg"]) for e in errors))
@@ -34,5 +35,5 @@ class BodyError(Exception):
 
 
 def field_error(loc: tuple[str | int, ...], msg: str, value: Any) -> JSON:
-    """One entry of a 422 `detail` list, shaped like pydantic's."""
+    """One pydantic-shaped entry (`envelopes.validation_body` renders it either way)."""
     return {"type": "value_error", "loc": ["body", *loc], "msg": msg, "input": value}

@@ -2,7 +2,8 @@
 
 A client's retry, timeout and "outcome unknown" paths only run when the server fails, so
 the sandbox can be told to answer the next N matching requests with a status, a raw body
-(malformed JSON, an HTML proxy page) and/or a delay. Both work across threads (the test
+(malformed JSON, an HTML proxy page) and/or a delay, or to handle them normally and
+then drop the connection unanswered (`drop_after_handling`). Both work across threads (the test
 thread adds faults, uvicorn's thread consumes them) and, via `/_sandbox/*`, across
 processes.
 """
@@ -40,6 +41,7 @@ class Fault:
     body: Any
     headers: dict[str, str] | None
     match_query: dict[str, str] | None
+    drop_after_handling: bool = False
 
     def matches(self, method: str, path: str, query: list[tuple[str, str]]) -> bool:
         if self.method not in (None, "*") and self.method.upper() != method.upper():
@@ -74,6 +76,7 @@ class FaultPlan:
         body: Any = None,
         headers: dict[str, str] | None = None,
         match_query: dict[str, Any] | None = None,
+        drop_after_handling: bool = False,
     ) -> Fault:
         """Make the next `times` matching requests (None: all) fail or slow down.
 
@@ -81,6 +84,8 @@ class FaultPlan:
         "*" matches any. `body` is sent as JSON, or verbatim when it is a string (use
         that for malformed JSON or HTML). `delay_s` is slept before the request is
         handled, so a delayed POST with `status=None` still creates its resource.
+        `drop_after_handling=True` serves the request (a create really happens), then
+        closes the connection without an answer (`status` and `body` are then unused).
         """
         if times is not None and times < 1:
             raise ValueError("times must be >= 1, or None for forever")
@@ -90,12 +95,13 @@ class FaultPlan:
         fault = Fault(
             method=method,
             path=normalize_path(path[:-1]) + "*" if prefix else normalize_path(path),
-            status=status,
+            status=None if drop_after_handling else status,
             times=times,
             delay_s=delay_s,
             body=body,
             headers=dict(headers) if headers else None,
             match_query={k: str(v) for k, v in match_query.items()} if match_query else None,
+            drop_after_handling=drop_after_handling,
         )
         with self._lock:
             self._faults.append(fault)

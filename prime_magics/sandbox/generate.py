@@ -2,9 +2,10 @@
 
 Determinism is the point: one `random.Random(seed)` drives every draw, candidates are
 enumerated from ordered tables (never from sets), and the result is sorted, so the same
-seed gives byte-identical pages in any process. The guide offers are always included and
-never duplicated; the rest is a provider-balanced sample of every (provider, data centre,
-GPU, count, security) combination, with a few spot variants.
+seed gives byte-identical pages in any process. The guide offers (and a pinned twin of
+one) are always included and never duplicated; the rest is a provider-balanced sample
+of every (provider, data centre, GPU, count, security) combination, with a few spot
+variants.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .catalog_data import (
     DataCentre,
     GpuModel,
 )
-from .guide_offers import GUIDE_OFFERS
+from .guide_offers import PINNED_OFFERS
 from .offers import NULL_SPEC, GpuOffer, ResourceSpec, fixed
 from .providers import PROVIDERS, Provider
 
@@ -51,7 +52,7 @@ class _Slot:
         return f"{base}-spot" if self.spot else base
 
     @property
-    def key(self) -> tuple[str, str, str, int, str | None, str | None, str]:
+    def key(self) -> tuple[str, str, str, int, str, str | None, str]:
         m = self.model
         return (
             self.provider.name,
@@ -72,7 +73,7 @@ class _Slot:
             self.cloud_id,
             m.gpu_type,
             self.count,
-            m.socket or "",
+            m.socket,
             self.dc.id or "",
             self.security,
         )
@@ -192,8 +193,10 @@ def _single_offer(rng: random.Random, slot: _Slot) -> GpuOffer:
         on_demand = community_price = None  # listed but not priced
     elif community and roll < 0.12:
         on_demand = round(total * 1.15, 4)
+    elif not community and roll < 0.12:
+        community_price = round(total * 0.85, 4)  # a secure offer with both prices set
     disk, vcpu, memory, shared = _resources(rng, slot)
-    sxm = (m.socket or "").startswith("SXM")
+    sxm = m.socket.startswith("SXM")
     nvlink = sxm and c >= 2 and rng.random() < 0.5
     return GpuOffer(
         cloud_id=slot.cloud_id,
@@ -213,14 +216,16 @@ def _single_offer(rng: random.Random, slot: _Slot) -> GpuOffer:
         on_demand=on_demand,
         community_price=community_price,
         images=IMAGES_CPU if m.gpu_type == "CPU_NODE" else p.images,
-        internet_speed=rng.choice((None, None, None, 1000.0, 2500.0, 10000.0)),
+        internet_speed=rng.choice((None, None, None, 1000, 2500, 10000)),
         interconnect=900 if nvlink else None,
         interconnect_type="NVLink" if nvlink else None,
         provisioning_time=rng.choice((None, None, None, 2, 5, 10, 15, 30)),
         stock_status=_stock(rng),
         is_variable=(rng.random() < 0.7 or None) if p.variable else rng.choice((None, None, False)),
         is_spot=True if slot.spot else rng.choice((None, None, False)),
-        prepaid_time=rng.choice((1, 24, 168)) if rng.random() < 0.04 else None,
+        # Hours charged up front; fractional on some offers, as the spec allows.
+        prepaid_time=rng.choice((0.5, 1, 2.5, 24, 168)) if rng.random() < 0.06 else None,
+        currency=p.currency,
     )
 
 
@@ -246,14 +251,15 @@ def _multinode_offer(rng: random.Random, slot: _Slot) -> GpuOffer:
         on_demand=per_gpu * c,
         community_price=None,
         images=p.images,
-        internet_speed=rng.choice((10000.0, 25000.0)),
+        internet_speed=rng.choice((10000, 25000)),
         interconnect=rng.choice((400, 800, 1600, 3200)),
         interconnect_type="InfiniBand",
         provisioning_time=rng.choice((30, 60, 120)),
         stock_status=_stock(rng),
         is_variable=None,
         is_spot=None,
-        prepaid_time=rng.choice((None, None, 24)),
+        prepaid_time=rng.choice((None, None, 24, 1.5)),
+        currency=p.currency,
         is_multinode=True,
     )
 
@@ -268,11 +274,11 @@ def generate_offers(
 ) -> tuple[list[GpuOffer], list[GpuOffer]]:
     """Single-node offers (guide offers included) and multi-node offers, each sorted."""
     rng = random.Random(seed)
-    guide_keys = {o.key for o in GUIDE_OFFERS}
-    single_slots = [s for s in _single_slots() if s.key not in guide_keys]
-    wanted = max(0, gpu_offers - len(GUIDE_OFFERS))
+    pinned_keys = {o.key for o in PINNED_OFFERS}
+    single_slots = [s for s in _single_slots() if s.key not in pinned_keys]
+    wanted = max(0, gpu_offers - len(PINNED_OFFERS))
     chosen = sorted(_choose(rng, single_slots, wanted, "single-node"), key=lambda s: s.order)
-    single = [*GUIDE_OFFERS, *(_single_offer(rng, s) for s in chosen)]
+    single = [*PINNED_OFFERS, *(_single_offer(rng, s) for s in chosen)]
     multi_chosen = sorted(
         _choose(rng, _multinode_slots(), multinode_offers, "multi-node"), key=lambda s: s.order
     )

@@ -100,4 +100,30 @@ CUSTOM_H100 = GpuOffer(
     is_variable=None,
 )
 
+# Not from the guides: the community twin of RUNPOD_H100 (same provider, cloudId, data
+# centre and socket), with a fixed disk. A body with `security: null` (the official CLI's)
+# and a diskSize only the secure twin allows must still be provisioned on that twin.
+RUNPOD_H100_COMMUNITY = GpuOffer(
+    cloud_id="NVIDIA H100 PCIe",
+    gpu_type="H100_80GB",
+    socket="PCIe",
+    provider="runpod",
+    region="united_states",
+    data_center="US-KS-2",
+    country="US",
+    gpu_count=1,
+    gpu_memory=80,
+    disk=fixed(80),
+    vcpu=fixed(16),
+    memory=fixed(251),
+    security="community_cloud",
+    on_demand=None,
+    community_price=2.19,
+    images=IMAGES_GUIDE,
+    stock_status="Medium",
+    is_variable=True,
+)
+
 GUIDE_OFFERS: tuple[GpuOffer, ...] = (HYPERSTACK_H100, RUNPOD_H100, CUSTOM_H100)
+# Always in the catalogue, in this order.
+PINNED_OFFERS: tuple[GpuOffer, ...] = (*GUIDE_OFFERS, RUNPOD_H100_COMMUNITY)

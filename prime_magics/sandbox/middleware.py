@@ -1,4 +1,4 @@
-"""What happens to every request before a route sees it: slashes, log, latency, faults, auth.
+"""What happens to every request before a route sees it: log, slashes, latency, faults, auth.
 
 Every response also carries `x-prime-sandbox: 1`, so clients can tell simulated data
 from real offers.
@@ -7,22 +7,28 @@ A plain ASGI middleware (not Starlette's BaseHTTPMiddleware) so it can read the 
 the log and then replay it to the route, and so a delayed request only sleeps with
 `asyncio.sleep`: concurrent requests overlap, which is what the paging benchmark
 measures. Order matters and mirrors a real deployment: the request is logged as received,
-the network latency passes, an injected fault (a proxy's 503, a slow gateway) answers
-before authentication, and only then is the key checked.
+a path in the other slash spelling is redirected (307, as the real FastAPI server does:
+collections are `/pods/`, items `/pods/{id}`), the network latency passes, an injected
+fault (a proxy's 503, a slow gateway, a dropped connection) answers before
+authentication, and only then is the key checked.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.responses import JSONResponse, Response
+from starlette.datastructures import URL
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .faults import API_PREFIX, Fault, FaultPlan, RequestLog
+from .drop import handle_then_drop
+from .faults import API_PREFIX, Fault, FaultPlan, RequestLog, normalize_path
 
 # Every answer says it is simulated, so a client can label sandbox data as such.
 SANDBOX_HEADER = (b"x-prime-sandbox", b"1")
@@ -102,47 +108,87 @@ def _fault_response(fault: Fault) -> Response:
     return JSONResponse({"detail": f"{phrase} (injected by the sandbox)"}, status, headers)
 
 
+class SlashRedirects:
+    """Which path a request in the wrong slash spelling is sent to (Starlette's rule).
+
+    Asks the app's own routes, so routes added by any module (pods, disks, ssh keys, ...)
+    get it without being listed here.
+    """
+
+    def __init__(self, routes: Callable[[], Sequence[BaseRoute]]) -> None:
+        self._routes = routes
+
+    def _matches(self, scope: Scope, path: str) -> bool:
+        probe = {**scope, "path": path, "root_path": ""}
+        return any(r.matches(probe)[0] != Match.NONE for r in self._routes())
+
+    def target(self, scope: Scope) -> str | None:
+        """The other spelling when only it is served, else None (serve or 404 as is)."""
+        path: str = scope["path"]
+        if self._matches(scope, path):
+            return None
+        other = path[:-1] if path.endswith("/") else path + "/"
+        return other if self._matches(scope, other) else None
+
+
 class SandboxMiddleware:
-    """Normalises slashes everywhere; logs, delays, faults and authenticates /api/v1."""
+    """Logs, redirects, delays, faults and authenticates `/api/v1`."""
 
     def __init__(
-        self, app: ASGIApp, *, faults: FaultPlan, log: RequestLog, latency_s: float
+        self,
+        app: ASGIApp,
+        *,
+        faults: FaultPlan,
+        log: RequestLog,
+        latency_s: float,
+        routes: Callable[[], Sequence[BaseRoute]],
     ) -> None:
         self.app = app
         self.faults = faults
         self.log = log
         self.latency_s = latency_s
+        self.slashes = SlashRedirects(routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         send = _labelled(send)
-        sent_path: str = scope["path"]
-        path = sent_path.rstrip("/") or "/"
-        if path != sent_path:
-            # Serve `/pods/` as `/pods` directly: a redirect would be a different API.
-            scope = {**scope, "path": path, "raw_path": path.encode()}
+        path: str = scope["path"]
         if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):
             await self.app(scope, receive, send)
             return
         method: str = scope["method"]
         body = await _read_body(receive)
-        query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        self.log.record(method, sent_path, query, _json_or_none(body))
+        raw_query: str = scope["query_string"].decode("latin-1")
+        query = parse_qsl(raw_query, keep_blank_values=True)
+        self.log.record(method, path, query, _json_or_none(body))
+        target = self.slashes.target(scope)
+        if target is not None:
+            location = str(URL(scope={**scope, "path": target}))  # absolute, as Starlette's
+            await RedirectResponse(location, status_code=307)(scope, receive, send)
+            return
         if self.latency_s > 0:
             await asyncio.sleep(self.latency_s)
-        fault = self.faults.take(method, path, query)
+        fault = self.faults.take(method, normalize_path(path), query)
+        replayed = _replay(body, receive)
         if fault is not None:
             if fault.delay_s > 0:
                 await asyncio.sleep(fault.delay_s)
+            if fault.drop_after_handling:
+                await handle_then_drop(self._serve, scope, replayed, send)
+                return
             if fault.status is not None or fault.body is not None:
                 await _fault_response(fault)(scope, receive, send)
                 return
+        await self._serve(scope, replayed, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Authenticate, then hand the request to the routes."""
         if not _authorized(scope):
             response = JSONResponse(
                 {"detail": UNAUTHORIZED}, 401, headers={"WWW-Authenticate": "Bearer"}
             )
             await response(scope, receive, send)
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, receive, send)

@@ -1,9 +1,11 @@
 """Offer shapes of the simulated catalogue and their exact JSON form.
 
 The JSON keys, their order and their nulls copy the real API's captured responses
-(`availability_response.json`, `availability_disks.json`): a client that parses the
-sandbox must therefore also parse the real thing. Offers are immutable, so the catalogue
-can serialise each one once and hand the same dict to every request.
+(`availability_response.json`, `availability_disks.json`), and every value is one the
+spec's `GpuAvailability` / `DiskAvailability` schemas allow (`socket` always set,
+`sharedDisk` an object, all-null when the offer has none, as in the captures). Offers
+are immutable, so the catalogue can serialise each one once and hand the same dict to
+every request.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ class GpuOffer:
 
     cloud_id: str
     gpu_type: str
-    socket: str | None
+    socket: str
     provider: str
     region: str | None
     data_center: str | None
@@ -85,14 +87,15 @@ class GpuOffer:
     community_price: float | None
     images: tuple[str, ...]
     shared_disk: ResourceSpec | None = None
-    internet_speed: float | None = None
+    internet_speed: int | None = None
     interconnect: int | None = None
     interconnect_type: str | None = None
     provisioning_time: int | None = None
     stock_status: str = "Available"
     is_variable: bool | None = None
     is_spot: bool | None = None
-    prepaid_time: int | None = None
+    prepaid_time: float | None = None
+    currency: str = "USD"
     is_multinode: bool = False
     json: JSON = field(init=False, repr=False, compare=False)
 
@@ -105,7 +108,7 @@ class GpuOffer:
         return location_key(self.provider, self.data_center, self.country)
 
     @property
-    def key(self) -> tuple[str, str, str, int, str | None, str | None, str]:
+    def key(self) -> tuple[str, str, str, int, str, str | None, str]:
         """What identifies an offer when a pod is created from it."""
         return (
             self.provider,
@@ -129,7 +132,7 @@ class GpuOffer:
             "gpuCount": self.gpu_count,
             "gpuMemory": self.gpu_memory,
             "disk": self.disk.as_json(),
-            "sharedDisk": None if self.shared_disk is None else self.shared_disk.as_json(),
+            "sharedDisk": (self.shared_disk or NULL_SPEC).as_json(),
             "vcpu": self.vcpu.as_json(),
             "memory": self.memory.as_json(),
             "internetSpeed": self.internet_speed,
@@ -142,7 +145,7 @@ class GpuOffer:
                 "onDemand": self.on_demand,
                 "communityPrice": self.community_price,
                 "isVariable": self.is_variable,
-                "currency": "USD",
+                "currency": self.currency,
             },
             "images": list(self.images),
             "isSpot": self.is_spot,

@@ -2,7 +2,9 @@
 
 One row per provider, in the real API's vocabulary (provider types, data-centre ids,
 cloud-id formats), so generated offers look like the ones in the captured responses.
-Sampling from these rows is `generate.py`'s job.
+Sampling from these rows is `generate.py`'s job. Regional and smaller providers (the
+spec's africa, middle_east, south_america regions, a euro-billing one) are in
+`providers_regional.py`; `PROVIDERS` is both, in that order.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Provider:
     variable: bool = False
     tokens: tuple[tuple[str, str], ...] = ()
     multinode_models: tuple[str, ...] = ()
+    currency: str = "USD"
 
     def token(self, slug: str) -> str:
         return dict(self.tokens).get(slug, slug.replace("_", "-"))
@@ -46,7 +49,7 @@ class Provider:
 
 _ALL_GPUS = ("h100_pcie", "h100_sxm", "h200", "a100_pcie", "a100_sxm", "l40s", "a6000")
 
-PROVIDERS: tuple[Provider, ...] = (
+MAJOR_PROVIDERS: tuple[Provider, ...] = (
     Provider(
         name="runpod",
         dcs=_dcs(
@@ -227,14 +230,23 @@ PROVIDERS: tuple[Provider, ...] = (
         variable=True,
     ),
     Provider(
-        name="dc_kestrel",
+        name="dc_kudu",
         dcs=_dcs(("IN-BOM-1", "IN", "asia_south")),
-        models=("a6000", "rtx4090", "rtx3090", "l40s"),
+        models=("a6000", "rtx4090", "rtx3090", "l40s", "t4"),
         counts=(1, 2, 4, 8),
         securities=("community_cloud",),
-        id_format="kestrel-{tok}-{c}",
+        id_format="kudu-{tok}-{c}",
         style="fixed",
         images=IMAGES_SHORT,
         variable=True,
     ),
 )
+
+
+def _all() -> tuple[Provider, ...]:
+    from .providers_regional import REGIONAL_PROVIDERS  # it builds on `Provider` above
+
+    return (*MAJOR_PROVIDERS, *REGIONAL_PROVIDERS)
+
+
+PROVIDERS: tuple[Provider, ...] = _all()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 import uvicorn
@@ -110,9 +111,17 @@ def _bind(port: int) -> socket.socket:
     return sock
 
 
-def start_sandbox(config: SandboxConfig = DEFAULT_CONFIG, port: int = 0) -> SandboxServer:
-    """Start a sandbox in a daemon thread and return once it accepts connections."""
-    app, context = build_app(config)
+def start_sandbox(
+    config: SandboxConfig = DEFAULT_CONFIG,
+    port: int = 0,
+    *,
+    monotonic: Callable[[], float] | None = None,
+) -> SandboxServer:
+    """Start a sandbox in a daemon thread and return once it accepts connections.
+
+    `monotonic` replaces `time.monotonic` as the lifecycle clock (a fake clock in tests).
+    """
+    app, context = build_app(config, monotonic)
     sock = _bind(port)
     bound = int(sock.getsockname()[1])
     uv_config = uvicorn.Config(

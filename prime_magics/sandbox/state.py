@@ -3,7 +3,8 @@
 Uvicorn serves requests from a thread pool while tests inspect the same store from their
 own thread, so every read and write holds one re-entrant lock. Ids and IPs come from a
 per-app RNG seeded from the config (re-seeded by `reset`), so a notebook run against a
-fresh or reset sandbox sees the same ids every time.
+fresh or reset sandbox sees the same ids every time. Time comes from the injectable
+`monotonic` callable, so tests can walk a pod through its life without sleeping.
 """
 
 from __future__ import annotations
@@ -14,26 +15,26 @@ from collections.abc import Callable
 
 from .catalog import Catalog
 from .config import SandboxConfig
-from .errors import ApiError, NotFound
+from .errors import ApiError, BodyError, NotFound, field_error
+from .lifecycle import PodOverride
 from .offers import JSON, Location
+from .pod_logs import render_log
 from .schemas import CreateDisk, CreatePod
 from .validation import DiskFacts, plan_disk, plan_pod
-from .views import (
-    Clock,
-    DiskRecord,
-    PodRecord,
-    disk_status,
-    history_item,
-    pod_status,
-    render_disk,
-    render_pod,
-)
+from .views import Clock, DiskRecord, PodRecord, history_item, pod_status, render_disk, render_pod
 
 GPUS_PER_NODE = 8
+INSTALL_FAILURE = "Installation failed: image pull timed out (simulated by the sandbox)"
+POD_FAILURE = "The provider reported a hardware fault (simulated by the sandbox)"
 
 
 def _listing(data: list[JSON], total: int, offset: int, limit: int) -> JSON:
     return {"total_count": total, "offset": offset, "limit": limit, "data": data}
+
+
+def _window(offset: int, limit: int) -> tuple[int, int]:
+    """The spec bounds neither; its answer says both are >= 0, so clamp rather than 422."""
+    return max(0, offset), max(0, limit)
 
 
 class SandboxState:
@@ -66,6 +67,10 @@ class SandboxState:
     def _new_id(self) -> str:
         return f"{self._rng.getrandbits(128):032x}"
 
+    def _disk_status(self, disk: DiskRecord) -> str:
+        cfg = self.config
+        return disk.status(self.clock.now(), cfg.disk_provision_seconds, cfg.disk_delete_seconds)
+
     def _live_pods_with(self, disk_id: str) -> list[str]:
         return [
             p.id for p in self._pods.values() if p.terminated is None and disk_id in p.plan.disk_ids
@@ -73,11 +78,11 @@ class SandboxState:
 
     def _disk_facts(self, disk_id: str) -> DiskFacts | None:
         disk = self._disks.get(disk_id)
-        if disk is None or disk.terminated is not None:
+        if disk is None or disk.deleted is not None:
             return None
-        status = disk_status(disk, self.clock.now(), self.config.disk_provision_seconds)
         pods = tuple(self._live_pods_with(disk_id))
-        return DiskFacts(status, disk.plan.offer.location, disk.plan.offer.is_multinode, pods)
+        offer = disk.plan.offer
+        return DiskFacts(self._disk_status(disk), offer.location, offer.is_multinode, pods)
 
     def _pod(self, pod_id: str) -> PodRecord:
         pod = self._pods.get(pod_id)
@@ -96,9 +101,12 @@ class SandboxState:
         return render_pod(pod, now, self.clock, self._disks, self.config.provision_seconds)
 
     def _render_disk(self, disk: DiskRecord) -> JSON:
-        pods = self._live_pods_with(disk.id) if disk.terminated is None else []
-        now = self.clock.now()
-        return render_disk(disk, now, self.clock, pods, self.config.disk_provision_seconds)
+        status = self._disk_status(disk)
+        pods = self._live_pods_with(disk.id) if disk.deleted is None else []
+        cfg = self.config
+        return render_disk(
+            disk, status, self.clock, pods, cfg.disk_provision_seconds, cfg.disk_delete_seconds
+        )
 
     def _ip(self) -> str:
         net = self._rng.choice(("203.0.113", "198.51.100"))  # documentation ranges
@@ -110,29 +118,37 @@ class SandboxState:
         with self._lock:
             plan = plan_pod(body, self.catalog, self._disk_facts)
             nodes = max(1, plan.offer.gpu_count // GPUS_PER_NODE) if plan.offer.is_multinode else 1
+            pod_id = self._new_id()
+            spec = body.pod
             pod = PodRecord(
-                id=self._new_id(),
-                name=body.pod.name,
+                id=pod_id,
+                name=spec.name if spec.name is not None else f"pod-{pod_id[:8]}",
                 plan=plan,
-                image=body.pod.image,
-                custom_template_id=body.pod.customTemplateId,
+                image=spec.image,
+                custom_template_id=spec.customTemplateId,
                 team_id=body.team.teamId if body.team else None,
-                jupyter_password=body.pod.jupyterPassword,
-                auto_restart=body.pod.autoRestart,
+                jupyter_password=spec.jupyterPassword,
+                auto_restart=spec.autoRestart,
                 created=self.clock.now(),
                 ips=tuple(self._ip() for _ in range(nodes)),
                 ssh_port=self._rng.randint(20000, 49999),
                 jupyter_port=self._rng.randint(20000, 49999),
+                shared_with_team=body.shared,
+                team_member_ids=body.members,
+                ssh_key_id=spec.sshKeyId,
+                prepaid_for_hr=spec.prepaidForHr,
             )
             self._pods[pod.id] = pod
             return self._render_pod(pod)
 
     def get_pod(self, pod_id: str) -> JSON:
+        """Any pod ever created; a terminated one answers with status TERMINATED."""
         with self._lock:
             return self._render_pod(self._pod(pod_id))
 
     def list_pods(self, offset: int = 0, limit: int = 100) -> JSON:
         """Pods not terminated, newest first."""
+        offset, limit = _window(offset, limit)
         with self._lock:
             live = [p for p in reversed(self._pods.values()) if p.terminated is None]
             page = [self._render_pod(p) for p in live[offset : offset + limit]]
@@ -147,6 +163,7 @@ class SandboxState:
     def pod_history(
         self, offset: int = 0, limit: int = 100, sort_by: str = "terminatedAt", desc: bool = True
     ) -> JSON:
+        offset, limit = _window(offset, limit)
         with self._lock:
             ended = [p for p in self._pods.values() if p.terminated is not None]
 
@@ -163,11 +180,57 @@ class SandboxState:
             pod = self._pod(pod_id)
             if pod.terminated is None:
                 pod.terminated = self.clock.now()
+                pod.events.append((pod.terminated, "Pod terminated"))
             return {"status": "TERMINATED"}
 
     def live_pod_ids(self) -> list[str]:
         with self._lock:
             return [p.id for p in self._pods.values() if p.terminated is None]
+
+    def pod_logs(self, pod_id: str, tail: int | None = None) -> JSON:
+        """The pod's log so far (it grows while the pod installs), last `tail` lines."""
+        with self._lock:
+            pod = self._pod(pod_id)
+            return render_log(
+                pod, self.clock.now(), self.clock, self.config.provision_seconds, tail
+            )
+
+    # ---- deterministic failures, for tests (also under /_sandbox/pods/{id}/...) -------
+
+    def _force(self, pod_id: str, status: str, installation: str, failure: str | None) -> JSON:
+        with self._lock:
+            pod = self._pod(pod_id)
+            if pod.terminated is not None:
+                raise ApiError(409, f"Pod {pod_id} is terminated")
+            now = self.clock.now()
+            pod.override = PodOverride(status, installation, failure, now)
+            pod.events.append((now, failure or f"Pod {status.lower()}"))
+            return self._render_pod(pod)
+
+    def fail_installation(self, pod_id: str, reason: str = INSTALL_FAILURE) -> JSON:
+        """installationStatus ERROR with `reason` in installationFailure; pod stays ACTIVE."""
+        return self._force(pod_id, "ACTIVE", "ERROR", reason)
+
+    def stop_pod(self, pod_id: str) -> JSON:
+        """Put the pod in STOPPED (no SSH connection while stopped)."""
+        return self._force(pod_id, "STOPPED", "FINISHED", None)
+
+    def error_pod(self, pod_id: str, reason: str = POD_FAILURE) -> JSON:
+        """Put the pod in ERROR, `reason` in installationFailure."""
+        return self._force(pod_id, "ERROR", "ERROR", reason)
+
+    def pod_facts(self, pod_id: str) -> JSON:
+        """What the request asked for that the pod JSON does not show (sharing, key)."""
+        with self._lock:
+            pod = self._pod(pod_id)
+            return {
+                "id": pod.id,
+                "sharedWithTeam": pod.shared_with_team,
+                "teamMemberIds": list(pod.team_member_ids),
+                "teamId": pod.team_id,
+                "sshKeyId": pod.ssh_key_id,
+                "prepaidForHr": pod.prepaid_for_hr,
+            }
 
     # ---- disks ------------------------------------------------------------------------
 
@@ -178,7 +241,7 @@ class SandboxState:
             now = self.clock.now()
             disk = DiskRecord(
                 id=disk_id,
-                name=body.disk.name or f"disk-{disk_id[:8]}",
+                name=body.disk.name if body.disk.name is not None else f"disk-{disk_id[:8]}",
                 plan=plan,
                 team_id=body.team.teamId if body.team else None,
                 created=now,
@@ -191,36 +254,41 @@ class SandboxState:
         with self._lock:
             return self._render_disk(self._disk(disk_id))
 
-    def list_disks(self, offset: int = 0, limit: int = 50) -> JSON:
-        """Disks not terminated, newest first."""
+    def list_disks(self, offset: int = 0, limit: int = 100) -> JSON:
+        """Disks not terminated (DELETING ones included), newest first."""
+        offset, limit = _window(offset, limit)
         with self._lock:
-            live = [d for d in reversed(self._disks.values()) if d.terminated is None]
+            live = [
+                d for d in reversed(self._disks.values()) if self._disk_status(d) != "TERMINATED"
+            ]
             page = [self._render_disk(d) for d in live[offset : offset + limit]]
             return _listing(page, len(live), offset, limit)
 
     def rename_disk(self, disk_id: str, name: str) -> JSON:
         with self._lock:
             disk = self._disk(disk_id)
-            if disk.terminated is not None:
-                raise ApiError(409, f"Disk {disk_id} is terminated and cannot be renamed")
+            if disk.deleted is not None:
+                raise ApiError(409, f"Disk {disk_id} is deleted and cannot be renamed")
+            if len(name) > 255:
+                raise BodyError([field_error(("name",), "must be at most 255 characters", name)])
             disk.name = name
             disk.updated = self.clock.now()
             return self._render_disk(disk)
 
     def delete_disk(self, disk_id: str) -> JSON:
-        """Terminate a disk (idempotent), refused while a live pod uses it."""
+        """Delete a disk (idempotent), refused while a live pod uses it."""
         with self._lock:
             disk = self._disk(disk_id)
             users = self._live_pods_with(disk_id)
-            if users and disk.terminated is None:
+            if users and disk.deleted is None:
                 raise ApiError(
                     409,
                     f"Disk {disk_id} is attached to pod {', '.join(users)}; "
                     "terminate the pod before deleting the disk",
                 )
-            if disk.terminated is None:
-                disk.terminated = self.clock.now()
-            return {"status": "TERMINATED"}
+            if disk.deleted is None:
+                disk.deleted = self.clock.now()
+            return {"status": self._disk_status(disk)}
 
     def disk_locations(self, disk_ids: list[str]) -> frozenset[Location]:
         """Where the given disks live (for the availability `disks` filter); 404 unknown."""
@@ -228,11 +296,11 @@ class SandboxState:
             found = []
             for disk_id in disk_ids:
                 disk = self._disks.get(disk_id)
-                if disk is None or disk.terminated is not None:
+                if disk is None or disk.deleted is not None:
                     raise NotFound("Disk", disk_id)
                 found.append(disk.plan.offer.location)
             return frozenset(found)
 
     def live_disk_ids(self) -> list[str]:
         with self._lock:
-            return [d.id for d in self._disks.values() if d.terminated is None]
+            return [d.id for d in self._disks.values() if self._disk_status(d) != "TERMINATED"]

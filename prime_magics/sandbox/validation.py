@@ -2,7 +2,7 @@
 
 The rules are the ones the guides state (counts within min/max and on the step, fixed
 resources unchangeable, image among the offer's images, disks ACTIVE and in the offer's
-location, team needed for sharing). Each broken rule becomes one FastAPI-shaped 422
+location, team needed for sharing). Each broken rule becomes one 422
 entry pointing at the offending field, so clients can be tested on how they report
 validation errors; refusals that are not about a field (out of stock, over maxPrice) are
 400s with a detail.
@@ -73,7 +73,12 @@ def _where(provider: str, data_center: str | None, country: str | None) -> str:
     return f"{provider}/{data_center or country or 'anywhere'}"
 
 
-def _pick_offer(body: CreatePod, catalog: Catalog) -> GpuOffer:
+def _candidates(body: CreatePod, catalog: Catalog) -> list[GpuOffer]:
+    """Offers the body may mean: by cloudId and the body's other fields.
+
+    `security` narrows only when sent: the official CLI sends `security: null`, and an
+    offer with a secure and a community twin must then still be found (see `plan_pod`).
+    """
     pod, provider = body.pod, body.provider.type
     candidates = catalog.offers_matching(
         provider, pod.cloudId, pod.gpuType, pod.gpuCount, pod.socket
@@ -82,7 +87,7 @@ def _pick_offer(body: CreatePod, catalog: Catalog) -> GpuOffer:
     if pod.security is not None:
         here = [o for o in here if o.security == pod.security]
     if here:
-        return here[0]
+        return here
     what = (
         f"cloudId={pod.cloudId!r}, gpuType={pod.gpuType!r}, gpuCount={pod.gpuCount}, "
         f"socket={pod.socket!r}"
@@ -127,8 +132,24 @@ def _disk_errors(
 def plan_pod(
     body: CreatePod, catalog: Catalog, lookup: Callable[[str], DiskFacts | None]
 ) -> PodPlan:
-    """The offer, resources and price a create-pod body asks for; raises when refused."""
-    offer = _pick_offer(body, catalog)
+    """The offer, resources and price a create-pod body asks for; raises when refused.
+
+    When several offers fit (security twins under `security: null`), the first one the
+    body is valid for is taken; when none is, the first one's refusal is reported.
+    """
+    refusal: BodyError | ApiError | None = None
+    for offer in _candidates(body, catalog):
+        try:
+            return _plan_on(offer, body, lookup)
+        except (BodyError, ApiError) as exc:
+            refusal = refusal or exc
+    assert refusal is not None  # _candidates never returns an empty list
+    raise refusal
+
+
+def _plan_on(
+    offer: GpuOffer, body: CreatePod, lookup: Callable[[str], DiskFacts | None]
+) -> PodPlan:
     pod = body.pod
     errors: list[JSON] = []
     if pod.country is not None and offer.country is not None and pod.country != offer.country:
@@ -154,7 +175,9 @@ def plan_pod(
         if problem is not None:
             errors.append(field_error(("pod", name), problem, value))
     sharing: dict[str, object] = {
+        "shared_with_team": body.shared_with_team,
         "sharedWithTeam": body.sharedWithTeam,
+        "team_member_ids": body.team_member_ids,
         "teamMemberIds": body.teamMemberIds,
     }
     for name, wish in sharing.items():
@@ -188,7 +211,7 @@ def plan_disk(body: CreateDisk, catalog: Catalog) -> DiskPlan:
         )
         raise BodyError([field_error(("disk", "dataCenterId"), msg, d.dataCenterId)])
     errors: list[JSON] = []
-    if offer.cloud_id is not None and d.cloudId != offer.cloud_id:
+    if d.cloudId is not None and d.cloudId != offer.cloud_id:
         msg = f"this disk offer needs cloudId={offer.cloud_id!r}"
         errors.append(field_error(("disk", "cloudId"), msg, d.cloudId))
     spec = offer.spec

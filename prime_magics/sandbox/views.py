@@ -1,19 +1,21 @@
-"""Records of pods and disks, their lifecycle, and their JSON as the real API shows it.
+"""Records of pods and disks and their JSON exactly as the spec's response schemas say.
 
-Lifecycle is computed from the time since creation each time a record is rendered (no
-background threads, nothing to stop): a pod is PROVISIONING, then PENDING, then ACTIVE
-after `provision_seconds`, its installation going PENDING -> INSTALLING -> FINISHED and
-its network disks UNATTACHED -> ATTACHED -> MOUNTED on the way, as in the guides.
+Rendering is computed from the clock each time (see `lifecycle.py`). Shapes follow
+compute.yml: `APIPodConfig`, `APIPodStatusResponse`, `HistoryObj` (type `Instance`, not
+the pod's `HOSTED`), `APIDiskConfig`; timestamps are RFC 3339 with an offset (`Z`);
+`resources.shared_disk` is spelt as the spec spells it. A few extra keys the guides show
+(`basePriceHr`, `baseCurrency`, `jupyterPassword`) are kept: the spec's objects allow them.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from .lifecycle import PodOverride, PodPhase, current_phase, disk_status
 from .offers import JSON
 from .validation import DiskPlan, PodPlan
 
@@ -27,21 +29,21 @@ class Clock:
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._monotonic = monotonic
         self._start = monotonic()
-        self._wall = datetime.now(timezone.utc).replace(tzinfo=None)
+        self._wall = datetime.now(timezone.utc)
 
     def now(self) -> float:
         return self._monotonic()
 
     def iso(self, t: float) -> str:
-        """The API's format: naive UTC, milliseconds padded to six digits."""
+        """RFC 3339 in UTC with a `Z`, milliseconds padded to six digits."""
         dt = self._wall + timedelta(seconds=t - self._start)
-        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000 * 1000:06d}"
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000 * 1000:06d}Z"
 
 
 @dataclass
 class PodRecord:
     id: str
-    name: str | None
+    name: str
     plan: PodPlan
     image: str
     custom_template_id: str | None
@@ -52,7 +54,17 @@ class PodRecord:
     ips: tuple[str, ...]
     ssh_port: int
     jupyter_port: int
+    shared_with_team: bool = False
+    team_member_ids: tuple[str, ...] = ()
+    ssh_key_id: str | None = None
+    prepaid_for_hr: float | None = None
     terminated: float | None = None
+    override: PodOverride | None = None
+    events: list[tuple[float, str]] = field(default_factory=list)
+
+    def phase(self, now: float, provision_s: float) -> PodPhase:
+        end = now if self.terminated is None else self.terminated
+        return current_phase(self.created, end, provision_s, self.override)
 
 
 @dataclass
@@ -63,62 +75,28 @@ class DiskRecord:
     team_id: str | None
     created: float
     updated: float
-    terminated: float | None = None
+    deleted: float | None = None
+
+    def status(self, now: float, provision_s: float, delete_s: float) -> str:
+        return disk_status(self.created, self.deleted, now, provision_s, delete_s)
 
 
-@dataclass(frozen=True)
-class PodPhase:
-    status: str
-    installation: str
-    progress: int | None
-    disk_status: str
-    since: float  # seconds after creation when this phase began
+def _port(internal: str, external: str, used_by: str | None, description: str) -> JSON:
+    return {
+        "internal": internal,
+        "external": external,
+        "protocol": "TCP",
+        "usedBy": used_by,
+        "description": description,
+    }
 
 
-def pod_phase(elapsed: float, provision_s: float) -> PodPhase:
-    if provision_s <= 0 or elapsed >= provision_s:
-        return PodPhase("ACTIVE", "FINISHED", 100, "MOUNTED", max(provision_s, 0.0))
-    f = elapsed / provision_s
-    if f < 0.3:
-        return PodPhase("PROVISIONING", "PENDING", None, "UNATTACHED", 0.0)
-    if f < 0.7:
-        return PodPhase("PROVISIONING", "INSTALLING", int(100 * f), "ATTACHED", 0.3 * provision_s)
-    return PodPhase("PENDING", "INSTALLING", int(100 * f), "ATTACHED", 0.7 * provision_s)
-
-
-def _ports(pod: PodRecord, active: bool) -> list[JSON]:
-    if not active:  # what the guide's create response shows before ports are known
-        return [
-            {
-                "internal": "22",
-                "external": "22",
-                "protocol": "TCP",
-                "usedBy": "SSH",
-                "description": "SSH access",
-            },
-            {
-                "internal": "*",
-                "external": "*",
-                "protocol": "TCP",
-                "usedBy": None,
-                "description": "All other ports",
-            },
-        ]
+def _ports(pod: PodRecord, reachable: bool) -> list[JSON]:
+    if not reachable:  # what the guide's create response shows before ports are known
+        return [_port("22", "22", "SSH", "SSH access"), _port("*", "*", None, "All other ports")]
     return [
-        {
-            "internal": "22",
-            "external": str(pod.ssh_port),
-            "protocol": "TCP",
-            "usedBy": "SSH",
-            "description": "SSH access",
-        },
-        {
-            "internal": "8888",
-            "external": str(pod.jupyter_port),
-            "protocol": "TCP",
-            "usedBy": "JUPYTER_NOTEBOOK",
-            "description": "Jupyter notebook",
-        },
+        _port("22", str(pod.ssh_port), "SSH", "SSH access"),
+        _port("8888", str(pod.jupyter_port), "JUPYTER_NOTEBOOK", "Jupyter notebook"),
     ]
 
 
@@ -155,26 +133,29 @@ def _attached(pod: PodRecord, disks: Mapping[str, DiskRecord], status: str) -> l
     return entries
 
 
-def _network(pod: PodRecord, active: bool) -> tuple[Any, Any]:
-    """(sshConnection, ip): strings, or lists for a multi-node pod; None until ACTIVE."""
-    if not active:
+def ssh_lines(pod: PodRecord) -> list[str]:
+    return [f"root@{ip} -p {pod.ssh_port}" for ip in pod.ips]
+
+
+def _network(pod: PodRecord, reachable: bool) -> tuple[Any, Any]:
+    """(sshConnection, ip): strings, or lists for a multi-node pod; None until reachable."""
+    if not reachable:
         return None, None
-    ssh = [f"root@{ip} -p {pod.ssh_port}" for ip in pod.ips]
     if pod.plan.offer.is_multinode:
-        return ssh, list(pod.ips)
-    return ssh[0], pod.ips[0]
+        return ssh_lines(pod), list(pod.ips)
+    return ssh_lines(pod)[0], pod.ips[0]
 
 
 def render_pod(
     pod: PodRecord, now: float, clock: Clock, disks: Mapping[str, DiskRecord], provision_s: float
 ) -> JSON:
     plan, offer = pod.plan, pod.plan.offer
-    end = now if pod.terminated is None else pod.terminated
-    phase = pod_phase(end - pod.created, provision_s)
-    live_active = pod.terminated is None and phase.status == "ACTIVE"
-    ssh, ip = _network(pod, live_active)
-    attached = _attached(pod, disks, phase.disk_status)
-    updated = pod.terminated if pod.terminated is not None else pod.created + phase.since
+    phase = pod.phase(now, provision_s)
+    gone = pod.terminated is not None
+    reachable = phase.reachable and not gone
+    ssh, ip = _network(pod, reachable)
+    updated = pod.created + phase.since if pod.terminated is None else pod.terminated
+    shared = offer.shared_disk.default_count if offer.shared_disk is not None else None
     return {
         "id": pod.id,
         "userId": SANDBOX_USER,
@@ -183,9 +164,9 @@ def render_pod(
         "name": pod.name,
         "type": "HOSTED",
         "providerType": offer.provider,
-        "status": "TERMINATED" if pod.terminated is not None else phase.status,
-        "installationStatus": phase.installation,
-        "installationFailure": None,
+        "status": "TERMINATED" if gone else phase.status,
+        "installationStatus": "TERMINATED" if gone else phase.installation,
+        "installationFailure": phase.failure,
         "installationProgress": phase.progress,
         "createdAt": clock.iso(pod.created),
         "updatedAt": clock.iso(updated),
@@ -197,20 +178,20 @@ def render_pod(
         "stoppedPriceHr": None,
         "provisioningPriceHr": 0.0,
         "basePriceHr": plan.base_price_hr,
-        "baseCurrency": "USD",
+        "baseCurrency": offer.currency,
         "environmentType": pod.image,
         "customTemplateId": pod.custom_template_id,
         "clusterId": None,
-        "primePortMapping": _ports(pod, live_active),
+        "primePortMapping": _ports(pod, reachable),
         "sshConnection": ssh,
         "ip": ip,
         "resources": {
             "memory": plan.memory,
             "disk": plan.disk_size + sum(disks[d].plan.size for d in plan.disk_ids),
-            "sharedDisk": None,
+            "shared_disk": shared,
             "vcpus": plan.vcpus,
         },
-        "attachedResources": attached,
+        "attachedResources": _attached(pod, disks, phase.disk_status),
         "jupyterPassword": pod.jupyter_password,
         "isSpot": offer.is_spot,
         "autoRestart": pod.auto_restart,
@@ -219,18 +200,18 @@ def render_pod(
 
 def pod_status(full: JSON) -> JSON:
     """The `/pods/status` view of a rendered pod."""
-    return {
-        "podId": full["id"],
-        "providerType": full["providerType"],
-        "status": full["status"],
-        "installationStatus": full["installationStatus"],
-        "installationProgress": full["installationProgress"],
-        "installationFailure": full["installationFailure"],
-        "sshConnection": full["sshConnection"],
-        "ip": full["ip"],
-        "priceHr": full["priceHr"],
-        "primePortMapping": full["primePortMapping"],
-    }
+    keys = (
+        "providerType",
+        "status",
+        "installationStatus",
+        "installationProgress",
+        "installationFailure",
+        "sshConnection",
+        "ip",
+        "priceHr",
+        "primePortMapping",
+    )
+    return {"podId": full["id"], **{k: full[k] for k in keys}}
 
 
 def history_item(pod: PodRecord, clock: Clock) -> JSON:
@@ -243,7 +224,7 @@ def history_item(pod: PodRecord, clock: Clock) -> JSON:
         "name": pod.name,
         "providerType": offer.provider,
         "provisionedBy": SANDBOX_USER,
-        "type": "HOSTED",
+        "type": "Instance",
         "createdAt": clock.iso(pod.created),
         "terminatedAt": clock.iso(end),
         "gpuName": offer.gpu_type,
@@ -256,26 +237,25 @@ def history_item(pod: PodRecord, clock: Clock) -> JSON:
     }
 
 
-def disk_status(disk: DiskRecord, now: float, provision_s: float) -> str:
-    if disk.terminated is not None:
-        return "TERMINATED"
-    return "ACTIVE" if now - disk.created >= provision_s else "PROVISIONING"
-
-
 def render_disk(
-    disk: DiskRecord, now: float, clock: Clock, pods: list[str], provision_s: float
+    disk: DiskRecord,
+    status: str,
+    clock: Clock,
+    pods: list[str],
+    provision_s: float,
+    delete_s: float,
 ) -> JSON:
-    status = disk_status(disk, now, provision_s)
     offer = disk.plan.offer
     updated = max(disk.updated, disk.created + (provision_s if status != "PROVISIONING" else 0))
-    if disk.terminated is not None:
-        updated = disk.terminated
+    ended = None if status != "TERMINATED" or disk.deleted is None else disk.deleted + delete_s
+    if disk.deleted is not None:
+        updated = disk.deleted if ended is None else ended
     return {
         "id": disk.id,
         "name": disk.name,
         "createdAt": clock.iso(disk.created),
         "updatedAt": clock.iso(updated),
-        "terminatedAt": None if disk.terminated is None else clock.iso(disk.terminated),
+        "terminatedAt": None if ended is None else clock.iso(ended),
         "status": status,
         "providerType": offer.provider,
         "size": disk.plan.size,
