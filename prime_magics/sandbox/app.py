@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from . import api_availability, api_control, api_resources
+from . import api_account, api_availability, api_control, api_resources
 from .config import DEFAULT_CONFIG, SandboxConfig
 from .context import SandboxContext
 from .errors import ApiError, BodyError
@@ -44,6 +44,7 @@ def build_app(config: SandboxConfig = DEFAULT_CONFIG) -> tuple[FastAPI, SandboxC
     app.state.sandbox = ctx
     app.include_router(api_availability.router(ctx), prefix=API_PREFIX)
     app.include_router(api_resources.router(ctx), prefix=API_PREFIX)
+    app.include_router(api_account.router(ctx), prefix=API_PREFIX)
     app.include_router(api_control.router(ctx))
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(BodyError, _body_error)
