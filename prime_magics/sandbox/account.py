@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .errors import ApiError, NotFound
+from .errors import ApiError, BodyError, NotFound, field_error
 from .views import SANDBOX_USER, SANDBOX_WALLET
 
 JSON = dict[str, Any]
@@ -65,16 +65,9 @@ def _page(items: list[JSON], offset: int, limit: int) -> JSON:
     return _listing(items[offset : offset + limit], len(items), offset, limit)
 
 
-class InvalidField(Exception):
-    """A request field the route must answer with the spec's 422 `ErrorResponse`."""
-
-    def __init__(self, param: str, details: str) -> None:
-        super().__init__(f"{param}: {details}")
-        self.param = param
-        self.details = details
-
-    def body(self) -> JSON:
-        return {"errors": [{"param": self.param, "details": self.details}]}
+def _invalid(field: str, message: str, value: object) -> BodyError:
+    """A 422 at `body.<field>`, in whichever envelope the app serves for body errors."""
+    return BodyError([field_error((field,), message, value)])
 
 
 def public_key_problem(text: str) -> str | None:
@@ -285,12 +278,12 @@ class AccountState:
             return _page([k.json() for k in self._keys.values()], offset, limit)
 
     def add_ssh_key(self, name: str, public_key: str) -> JSON:
-        """Upload a key; 422 (`InvalidField`) unless it is an OpenSSH public key line."""
+        """Upload a key; 422 unless it is named and an OpenSSH public key line."""
         if not name.strip():
-            raise InvalidField("name", "the key needs a name")
+            raise _invalid("name", "the key needs a name", name)
         problem = public_key_problem(public_key)
         if problem is not None:
-            raise InvalidField("publicKey", problem)
+            raise _invalid("publicKey", problem, public_key)
         material = public_key.split()[:2]
         with self._lock:
             for key in self._keys.values():
@@ -316,7 +309,7 @@ class AccountState:
             if is_primary is None:
                 return {"message": "Nothing to update", "updated_fields": {}}
             if not is_primary:
-                raise InvalidField("isPrimary", "must be true; make another key primary instead")
+                raise _invalid("isPrimary", "must be true; make another key primary instead", False)
             now = self._now()
             for other in self._keys.values():
                 if other.is_primary and other is not key:

@@ -1,22 +1,20 @@
 """`/ssh_keys/`, `/user/*`, `/teams/{id}/members`, `/billing/wallet`: routes over
 `AccountState`, with the paths, parameters and bodies of the real spec.
 
-The SSH key collection is `/ssh_keys/` with the slash, as in the spec; the slash-less
-form answers 307 to it (what the real FastAPI server does), so a client that follows
-redirects still works and one that does not learns the canonical path. Field errors are
-answered with the spec's `ErrorResponse` (`{"errors": [{"param", "details"}]}`).
+The SSH key collection is declared `/ssh_keys/` with the slash, as in the spec; the
+slash-less spelling is the middleware's to answer (307, before auth, for every route
+alike), not a second route here. Field errors are `BodyError`s, so they come out in the
+same 422 envelope as every other body error the app serves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from .account import JSON, InvalidField
 from .context import SandboxContext
 
 
@@ -35,20 +33,9 @@ class UpdateSshKey(BaseModel):
     isPrimary: bool | None = None
 
 
-def _answer(action: Callable[[], JSON]) -> JSONResponse:
-    try:
-        return JSONResponse(action())
-    except InvalidField as exc:
-        return JSONResponse(exc.body(), status_code=422)
-
-
 def router(ctx: SandboxContext) -> APIRouter:
     api = APIRouter()
     account = ctx.account
-
-    @api.api_route("/ssh_keys", methods=["GET", "POST"], include_in_schema=False)
-    def ssh_keys_without_slash(request: Request) -> RedirectResponse:
-        return RedirectResponse(request.url.replace(path=request.url.path + "/"), 307)
 
     @api.get("/ssh_keys/", tags=["SSH Keys"])
     def list_ssh_keys(offset: int = 0, limit: int = 100) -> JSONResponse:
@@ -56,11 +43,11 @@ def router(ctx: SandboxContext) -> APIRouter:
 
     @api.post("/ssh_keys/", tags=["SSH Keys"])
     def upload_ssh_key(body: UploadSshKey) -> JSONResponse:
-        return _answer(lambda: account.add_ssh_key(body.name, body.publicKey))
+        return JSONResponse(account.add_ssh_key(body.name, body.publicKey))
 
     @api.patch("/ssh_keys/{key_id}", tags=["SSH Keys"])
     def set_primary_key(key_id: str, body: UpdateSshKey) -> JSONResponse:
-        return _answer(lambda: account.set_primary_key(key_id, body.isPrimary))
+        return JSONResponse(account.set_primary_key(key_id, body.isPrimary))
 
     @api.delete("/ssh_keys/{key_id}", tags=["SSH Keys"])
     def delete_ssh_key(key_id: str) -> JSONResponse:
