@@ -198,7 +198,9 @@ def test_whoami_is_the_specs_envelope(api: httpx.Client) -> None:
     assert r.status_code == 200 and r.headers["x-prime-sandbox"] == "1"
     me = r.json()["data"]
     assert me["name"] and me["email"] and me["role"] in {"ADMIN", "MANAGER", "USER"}
-    assert me["id"] == keys(api)[0]["userId"]
+    first_team = api.get("/user/teams").json()["data"][0]["teamId"]
+    members = api.get(f"/teams/{first_team}/members").json()["data"]
+    assert me["id"] in {m["userId"] for m in members}
 
 
 def test_teams_list_their_members_and_unknown_team_is_404(api: httpx.Client) -> None:
