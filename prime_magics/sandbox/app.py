@@ -15,7 +15,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from . import api_availability, api_control, api_resources
+from . import api_account, api_availability, api_control, api_resources
 from .config import DEFAULT_CONFIG, SandboxConfig
 from .context import SandboxContext
 from .drop import SandboxApp
@@ -61,6 +61,7 @@ def build_app(
 
     app.include_router(api_availability.router(ctx), prefix=API_PREFIX)
     app.include_router(api_resources.router(ctx), prefix=API_PREFIX)
+    app.include_router(api_account.router(ctx), prefix=API_PREFIX)
     app.include_router(api_control.router(ctx))
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(BodyError, body_error)
