@@ -21,7 +21,7 @@ from ._http import Params, Transport
 from ._paging import PAGE_SIZE, PageFetcher, cyclic_gc_paused
 from ._resource import APIResource
 from .config import Settings
-from .errors import ConfigurationError, ResponseFormatError
+from .errors import ConfigurationError, ResponseFormatError, UnprocessableEntityError
 from .models import DiskOffer, GpuOffer, GpuSummary, Page
 from .responses import Tally, parse, tallied
 
@@ -145,7 +145,15 @@ class Offers(APIResource):
             "cloud_id": cloud_id,
             "disks": as_list(disks),
         }
-        by_path = self._all_pages("gpus", [GPU_PATH, MULTINODE_PATH], filters, refresh)
+        try:
+            by_path = self._all_pages("gpus", [GPU_PATH, MULTINODE_PATH], filters, refresh)
+        except UnprocessableEntityError as refused:  # the spec's GPU types are a closed set
+            hint = self.did_you_mean(gpu_type)
+            if hint:
+                raise ConfigurationError(
+                    hint, hint="See %prime availability gpu-types."
+                ) from refused
+            raise
         multinode = [o.model_copy(update={"is_multinode": True}) for o in by_path[MULTINODE_PATH]]
         return by_path[GPU_PATH] + multinode
 

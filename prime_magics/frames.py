@@ -86,7 +86,7 @@ def availability_frame(offers: Sequence[GpuOffer]) -> pd.DataFrame:
     """One row per offer, cheapest first (unpriced offers last), every cost computed.
 
     Offers priced in another currency than USD sort after the USD ones (by their own
-    price), so no total is ever compared across currencies."""
+    price), so no total is ever compared across currencies; unpriced ones come last."""
     columns = offer_columns(list(offers))
     numeric = ["gpu_count", *RESOURCE_COLUMNS, *RAW_PRICE_COLUMNS[:2]]
     numeric += [p.column("unit_price_hr") for p in PARTS]
@@ -106,6 +106,7 @@ def availability_frame(offers: Sequence[GpuOffer]) -> pd.DataFrame:
             costs["total_hr"],
             currency,
             currency != "USD",
+            np.isnan(costs["total_hr"]),
         )
     )
     return _to_frame(columns, AVAILABILITY_COLUMNS, rows)

@@ -84,9 +84,14 @@ def test_no_offer_is_lost_or_duplicated(client, sandbox):
 
 def test_frame_is_sorted_and_priced(client):
     frame = client.availability()
-    totals = frame["total_hr"].dropna().to_numpy(dtype=float)
-    assert (totals[1:] >= totals[:-1]).all()
-    assert frame["total_hr"].isna().sum() == len(frame) - len(totals)
+    priced = frame[frame["total_hr"].notna()]
+    assert frame["total_hr"].isna().sum() == len(frame) - len(priced)
+    assert frame["total_hr"].iloc[len(priced) :].isna().all(), "unpriced offers last"
+    usd = (priced["currency"].fillna("USD") == "USD").to_numpy()
+    assert usd[: int(usd.sum())].all() and 0 < usd.sum() < len(priced), "USD first, then EUR"
+    for _, group in priced.groupby(priced["currency"].fillna("USD")):
+        totals = group["total_hr"].to_numpy(dtype=float)
+        assert (totals[1:] >= totals[:-1]).all()
     row = frame.iloc[0]
     assert pm.quote(row).total_hr == pytest.approx(row["total_hr"])
 

@@ -108,7 +108,7 @@ def guide_offer(client: pm.Client) -> pd.Series[Any]:
 
 def runpod_offer(client: pm.Client) -> pd.Series[Any]:
     """The availability guide's runpod H100 in US-KS-2."""
-    return offer_row(client, "NVIDIA H100 PCIe", data_center_id="US-KS-2")
+    return offer_row(client, "NVIDIA H100 PCIe", data_center_id="US-KS-2", security="secure_cloud")
 
 
 def canada_disk_request(client: pm.Client, name: str, size_gb: int = 100) -> DiskRequest:

@@ -113,6 +113,7 @@ def server(clock: FakeClock) -> Iterator[SandboxServer]:
         provision_seconds=PROVISION_S,
         disk_provision_seconds=DISK_PROVISION_S,
         disk_delete_seconds=DISK_DELETE_S,
+        fractional_prepaid=True,  # every shape the spec allows
     )
     with start_sandbox(config, monotonic=clock) as made:
         yield made
@@ -517,3 +518,13 @@ def test_command_line_serves_and_says_it_is_a_sandbox(bare: httpx.Client) -> Non
         finally:
             proc.terminate()
             assert proc.wait(timeout=10) == 0
+
+
+def test_the_default_catalogue_keeps_prepaid_time_whole_for_the_official_cli() -> None:
+    from prime_magics.sandbox.catalog import Catalog
+
+    offers = Catalog(SandboxConfig()).gpu_offers
+    prepaid = [o.prepaid_time for o in offers if o.prepaid_time]
+    assert prepaid and all(float(p).is_integer() for p in prepaid)
+    edges = Catalog(SandboxConfig(fractional_prepaid=True)).gpu_offers
+    assert any(o.prepaid_time and not float(o.prepaid_time).is_integer() for o in edges)

@@ -63,7 +63,7 @@ def test_pod_provisions_then_installs_then_is_ready(
     )
     clock.advance(0.3 * PROVISION_S)  # ACTIVE, still installing: not ready yet
     installing = now()
-    assert (installing["status"], installing["installationStatus"]) == ("ACTIVE", "ACTIVE")
+    assert (installing["status"], installing["installationStatus"]) == ("ACTIVE", "PENDING")
     assert 0 < installing["installationProgress"] < 100
     assert re.fullmatch(r"root@[\d.]+ -p \d+", installing["sshConnection"])
     clock.advance(0.3 * PROVISION_S)

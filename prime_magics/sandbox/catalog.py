@@ -7,9 +7,10 @@ derived from the same offers so it can never disagree with the lists.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .catalog_data import DISK_PRICE_OVERRIDES, DISK_PRODUCTS
@@ -126,11 +127,20 @@ def _summary(offers: Iterable[GpuOffer]) -> dict[str, Any]:
     }
 
 
+def _whole_prepaid(offers: list[GpuOffer]) -> list[GpuOffer]:
+    """Fractional prepaid hours rounded up (see `SandboxConfig.fractional_prepaid`)."""
+    return [
+        replace(o, prepaid_time=math.ceil(o.prepaid_time)) if o.prepaid_time else o for o in offers
+    ]
+
+
 class Catalog:
     """Everything `/availability/*` serves, plus the lookups provisioning needs."""
 
     def __init__(self, config: SandboxConfig) -> None:
         single, multi = generate_offers(config.seed, config.gpu_offers, config.multinode_offers)
+        if not config.fractional_prepaid:
+            single, multi = _whole_prepaid(single), _whole_prepaid(multi)
         self.gpu_offers: tuple[GpuOffer, ...] = tuple(single)
         self.multinode_offers: tuple[GpuOffer, ...] = tuple(multi)
         self.disk_offers = _disk_offers(config.seed, (*single, *multi))

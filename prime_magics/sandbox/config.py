@@ -23,6 +23,9 @@ class SandboxConfig:
     `disk_delete_seconds` how long a deleted disk stays DELETING (tests shrink them).
     `validation_errors` picks the 422 body: the spec's `{"errors": [{param, details}]}`
     ("spec") or FastAPI's `{"detail": [{loc, msg, type}]}` ("fastapi").
+    `fractional_prepaid` keeps the fractional `prepaidTime` values the spec allows (0.5,
+    1.5, 2.5 h); off by default because the official CLI 0.18.0 reads `prepaidTime` as
+    an integer and cannot list a catalogue that has one (they are rounded up instead).
     """
 
     seed: int = 7
@@ -33,6 +36,7 @@ class SandboxConfig:
     disk_provision_seconds: float = 2.0
     disk_delete_seconds: float = 0.0
     validation_errors: str = "spec"
+    fractional_prepaid: bool = False
 
     def __post_init__(self) -> None:
         # Fail at construction, not as a confusing empty catalogue or a hung server later.

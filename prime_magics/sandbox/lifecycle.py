@@ -1,7 +1,7 @@
 """Where a pod or disk is in its life, computed from the clock (no background threads).
 
 A pod is PROVISIONING, then PENDING, then ACTIVE; once ACTIVE its SSH connection is
-known and its installation runs (`installationStatus` ACTIVE with a growing
+known and its installation runs (`installationStatus` PENDING with a growing
 `installationProgress`) until FINISHED at `provision_seconds`, as in the spec's enums
 (there is no INSTALLING). Tests reach the other states deterministically through an
 override (`PodOverride`) set by `SandboxState.fail_installation` / `stop_pod` /
@@ -48,7 +48,9 @@ def pod_phase(elapsed: float, provision_s: float) -> PodPhase:
     if f < ACTIVE_AT:
         return PodPhase("PENDING", "PENDING", 0, "ATTACHED", PENDING_AT * provision_s, False)
     progress = int(100 * (f - ACTIVE_AT) / (1 - ACTIVE_AT))
-    return PodPhase("ACTIVE", "ACTIVE", progress, "ATTACHED", ACTIVE_AT * provision_s, True)
+    # Installing: PENDING with progress. The spec's installation ACTIVE means the
+    # software is up (a client counts it as ready), so it is not used for "installing".
+    return PodPhase("ACTIVE", "PENDING", progress, "ATTACHED", ACTIVE_AT * provision_s, True)
 
 
 def current_phase(
