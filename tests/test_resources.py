@@ -8,8 +8,7 @@ asserts on wall-clock durations.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import httpx
@@ -40,10 +39,29 @@ def server() -> Iterator[SandboxServer]:
     sandbox.stop()
 
 
+class StillClock:
+    """Time that moves only when a test (or a wait's ``sleep``) moves it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture(scope="module")
-def slow_server() -> Iterator[SandboxServer]:
-    """A sandbox where nothing becomes ACTIVE during a test: states that cannot race."""
-    sandbox = start_sandbox(SandboxConfig(provision_seconds=600, disk_provision_seconds=600))
+def clock() -> StillClock:
+    return StillClock()
+
+
+@pytest.fixture(scope="module")
+def slow_server(clock: StillClock) -> Iterator[SandboxServer]:
+    """A sandbox on ``clock``: nothing moves unless the test moves time (no races)."""
+    config = SandboxConfig(provision_seconds=60, disk_provision_seconds=20)
+    sandbox = start_sandbox(config, monotonic=clock)
     yield sandbox
     sandbox.stop()
 
@@ -62,12 +80,6 @@ def client(server: SandboxServer) -> Iterator[pm.Client]:
 
 
 @pytest.fixture
-def impatient(server: SandboxServer) -> Iterator[pm.Client]:
-    """Gives up on an answer after 0.5 s."""
-    yield from _client(server, timeout=0.5)
-
-
-@pytest.fixture
 def slow_client(slow_server: SandboxServer) -> Iterator[pm.Client]:
     yield from _client(slow_server)
 
@@ -79,18 +91,6 @@ def calls(sandbox: SandboxServer, method: str, path: str) -> list[Any]:
     """Logged requests with this method and path (``/pods`` and ``/pods/`` alike)."""
     wanted = "/api/v1" + path.rstrip("/")
     return [r for r in sandbox.requests if r.method == method and r.path.rstrip("/") == wanted]
-
-
-def wait_until(probe: Callable[[], T], timeout: float = WAIT) -> T:
-    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"still {value!r} after {timeout} s")
-        time.sleep(POLL)
 
 
 def offer_row(client: pm.Client, cloud_id: str, **filters: Any) -> pd.Series[Any]:
@@ -229,48 +229,26 @@ def test_lifecycle_disk_pod_terminate_delete(client: pm.Client, server: SandboxS
 # -- money safety: a create is sent once ---------------------------------------------------
 
 
-def test_lost_pod_answer_is_outcome_unknown_and_never_resent(
-    impatient: pm.Client, server: SandboxServer
+@pytest.mark.parametrize(("path", "kind"), [("/pods", "pod"), ("/disks", "disk")])
+def test_a_create_whose_answer_is_lost_is_found_and_never_resent(
+    client: pm.Client, server: SandboxServer, path: str, kind: str
 ) -> None:
-    client = impatient
-    request = PodRequest.from_offer(guide_offer(client), name="lost-answer")
-    # Delayed THEN handled: the pod is created although the client stopped waiting.
-    server.faults.add("POST", "/pods", status=None, delay_s=1.5)
+    """The sandbox creates it, then drops the connection: the client must not send it
+    again, and its reconciliation must say that it exists (deterministic: no timing)."""
+    server.faults.add("POST", path, status=None, drop_after_handling=True)
     with pytest.raises(pm.OutcomeUnknownError) as lost:
-        client.create_pod(request)
+        if kind == "pod":
+            client.create_pod(PodRequest.from_offer(guide_offer(client), name="lost-answer"))
+        else:
+            client.create_disk(canada_disk_request(client, "lost-answer"))
     error = lost.value
+    assert (error.kind, error.name) == (kind, "lost-answer")
     assert "not retried" in str(error).lower()
-    assert "lost-answer" in str(error)
-    assert (error.kind, error.name) == ("pod", "lost-answer")
-    if error.found:  # the reconciliation ran after the late create: it says so
-        assert error.found[0].id in str(error)
-    else:
-        assert "may still appear" in str(error)
-    assert len(calls(server, "POST", "/pods")) == 1
-
-    found = wait_until(lambda: client.find_pods("lost-answer", error.since))
-    assert len(found) == 1
-    assert found[0].name == "lost-answer"
-    assert len(calls(server, "POST", "/pods")) == 1
-    assert len(server.state.live_pod_ids()) == 1
-
-
-def test_lost_disk_answer_is_outcome_unknown_and_never_resent(
-    impatient: pm.Client, server: SandboxServer
-) -> None:
-    client = impatient
-    request = canada_disk_request(client, "lost-disk")
-    server.faults.add("POST", "/disks", status=None, delay_s=1.5)
-    with pytest.raises(pm.OutcomeUnknownError) as lost:
-        client.create_disk(request)
-    error = lost.value
-    assert "not retried" in str(error).lower()
-    assert (error.kind, error.name) == ("disk", "lost-disk")
-    assert len(calls(server, "POST", "/disks")) == 1
-
-    found = wait_until(lambda: client.find_disks("lost-disk", error.since))
-    assert len(found) == 1
-    assert len(calls(server, "POST", "/disks")) == 1
+    assert len(error.found) == 1 and error.found[0].name == "lost-answer"
+    assert f"{error.found[0].id} " in str(error) and "It exists." in str(error)
+    assert len(calls(server, "POST", path)) == 1
+    live = server.state.live_pod_ids() if kind == "pod" else server.state.live_disk_ids()
+    assert live == [error.found[0].id]
 
 
 @pytest.mark.parametrize(("path", "kind"), [("/pods", "pod"), ("/disks", "disk")])
@@ -416,16 +394,41 @@ def test_rename_disk(client: pm.Client, server: SandboxServer) -> None:
 # -- waiting -------------------------------------------------------------------------------
 
 
-def test_wait_for_pod_times_out(slow_client: pm.Client) -> None:
+def test_waits_run_on_the_sandboxs_clock(slow_client: pm.Client, clock: StillClock) -> None:
+    """One fake clock drives the sandbox and the wait: a pod that needs 60 s times out
+    after 30 s of it and is ready after 60, with no real second spent."""
     pod = slow_client.create_pod(PodRequest.from_offer(guide_offer(slow_client), name="slow"))
+    follow = slow_client.follow_pod(pod.id, clock=clock, sleep=clock.sleep)
+    start = clock.now
     with pytest.raises(pm.WaitTimeoutError, match=pod.id):
-        slow_client.wait_for_pod(pod.id, timeout=0.1, poll_interval=POLL, progress=False)
+        follow.wait(timeout=30, interval=5)
+    assert clock.now - start == 30
+    ready = follow.wait(timeout=60, interval=5)
+    assert ready.status == "ACTIVE" and ready.installation_status == "FINISHED"
+    assert clock.now - start == 60
 
 
-def test_wait_for_disk_times_out(slow_client: pm.Client) -> None:
+def test_wait_for_disk_on_the_sandboxs_clock(slow_client: pm.Client, clock: StillClock) -> None:
     disk = slow_client.create_disk(canada_disk_request(slow_client, "slow-disk"))
+    follow = slow_client.follow_disk(disk.id, clock=clock, sleep=clock.sleep)
+    start = clock.now
     with pytest.raises(pm.WaitTimeoutError, match=disk.id):
-        slow_client.wait_for_disk(disk.id, timeout=0.1, poll_interval=POLL)
+        follow.wait(timeout=10, interval=2)
+    assert follow.wait(timeout=20, interval=2).status == "ACTIVE"
+    assert clock.now - start == 20
+
+
+def test_a_failed_installation_stops_the_wait_with_its_reason(
+    slow_client: pm.Client, slow_server: SandboxServer, clock: StillClock
+) -> None:
+    pod = slow_client.create_pod(PodRequest.from_offer(guide_offer(slow_client), name="bad"))
+    clock.sleep(40)  # installing
+    slow_server.state.fail_installation(pod.id, "CUDA driver mismatch")
+    follow = slow_client.follow_pod(pod.id, clock=clock, sleep=clock.sleep)
+    start = clock.now
+    with pytest.raises(pm.ProvisioningError, match="CUDA driver mismatch"):
+        follow.wait(timeout=900, interval=2)
+    assert clock.now == start  # the first poll saw it: no timeout waited out
 
 
 def test_wait_for_pod_reports_error(client: pm.Client, server: SandboxServer) -> None:
