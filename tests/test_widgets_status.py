@@ -17,7 +17,7 @@ from prime_magics.models import Pod
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import PodStatus
 from prime_magics.widgets._form import Poller
-from tests.widget_fixtures import calls, pod_json, ready_pod, serving
+from tests.widget_fixtures import calls, custom_row, pod_json, ready_pod, serving
 
 
 @pytest.fixture
@@ -167,3 +167,16 @@ def test_close_stops_following(client: pm.Client, pod: Pod) -> None:
     panel = PodStatus(pod.id, client=client, poll_interval=60.0, autostart=False)
     panel.close()
     assert panel._poller._stop.is_set()
+
+
+def test_a_failed_installation_shows_the_pods_log(
+    client: pm.Client, sandbox: SandboxServer
+) -> None:
+    pod = client.create_pod(pm.PodRequest.from_offer(custom_row(client), name="log-pod"))
+    sandbox.state.fail_installation(pod.id, "pip: no space left on device")
+    panel = panel_for(pod.id, client)
+    state = panel.poll_once()
+    assert state is not None and state.phase is Phase.FAILED
+    assert panel.logs == client.pod_logs(pod.id, tail=8) and panel.logs
+    assert "Log" in panel.log_view.value and html.escape(panel.logs[-1]) in panel.log_view.value
+    assert any("scheduled" in line for line in panel.logs)

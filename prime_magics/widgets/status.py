@@ -41,6 +41,9 @@ def _ports_html(pod: Pod) -> str:
     return f"<table><caption>Ports</caption>{''.join(rows)}</table>" if rows else ""
 
 
+LOG_LINES = 8
+
+
 class PodStatus(Form):
     """Live status of pod ``pod_id``: progress, SSH command, ports, errors, Terminate."""
 
@@ -48,6 +51,7 @@ class PodStatus(Form):
     state = t.Instance(State, allow_none=True, help="What the last fetch means (lifecycle).")
     ssh = t.Unicode(None, allow_none=True, help="The SSH command, once the pod has an address.")
     termination_text = t.Unicode(None, allow_none=True, help="What Confirm would destroy.")
+    logs = t.List(t.Unicode(), help="The pod's last log lines, read while it installs or failed.")
 
     def __init__(
         self,
@@ -69,11 +73,13 @@ class PodStatus(Form):
         self.progress = w.IntProgress(value=0, min=0, max=100, description="Install")
         self.summary = w.HTML()
         self.details = w.HTML()
+        self.log_view = w.HTML()
         self.terminate_button = self.button("Terminate", self._on_terminate, "danger")
         self.confirm_step("Confirm terminate", self._on_confirm, self._on_cancel)
         self.layout_children(
-            self.summary, self.progress, self.details, self.terminate_button, self.confirm_box
-        )
+            self.summary, self.progress, self.details, self.log_view, self.terminate_button,
+            self.confirm_box,
+        )  # fmt: skip
         self.refresh_buttons()
         if autostart:
             self.start()
@@ -139,13 +145,25 @@ class PodStatus(Form):
             except PrimeError as err:  # transient (network, 5xx): say so and keep following
                 self.show(f"{err.message} (still following)", "warning")
                 return None
+            logs = self._read_logs(pod, state)
             with self.hold_trait_notifications():
                 self.pod, self.ssh, self.state = pod, ssh, state
+                self.logs = logs
             if state.settled:
                 self._settled.set()
             self._draw(state)
             self.refresh_buttons()
             return state
+
+    def _read_logs(self, pod: Pod | None, state: State) -> list[str]:
+        """While it installs (or once it failed) the log says what is happening; a pod
+        that is ready or gone is not asked (one request less per poll)."""
+        if pod is None or pod.status != "ACTIVE" or state.phase is Phase.READY:
+            return list(self.logs) if state.phase is Phase.READY else []
+        try:
+            return self.client.pod_logs(self.pod_id, tail=LOG_LINES)
+        except PrimeError:  # logs are a nicety: never a reason to stop following
+            return list(self.logs)
 
     def _draw(self, state: State) -> None:
         pod = self.pod
@@ -162,6 +180,7 @@ class PodStatus(Form):
         parts = [code_html(self.ssh, "SSH")] if self.ssh and not self.gone else []
         parts.append(_ports_html(pod) if pod is not None and ready else "")
         self.details.value = "".join(parts)
+        self.log_view.value = code_html("\n".join(self.logs), "Log") if self.logs else ""
         self.show(*_status_message(state, self.pod_id, self.ssh, self.poll_interval))
 
     # -- terminating ---------------------------------------------------------------------
