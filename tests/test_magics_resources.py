@@ -411,3 +411,13 @@ def test_without_widgets_no_command_returns_a_widget(
         ("POST", "/api/v1/pods"),  # the pod_id and disk_id fixtures, through the plain API
         ("POST", "/api/v1/disks"),
     ]
+
+
+def test_the_configured_team_applies_unless_team_id_none(
+    ip: Shell, prime_sandbox: SandboxServer, offers: pd.DataFrame
+) -> None:
+    pm.set_client(pm.Client(api_key=FAKE_KEY, base_url=prime_sandbox.url, team_id="team-7"))
+    cell = Cell(ip, "%prime pods create --offer offers[0] --name teamed")
+    assert json.loads(cell.block("Request body"))["team"] == {"teamId": "team-7"}
+    cell = Cell(ip, "%prime pods create --offer offers[0] --name personal --team-id none")
+    assert "team" not in json.loads(cell.block("Request body"))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 
 from .._display import Confirmation, Notice, sandbox_banner
-from ..config import TeamChoice
+from ..config import Team, TeamChoice
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -103,6 +103,14 @@ def positive_float(text: str) -> float:
 def team_choice(text: str) -> TeamChoice:
     """``--team-id T``; ``none`` says "no team" even when one is configured."""
     return None if text.lower() == "none" else text
+
+
+def add_team_argument(parser: argparse.ArgumentParser) -> None:
+    """``--team-id`` as pods create and disks create take it (default: ``Team.CONFIGURED``)."""
+    parser.add_argument(
+        "--team-id", type=team_choice, default=Team.CONFIGURED, metavar="T",
+        help="default: the configured team; none: no team",
+    )  # fmt: skip
 
 
 def key_value(text: str) -> tuple[str, str]:

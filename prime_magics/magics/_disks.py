@@ -18,9 +18,8 @@ import pandas as pd
 
 from .. import api
 from .._display import Code, Notice, Table, attached_problem, disk_table, redacted, usd
-from ..config import Team
 from ..provisioning import DiskRequest
-from ._context import Context, positive_int, team_choice
+from ._context import Context, add_team_argument, positive_int
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -56,13 +55,7 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     add("--data-center", metavar="D", help=f"where, see availability disks ({required})")
     add("--name", metavar="N", help="disk name (default: generated)")
     add("--provider", metavar="P", help="when several providers offer disks there")
-    add(
-        "--team-id",
-        type=team_choice,
-        default=Team.CONFIGURED,
-        metavar="T",
-        help="default: the configured team; none: no team",
-    )
+    add_team_argument(parser)
     add(
         "--yes",
         action="store_true",

@@ -19,12 +19,11 @@ import pandas as pd
 
 from .. import api
 from .._display import Code, Notice, Table, pod_table, quote_table, redacted
-from ..config import Team
 from ..errors import ConfigurationError
 from ..models import GpuOffer
 from ..pricing import plus_attached_disks
 from ..provisioning import PodRequest
-from ._context import Context, key_value, positive_float, positive_int, team_choice
+from ._context import Context, add_team_argument, key_value, positive_float, positive_int
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -101,13 +100,7 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     add("--disks", nargs="+", action="extend", metavar="ID", help="network disks to attach")
     add("--max-price", type=positive_float, metavar="P", help="$/h cap for variable prices")
     add("--custom-template-id", metavar="T")
-    add(
-        "--team-id",
-        type=team_choice,
-        default=Team.CONFIGURED,
-        metavar="T",
-        help="default: the configured team; none: no team",
-    )
+    add_team_argument(parser)
     add("--share-with-team", action="store_true", help="share with every member of the team")
     add(
         "--add-members",
