@@ -20,7 +20,7 @@ from ._paging import PageFetcher
 from .config import Settings
 from .errors import OutcomeUnknownError, PrimeError, ResponseFormatError
 from .models import Listing
-from .responses import Tally, parse, read, tallied
+from .responses import parse, read, tallied
 
 M = TypeVar("M", bound=BaseModel)
 CLOCK_SKEW = timedelta(minutes=2)
@@ -114,6 +114,3 @@ def _reconcile(exc: OutcomeUnknownError, find: Callable[[str, str], list[Any]]) 
         exc.message += f"\nFound {exc.kind} {exc.name!r} created since then: {ids}. It exists."
     else:
         exc.message += f"\nNo {exc.kind} named {exc.name!r} exists yet; it may still appear."
-
-
-__all__ = ["APIResource", "Tally", "created_since"]

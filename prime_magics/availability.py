@@ -23,7 +23,7 @@ from ._resource import APIResource
 from .config import Settings
 from .errors import ConfigurationError, ResponseFormatError, UnprocessableEntityError
 from .models import DiskOffer, GpuOffer, GpuSummary, Page
-from .responses import Tally, parse, tallied
+from .responses import parse, tallied
 
 GPU_PATH = "/availability/gpus"
 MULTINODE_PATH = "/availability/multi-node"
@@ -104,20 +104,19 @@ class Offers(APIResource):
             what = f"Listing {_WHAT[path]} (page {page})"  # what the user asked for
             return self._transport.get_bytes(path, query, what=what)
 
-        def parse_page(tally: Tally, path: str, content: bytes) -> tuple[list[Any], int]:
-            what = f"GET {path}"
-            if content.lstrip()[:1] == b"[":  # one guide shows a bare list
-                items = parse(_LISTS[kind], content, what, tally)
-                return items, len(items)
-            page = parse(_PAGES[kind], content, what, tally)
-            total = page.total_count
-            return page.items, len(page.items) if total is None else total
-
         what = " and ".join(_WHAT[p] for p in paths)
         with cyclic_gc_paused(), tallied(what) as tally:
-            by_path = self._pages.fetch(
-                paths, lambda p, n: fetch_page(p, n), lambda p, c: parse_page(tally, p, c), key
-            )
+
+            def parse_page(path: str, content: bytes) -> tuple[list[Any], int]:
+                said = f"Reading {_WHAT[path]}"
+                if content.lstrip()[:1] == b"[":  # one guide shows a bare list
+                    items = parse(_LISTS[kind], content, said, tally)
+                    return items, len(items)
+                page = parse(_PAGES[kind], content, said, tally)
+                total = page.total_count
+                return page.items, len(page.items) if total is None else total
+
+            by_path = self._pages.fetch(paths, fetch_page, parse_page, key)
         self._store(key, by_path)
         return {path: list(items) for path, items in by_path.items()}
 
