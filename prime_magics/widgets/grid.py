@@ -30,12 +30,12 @@ from itables.widget import ITable
 
 UNKNOWN = "—"
 MONEY_DECIMALS = 4  # as ``_display.usd`` shows $/h
-COLUMNS = [
-    ("GPU", "gpu_type"), ("×", "gpu_count"), ("GPU GB", "gpu_memory_gb"),
-    ("provider", "provider"), ("region", "region"), ("data center", "data_center"),
-    ("security", "security"), ("socket", "socket"), ("stock", "stock_status"),
-    ("disk GB", "disk_gb"), ("vCPUs", "vcpus"), ("mem GB", "memory_gb"),
-    ("total $/h", "total_hr"), ("$/GPU/h", "price_per_gpu_hr"),
+COLUMNS = [  # what decides first: the GPU and the price
+    ("GPU", "gpu_type"), ("×", "gpu_count"), ("total $/h", "total_hr"),
+    ("$/GPU/h", "price_per_gpu_hr"), ("GPU GB", "gpu_memory_gb"), ("provider", "provider"),
+    ("region", "region"), ("data center", "data_center"), ("security", "security"),
+    ("socket", "socket"), ("stock", "stock_status"), ("disk GB", "disk_gb"),
+    ("vCPUs", "vcpus"), ("mem GB", "memory_gb"),
 ]  # fmt: skip
 MONEY = ("total_hr", "price_per_gpu_hr")
 INDEX_NAME = "#"
