@@ -6,6 +6,9 @@ value among its options (a blank box in the browser)."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from typing import Any
 
 import pandas as pd
@@ -17,7 +20,7 @@ from prime_magics._display import usd
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import AvailabilityExplorer, ProvisionForm
 from prime_magics.widgets.explorer import ANY, SERVER_FILTERS
-from prime_magics.widgets.grid import INDEX_NAME, UNKNOWN, display_frame
+from prime_magics.widgets.grid import INDEX_NAME, UNKNOWN, display_frame, grid_options
 from tests.widget_fixtures import calls, rejecting
 
 
@@ -101,6 +104,26 @@ def test_money_stays_numeric_and_is_drawn_with_dollars_and_unknowns_as_a_dash(
         explorer.grid._dt_args["data_json"].startswith("[[7.0,")
         and "null" in (explorer.grid._dt_args["data_json"])
     )
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the grid's JS")
+def test_the_renders_draw_dollars_and_dashes_and_sort_and_filter_on_numbers() -> None:
+    """The grid's render functions, run as the browser runs them (DataTables calls each
+    with the cell's value and what it is for: display, filter, sort, type)."""
+    money, unknown = (d["render"] for d in grid_options(10)["columnDefs"])
+    cases = [None, 0.175, 1234.5, 3]
+    script = (
+        f"const m = ({money}); const u = ({unknown}); const out = {{}};"
+        "for (const t of ['display', 'filter', 'sort', 'type'])"
+        f" out[t] = [{json.dumps(cases)}.map(v => m(v, t)), [null, 3].map(v => u(v, t))];"
+        "console.log(JSON.stringify(out));"
+    )
+    run = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60)
+    out = json.loads(run.stdout)
+    assert out["display"] == [[UNKNOWN, "$0.1750", "$1,234.5000", "$3.0000"], [UNKNOWN, 3]]
+    assert out["sort"] == out["type"] == [[None, 0.175, 1234.5, 3], [None, 3]]
+    # an unknown price is never "less than $x" in a number filter: it reads as the dash
+    assert out["filter"] == [[UNKNOWN, 0.175, 1234.5, 3], [UNKNOWN, 3]]
 
 
 def test_a_server_side_filter_requeries_once_with_its_parameters(

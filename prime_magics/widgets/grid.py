@@ -41,19 +41,21 @@ MONEY = ("total_hr", "price_per_gpu_hr")
 INDEX_NAME = "#"
 PAGE_LENGTHS = (10, 25, 50, 100, 500)
 
-# Drawn in the browser; sorting and filtering read the raw value (``type`` other than
-# "display"), so a price sorts as a number and a range filter compares numbers.
+# Drawn in the browser. Sorting reads the raw value, so a price sorts as a number; the
+# filters read it too, except that an unknown one reads as the dash: a number condition
+# ("less than $0.20") never counts an unknown price as cheap (DataTables would read an
+# empty value as minus infinity), and a search for "—" finds the unknowns.
+_UNKNOWN_JS = (
+    "if (data === null || data === undefined) "
+    f"{{ return type === 'display' || type === 'filter' ? '{UNKNOWN}' : data; }} "
+)
 _MONEY_RENDER = JavascriptFunction(
-    "function (data, type) { if (data === null || data === undefined) "
-    f"{{ return type === 'display' ? '{UNKNOWN}' : data; }} "
+    f"function (data, type) {{ {_UNKNOWN_JS}"
     "return type === 'display' ? '$' + Number(data).toLocaleString('en-US', "
     f"{{minimumFractionDigits: {MONEY_DECIMALS}, maximumFractionDigits: {MONEY_DECIMALS}}}) "
     ": data; }"
 )
-_UNKNOWN_RENDER = JavascriptFunction(
-    "function (data, type) { return (data === null || data === undefined) && "
-    f"type === 'display' ? '{UNKNOWN}' : data; }}"
-)
+_UNKNOWN_RENDER = JavascriptFunction(f"function (data, type) {{ {_UNKNOWN_JS}return data; }}")
 
 
 def display_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -236,4 +236,14 @@ def explore_the_grid(page: Page, lab: JupyterLab, step: Steps, front_end: str) -
         page.set_viewport_size({"width": 1400, "height": 2400})  # the whole panel in view
         explorer.scroll_into_view_if_needed()
         name = "explorer-grid.png" if front_end == "JupyterLab" else "explorer-grid-notebook7.png"
-        return step.screenshot(explorer, name)
+        shot = step.screenshot(explorer, name)
+    with step("filter 'total $/h' below $0.20 in its column menu: only cheaper rows remain"):
+        title = page.locator(".dt-column-title", has_text=re.compile(r"^total \$/h$"))
+        grid.locator("thead").first.locator("th", has=title).locator(".dtcc-button").click()
+        menu = page.locator(".dtcc-dropdown").first
+        menu.locator("select").first.select_option("less")  # a number condition, not text
+        menu.locator("input").first.fill("0.2")
+        expect(grid.locator(".dt-info")).to_contain_text("filtered from")
+        cheap = dollars(column_texts(grid, "total $/h"))
+        assert cheap and all(v < 0.2 for v in cheap), f"not all below $0.20: {cheap}"
+    return shot
