@@ -16,7 +16,8 @@ from .offers import gpu_offer
 from .pricing import Quote, quote
 
 if TYPE_CHECKING:
-    from .widgets import ProvisionForm
+    from .client import Client
+    from .widgets import AvailabilityExplorer, ProvisionForm
 
 REQUIRED = ("cloud_id", "gpu_type", "gpu_count", "total_hr", "price_per_gpu_hr")
 
@@ -59,6 +60,17 @@ class PrimeAccessor:
         from .widgets import ProvisionForm
 
         return ProvisionForm(self.offer(i), **options)
+
+    def explore(self, client: Client | None = None, **options: Any) -> AvailabilityExplorer:
+        """An ``AvailabilityExplorer`` starting from this frame, its row labels kept.
+
+        Nothing is asked of the API until a server-side filter (GPU type or count,
+        regions, security, socket) changes; then the explorer queries ``client`` (default:
+        ``pm.get_client()``) with those filters alone. ``options``: ``max_rows`` and the
+        explorer's filter presets."""
+        from .widgets import AvailabilityExplorer
+
+        return AvailabilityExplorer(client, frame=self._frame, **options)
 
     def plot(self, ax: Any = None) -> Any:
         """Cheapest price per GPU-hour for each GPU type, one bar per provider."""

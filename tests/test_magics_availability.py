@@ -337,12 +337,15 @@ def test_loading_the_extension_does_not_import_ipywidgets() -> None:
 def test_explore_returns_an_availability_explorer(
     ip: Shell, prime_sandbox: SandboxServer, widgets_on: PrimeMagics
 ) -> None:
-    cell = Cell(ip, "x = %prime availability explore --max-rows 5")
+    line = "x = %prime availability explore --max-rows 5 --gpu-type H100_80GB --provider runpod"
+    cell = Cell(ip, line)
     assert cell.error is None, cell.text
     explorer = ip.user_ns["x"]
     assert isinstance(explorer, AvailabilityExplorer)
-    assert explorer.client is pm.get_client() and explorer.max_rows == 5
-    assert len(explorer.raw) > 0 and explorer.table.value.count("<tr>") == 6  # head + 5
+    assert explorer.client is pm.get_client() and explorer.grid.options["pageLength"] == 5
+    assert explorer.loaded and explorer.gpu_type.value == "H100_80GB"  # loaded, filtered
+    assert len(explorer.frame) > 0 and set(explorer.frame["gpu_type"]) == {"H100_80GB"}
+    assert set(explorer.frame["provider"]) == {"runpod"} < set(explorer.raw["provider"])
     assert "[sandbox]" in cell.text
     explorer.close()
 

@@ -18,9 +18,13 @@ Availability (each returns a DataFrame; assign it with ``df = %prime …``)::
         Network disk offers; with --size, adds size_gb and cost_hr.
     %prime availability gpu-types [--refresh]
         The GPU types the API knows, as a list.
-    %prime availability explore [--max-rows N]
-        An AvailabilityExplorer widget: filter and sort the offers, pick one, configure
-        and rent it. Needs Jupyter widgets (elsewhere: a UsageError).
+    %prime availability explore [--gpu-type T] [--gpu-count N] [--regions R ...]
+                                [--socket S] [--security S] [--provider P ...]
+                                [--max-price USD] [--max-rows N]
+        An AvailabilityExplorer widget, starting from those filters: the offers in a
+        grid (sort, page, filter per column), a click on a row opens its ProvisionForm.
+        --max-rows: rows per page. df.prime.explore() starts one from a frame. Needs
+        Jupyter widgets (elsewhere: a UsageError).
 
 Pods::
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import api
 from .._display import Notice
-from ._context import Context, positive_int
+from ._context import Context, positive_float, positive_int
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -84,17 +84,37 @@ def list_gpu_types(args: argparse.Namespace, ctx: Context) -> list[str]:
 
 
 def add_explore_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--gpu-type", metavar="T", help="start filtered to this GPU type")
+    parser.add_argument("--gpu-count", type=positive_int, metavar="N", help="GPUs per offer")
     parser.add_argument(
-        "--max-rows", type=positive_int, default=50, metavar="N", help="table rows (default 50)"
+        "--regions", nargs="+", action="extend", default=[], metavar="R", help="e.g. canada"
+    )
+    parser.add_argument("--socket", metavar="S", help="PCIe, SXM4, SXM5, …")
+    parser.add_argument("--security", metavar="S", help="secure_cloud or community_cloud")
+    parser.add_argument(
+        "--provider", nargs="+", action="extend", default=[], metavar="P",
+        help="only these providers' offers (filtered in the explorer)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--max-price", type=positive_float, metavar="USD", help="at most this total $/h"
+    )
+    parser.add_argument(
+        "--max-rows", type=positive_int, default=25, metavar="N", help="rows per page (25)"
     )
 
 
 def explore(args: argparse.Namespace, ctx: Context) -> AvailabilityExplorer:
+    """The explorer preset to the options, loaded here so a bad key shows in its status."""
     ctx.require_widgets("availability explore", "here use df = %prime availability list …")
     from ..widgets import AvailabilityExplorer  # imports ipywidgets: only when wanted
 
     client = api.get_client()
-    explorer = AvailabilityExplorer(client, max_rows=args.max_rows)
+    explorer = AvailabilityExplorer(
+        client, max_rows=args.max_rows, gpu_type=args.gpu_type, gpu_count=args.gpu_count,
+        regions=args.regions, security=args.security, socket=args.socket,
+        max_price=args.max_price, provider=args.provider,
+    )  # fmt: skip
+    explorer.load()
     ctx.label(client)
     return explorer
 

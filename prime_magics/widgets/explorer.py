@@ -1,186 +1,244 @@
-"""``AvailabilityExplorer``: filter and sort GPU offers, then configure one.
+"""``AvailabilityExplorer``: filter and sort GPU offers in a grid, click one to configure it.
 
 Filters the API understands (GPU type and count, regions, security, socket) re-query
-``client.availability(...)``; the others (max $/h, stock status) and the sort order only
-filter and reorder the frame already fetched. Every number in the table is a column of
-the availability frame, computed by ``pricing``. Choosing a row and Configure (or
-``select(i)``) opens a ``ProvisionForm`` for that offer below the table. The first query
-is ``load()``, run at the end of ``__init__`` through ``Form.run`` (see ``DiskForm``).
+``client.availability(...)``; the others (max $/h, stock status, provider) only filter
+the frame already fetched. Sorting, paging and per-column filters are the grid's own
+(``OfferGrid``, drawn in the browser). Clicking a row sets the grid's ``selected_rows``,
+which opens a ``ProvisionForm`` for that offer below the grid; ``select(label)`` does the
+same from code. Rows keep the frame's own index labels, whatever is filtered or sorted.
+
+The constructor does no I/O, so building one in a script or a test costs nothing:
+``load()`` runs the first query (through ``Form.run``: a ``PrimeError`` is one line on the
+status line), and first display calls it when nobody has. Given a ``frame``
+(``df.prime.explore()``), the explorer starts from it and asks nothing until a server-side
+filter changes. A dropdown's value is always one of its options: "any" is a real option
+(``ANY``), never ``None``, which ipywidgets would send to the browser as "nothing chosen"
+and draw as a blank box.
 """
 
 from __future__ import annotations
 
-import html
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import pandas as pd
+import traitlets as t
 
-from .._display import usd
-from ..offers import cell
 from ._form import Form
+from .grid import COLUMNS, OfferGrid
 from .provision import ProvisionForm
 
 if TYPE_CHECKING:
     from ..client import Client
 
-SORTS = [
-    ("total $/h", "total_hr"),
-    ("$/GPU/h", "price_per_gpu_hr"),
-    ("GPU $/h", "gpu_price_hr"),
-    ("GPU count", "gpu_count"),
-    ("GPU memory", "gpu_memory_gb"),
-    ("provisioning time", "provisioning_time_min"),
-]
-MONEY = ("total_hr", "price_per_gpu_hr")
-TABLE_COLUMNS = [
-    ("GPU", "gpu_type"), ("×", "gpu_count"), ("provider", "provider"), ("region", "region"),
-    ("data center", "data_center"), ("security", "security"), ("socket", "socket"),
-    ("stock", "stock_status"), ("disk GB", "disk_gb"), ("vCPUs", "vcpus"),
-    ("mem GB", "memory_gb"), ("total $/h", "total_hr"), ("$/GPU/h", "price_per_gpu_hr"),
-]  # fmt: skip
-
-EMPTY_COLUMNS = sorted({c for _, c in (*TABLE_COLUMNS, *SORTS)} | {"cloud_id"})
+ANY = "any"
+"""The "no filter" option of every dropdown (a value of its own, see the module doc)."""
+SERVER_FILTERS = ("gpu_type", "gpu_count", "security", "socket")  # dropdowns; regions apart
+EMPTY_COLUMNS = sorted({c for _, c in COLUMNS} | {"cloud_id"})
+_BOX: dict[str, Any] = {"layout": {"width": "240px"}, "style": {"description_width": "72px"}}
 
 
-def _any(values: Any) -> list[Any]:
-    """``[("any", None), *sorted distinct values]`` for a filter dropdown."""
-    distinct = sorted({v for v in values if v is not None and v is not pd.NA})
-    return [("any", None), *((str(v), v) for v in distinct)]
+def _dropdown(description: str) -> w.Dropdown:
+    return w.Dropdown(description=description, **_BOX)
 
 
-def row_label(i: int, row: pd.Series[Any]) -> str:
-    where = cell(row, "data_center") or cell(row, "region") or "?"
-    return (
-        f"{i}: {cell(row, 'gpu_count')}× {cell(row, 'gpu_type')} · {cell(row, 'provider')} · "
-        f"{where} · {usd(cell(row, 'total_hr'))}"
-    )
+def distinct(values: Iterable[Any]) -> list[Any]:
+    """Sorted distinct known values (NA and ``None`` left out); ints stay ints."""
+    known = {v.item() if hasattr(v, "item") else v for v in values if not pd.isna(v)}
+    return sorted(known, key=lambda v: (str(type(v)), v))
 
 
 class AvailabilityExplorer(Form):
-    """Browse offers with server- and client-side filters; configure one to rent it."""
+    """Browse offers with server- and client-side filters; click one to rent it."""
 
-    def __init__(self, client: Client | None = None, max_rows: int = 50) -> None:
+    selected = t.Any(None, allow_none=True, help="Index label of the offer whose form is open.")
+    loaded = t.Bool(False, help="The explorer has offers to show (fetched or given).")
+
+    def __init__(
+        self,
+        client: Client | None = None,
+        frame: pd.DataFrame | None = None,
+        max_rows: int = 25,
+        *,
+        gpu_type: str | None = None,
+        gpu_count: int | None = None,
+        regions: Sequence[str] = (),
+        security: str | None = None,
+        socket: str | None = None,
+        max_price: float | None = None,
+        stock: Sequence[str] = (),
+        provider: Sequence[str] = (),
+    ) -> None:
         super().__init__(client, "GPU availability")
         self.add_class("prime-availability-explorer")  # a stable hook for the browser test and CSS
-        self.max_rows = max_rows
+        self._quiet = False
         self.form: ProvisionForm | None = None
         self.raw: pd.DataFrame = pd.DataFrame(columns=EMPTY_COLUMNS)  # until load() answers
         self.frame: pd.DataFrame = self.raw
-        self.gpu_type = w.Dropdown(options=_any([]), description="GPU")
-        self.gpu_count = w.Dropdown(options=_any([]), description="GPU count")
-        self.regions = w.SelectMultiple(options=[], description="Regions")
-        self.security = w.Dropdown(options=_any([]), description="Security")
-        self.socket = w.Dropdown(options=_any([]), description="Socket")
+        self.gpu_type = _dropdown("GPU")
+        self.gpu_count = _dropdown("GPU count")
+        self.security = _dropdown("Security")
+        self.socket = _dropdown("Socket")
+        self.regions = w.SelectMultiple(description="Regions", rows=4, **_BOX)
         self.max_price = w.BoundedFloatText(
-            value=0.0, min=0.0, max=10**6, step=0.1, description="Max $/h (0: any)"
-        )
-        self.stock = w.SelectMultiple(options=[], description="Stock")
-        self.sort_by = w.Dropdown(options=SORTS, value="total_hr", description="Sort by")
-        self.descending = w.Checkbox(description="descending")
-        self.table = w.HTML()
-        self.row = w.Dropdown(options=[], description="Offer", layout={"width": "auto"})
-        self.configure_button = self.button("Configure", self._on_configure, "primary")
-        self.form_area = w.VBox()
-        server = [self.gpu_type, self.gpu_count, self.regions, self.security, self.socket]
-        local = [self.max_price, self.stock, self.sort_by, self.descending]
-        self.layout_children(
-            w.HBox([w.VBox(server[:3]), w.VBox(server[3:] + local[:2])]),
-            w.HBox(local[2:]), self.table, w.HBox([self.row, self.configure_button]),
-            self.form_area,
+            value=max_price or 0.0, min=0.0, max=10**6, step=0.1, description="Max $/h",
+            tooltip="0: any", **_BOX,
         )  # fmt: skip
-        self.apply()
-        self.run(self.load)
-        for control in server:
-            control.observe(lambda _c: self.run(self.requery), "value")
-        for control in local:
-            control.observe(lambda _c: self.apply(), "value")
-        self.row.observe(lambda _c: self.refresh_buttons(), "value")
+        self.stock = w.SelectMultiple(description="Stock", rows=3, **_BOX)
+        self.provider = w.SelectMultiple(description="Provider", rows=4, **_BOX)
+        self.grid = OfferGrid(page_length=max_rows)
+        self.form_area = w.VBox()
+        chosen = {"gpu_type": gpu_type, "gpu_count": gpu_count, "security": security}
+        chosen["socket"] = socket
+        for name, value in chosen.items():
+            self._offer(self.dropdown(name), [] if value is None else [value], value)
+        for box, values in ((self.regions, regions), (self.stock, stock)):
+            self._offer(box, values, tuple(values))
+        self._offer(self.provider, provider, tuple(provider))
+        self.layout_children(
+            w.HBox([
+                w.VBox([self.gpu_type, self.gpu_count, self.security, self.socket]),
+                self.regions,
+                w.VBox([self.max_price, self.stock]),
+                self.provider,
+            ]),
+            self.grid, self.form_area,
+        )  # fmt: skip
+        for control in (*map(self.dropdown, SERVER_FILTERS), self.regions):
+            control.observe(self._on_server_filter, "value")
+        for control in (self.max_price, self.stock, self.provider):
+            control.observe(self._on_local_filter, "value")
+        self.grid.observe(self._on_grid_selection, "selected_rows")
+        if frame is not None:
+            self._fetched(frame)
+        else:
+            self.show("Not loaded yet: call load(), or display the explorer.")
 
-    def load(self) -> None:
-        """The first query: every offer, and the filter choices it offers (raises PrimeError)."""
-        every = self.client.availability()
-        self.gpu_type.options = _any(self.client.gpu_types())
-        self.gpu_count.options = _any(int(c) for c in every["gpu_count"].dropna())
-        self.regions.options = _any(every["region"])[1:]
-        self.security.options = _any(every["security"])
-        self.socket.options = _any(every["socket"])
-        self.stock.options = _any(every["stock_status"])[1:]
-        self.raw = every
-        self.apply()
+    def dropdown(self, name: str) -> w.Dropdown:
+        """The dropdown of a server-side filter, by its ``client.availability`` keyword."""
+        control: w.Dropdown = getattr(self, name)
+        return control
 
     # -- data ----------------------------------------------------------------------------
 
+    def load(self) -> None:
+        """The first query, with the filters set so far (a PrimeError → the status line)."""
+        self.run(self._load)
+
+    def _load(self) -> None:
+        every = self.client.availability(**self.filters())
+        self._offer(self.gpu_type, self.client.gpu_types())
+        self._fetched(every)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        if not self.loaded and self.last_error is None:
+            self.load()  # shown before anyone loaded it: load now, so it is never empty
+        return super()._repr_mimebundle_(**kwargs)
+
     def filters(self) -> dict[str, Any]:
         """The server-side filters as ``client.availability`` keywords (unset ones left out)."""
-        chosen = {
-            "gpu_type": self.gpu_type.value,
-            "gpu_count": self.gpu_count.value,
-            "regions": list(self.regions.value) or None,
-            "security": self.security.value,
-            "socket": self.socket.value,
-        }
-        return {k: v for k, v in chosen.items() if v is not None}
+        chosen: dict[str, Any] = {name: self.dropdown(name).value for name in SERVER_FILTERS}
+        chosen["regions"] = list(self.regions.value) or ANY
+        return {k: v for k, v in chosen.items() if v != ANY}
 
     def requery(self) -> None:
         """Ask the API again with the server-side filters, then filter locally."""
-        self.raw = self.client.availability(**self.filters())
+        self._fetched(self.client.availability(**self.filters()))
+
+    def _fetched(self, frame: pd.DataFrame) -> None:
+        """A new frame: the filters offer what it holds; its labels are new (no selection)."""
+        self.raw = frame
+        self.loaded = True
+        for name in SERVER_FILTERS:
+            self._offer(self.dropdown(name), frame.get(name, ()))
+        self._offer(self.regions, frame.get("region", ()))
+        self._offer(self.stock, frame.get("stock_status", ()))
+        self._offer(self.provider, frame.get("provider", ()))
+        self.selected = None
         self.apply()
 
     def apply(self) -> None:
-        """Local filters and sort on the fetched frame; redraw the table and row list."""
+        """The local filters on the fetched frame; redraw the grid (its labels unchanged)."""
         df = self.raw
         if self.max_price.value:
             df = df[df["total_hr"].le(self.max_price.value).fillna(False)]
         if self.stock.value:
             df = df[df["stock_status"].isin(self.stock.value).fillna(False)]
-        df = df.sort_values(
-            self.sort_by.value, ascending=not self.descending.value, na_position="last",
-            kind="stable",
-        )  # fmt: skip
-        self.frame = df.reset_index(drop=True)
-        self.row.options = [(row_label(i, r), i) for i, (_, r) in enumerate(self.frame.iterrows())]
-        self.table.value = self._table_html()
-        shown = min(len(self.frame), self.max_rows)
-        self.show(f"{len(self.frame)} offers ({len(self.raw)} fetched); showing {shown}.")
-        self.refresh_buttons()
+        if self.provider.value:
+            df = df[df["provider"].isin(self.provider.value).fillna(False)]
+        self.frame = df
+        with self.quietly():
+            self.grid.show(df, keep=self.selected)
+        self.show(f"{len(df)} offers ({len(self.raw)} fetched). Click a row to configure it.")
 
-    def _table_html(self) -> str:
-        head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in TABLE_COLUMNS)
-        rows = []
-        for i, row in self.frame.head(self.max_rows).iterrows():
-            cells = []
-            for _, column in TABLE_COLUMNS:
-                value = cell(row, column)
-                text = usd(value) if column in MONEY else ("—" if value is None else value)
-                cells.append(f"<td>{html.escape(str(text))}</td>")
-            rows.append(f"<tr><td>{i}</td>{''.join(cells)}</tr>")
-        return f'<table class="prime-offers"><tr><th>#</th>{head}</tr>{"".join(rows)}</table>'
+    # -- controls ------------------------------------------------------------------------
+
+    @contextmanager
+    def quietly(self) -> Iterator[None]:
+        """Changes made here (options, the grid's rows) are not the user's: no handler runs."""
+        was, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = was
+
+    def _offer(self, control: Any, values: Iterable[Any], value: Any = None) -> None:
+        """Add ``values`` to ``control``'s options (they only grow) and keep its value.
+
+        A dropdown's first option is "any"; ``value`` (default: the current one) must be
+        among the options afterwards, which is what keeps the browser's box from going
+        blank (ipywidgets resets the index whenever the options change)."""
+        single = isinstance(control, w.Dropdown)
+        old = [v for _, v in control.options if v != ANY]
+        keep = control.value if value is None else value
+        known = distinct([*old, *values, *([keep] if single and keep is not None else [])])
+        options = [(str(v), v) for v in known if v != ANY]
+        with self.quietly():
+            if single:
+                control.options = [(ANY, ANY), *options]
+                control.value = keep if keep in known else ANY
+            else:
+                control.options = options
+                control.value = tuple(v for v in keep if v in known)
+
+    def _on_server_filter(self, _change: Any) -> None:
+        if not self._quiet:
+            self.run(self.requery)
+
+    def _on_local_filter(self, _change: Any) -> None:
+        if not self._quiet:
+            self.apply()
 
     # -- choosing ------------------------------------------------------------------------
 
-    def can_enable(self, button: w.Button) -> bool:
-        return self.row.value is not None
+    def _on_grid_selection(self, change: Any) -> None:
+        """A row clicked in the browser (or ``grid.selected_rows`` set): open its form."""
+        rows = change["new"]
+        if self._quiet or not rows:
+            return  # a deselection keeps the form open: it may be half filled in
+        label = self.grid.label_at(rows[0])
+        self.run(lambda: self._open(label))
 
-    def select(self, i: int) -> ProvisionForm:
-        """Choose row ``i`` of ``frame`` and open its ProvisionForm."""
-        self.row.value = i
-        return self.configure()
+    def select(self, label: Hashable) -> ProvisionForm:
+        """Open a ProvisionForm for the offer labelled ``label`` (as ``df.loc`` takes)."""
+        if label not in self.raw.index:
+            raise KeyError(f"no offer labelled {label!r}")
+        with self.quietly():
+            self.grid.selected_rows = self.grid.positions([label])
+        self._open(label)
+        assert self.form is not None
+        return self.form
 
-    def configure(self) -> ProvisionForm:
-        """Open a ProvisionForm for the chosen row (replacing one that rented nothing)."""
-        index = self.row.value
-        if index is None:
-            raise IndexError("no offer is selected")
+    def _open(self, label: Hashable) -> None:
+        """The form for row ``label`` (replacing one that rented nothing)."""
         old = self.form
-        self.form = ProvisionForm(self.frame.iloc[index], client=self.client)
+        row: pd.Series[Any] = self.raw.loc[[label]].iloc[0]  # the first, if labels repeat
+        self.form = ProvisionForm(row, client=self.client)
         self.form.sandbox_label = False  # the explorer's heading already says it
         kept = () if old is None or not old.submitted else (old,)  # a rented pod stays in view
         if old is not None and not kept:
             old.close()
         self.form_area.children = (*kept, self.form)
-        return self.form
-
-    def _on_configure(self) -> None:
-        if self.row.value is not None:
-            self.configure()
+        self.selected = label

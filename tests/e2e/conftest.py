@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .lab import ARTIFACTS, REPO, JupyterLab
+from .lab import ARTIFACTS, REPO, JupyterLab, Notebook7
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -75,6 +75,28 @@ def lab(
     SAVED.append(server.log_path)
     try:
         server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def notebook7(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory, artifacts: Path
+) -> Iterator[JupyterLab]:
+    """Jupyter Notebook 7 beside JupyterLab; skipped (never passed) when it is not
+    installed (the ``notebook`` extra) or does not start."""
+    import importlib.util
+
+    if importlib.util.find_spec("notebook") is None:
+        pytest.skip("Notebook 7 is not installed: pip install -e '.[notebook]'")
+    server = Notebook7(tmp_path_factory.mktemp("notebook7"), artifacts / "notebook7.log")
+    SAVED.append(server.log_path)
+    try:
+        try:
+            server.start()
+        except RuntimeError as exc:
+            pytest.skip(f"Notebook 7 did not start: {str(exc).splitlines()[0]}")
         yield server
     finally:
         server.stop()

@@ -50,6 +50,10 @@ def free_port() -> int:
 class JupyterLab:
     """A running ``jupyter lab`` serving ``root / "notebooks"``."""
 
+    module = "jupyterlab"
+    app = "LabApp"
+    extra_flags: tuple[str, ...] = ("--LabApp.extension_manager=readonly",)  # no PyPI look-ups
+
     def __init__(self, root: Path, log_path: Path) -> None:
         self.root = root
         self.notebooks = root / "notebooks"
@@ -79,16 +83,16 @@ class JupyterLab:
             JUPYTER_RUNTIME_DIR=str(self.runtime),
         )
         command = [
-            sys.executable, "-m", "jupyterlab",
+            sys.executable, "-m", self.module,
             "--no-browser", "--ServerApp.open_browser=False",
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.notebooks}",
-            f"--LabApp.user_settings_dir={settings}",
-            f"--LabApp.workspaces_dir={self.root / 'workspaces'}",
-            "--LabApp.extension_manager=readonly",  # no PyPI look-ups
+            f"--{self.app}.user_settings_dir={settings}",
+            f"--{self.app}.workspaces_dir={self.root / 'workspaces'}",
             "--ServerApp.terminals_enabled=False",
+            *self.extra_flags,
         ]  # fmt: skip
         if os.geteuid() == 0:  # containers and CI runners
             command.append("--allow-root")
@@ -208,6 +212,18 @@ class JupyterLab:
         return "\n".join(text.splitlines()[-lines:])
 
 
+class Notebook7(JupyterLab):
+    """A running Jupyter Notebook 7 (``jupyter notebook``): the same server, settings and
+    widgets as JupyterLab, one notebook per browser tab."""
+
+    module = "notebook"
+    app = "JupyterNotebookApp"
+    extra_flags: tuple[str, ...] = ()
+
+    def tree_url(self, name: str) -> str:
+        return f"{self.url}/notebooks/{name}?token={self.token}"
+
+
 def _end_group(process: subprocess.Popen[bytes]) -> None:
     for sig, wait_s in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
         try:
@@ -240,8 +256,10 @@ class Notebook:
         self._wait(timeout_s, "its kernel to connect", lambda: self._kernel_ready(kernel))
 
     def menu(self, menu: str, item: str) -> None:
-        """Click ``menu`` in the menu bar, then ``item`` in it."""
-        self.page.locator("#jp-menu-panel").get_by_role("menuitem", name=menu, exact=True).click()
+        """Click ``menu`` in the menu bar (JupyterLab's or Notebook 7's), then ``item``."""
+        self.page.locator(".lm-MenuBar").first.get_by_role(
+            "menuitem", name=menu, exact=True
+        ).click()
         self.page.locator(".lm-Menu").get_by_role("menuitem", name=item, exact=True).click()
 
     def run_all(self, timeout_s: float) -> None:

@@ -4,10 +4,13 @@
 ``ProvisionForm``, the disk size is changed (the total must become what ``pm.quote``
 says for that size), Provision and Confirm are clicked, and the ``PodStatus`` panel the
 form opens must reach ACTIVE. A second notebook shows an ``AvailabilityExplorer``: its
-table must list offers, and choosing one must open a form for it.
+grid must list offers a page at a page, cheapest first, with no blank dropdown; a click
+on a header must order the rows by that column; a click on a row must open a form for
+that offer (its heading names the row's GPU, its total is the row's price). The grid is
+checked in JupyterLab and, when it is installed, in Notebook 7.
 
-Screenshots go to ``artifacts/e2e/``; with ``PRIME_UPDATE_SCREENSHOTS=1`` the form's is
-also copied to ``docs/provision-form.png`` for the README.
+Screenshots go to ``artifacts/e2e/``; with ``PRIME_UPDATE_SCREENSHOTS=1`` the form's and
+the grid's are also copied to ``docs/provision-form.png`` and ``docs/explorer-grid.png``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ pytestmark = pytest.mark.e2e
 
 NOTEBOOKS = REPO / "notebooks"
 DOCS_SCREENSHOT = REPO / "docs" / "provision-form.png"
+DOCS_GRID_SCREENSHOT = REPO / "docs" / "explorer-grid.png"
 # Read at import: the suite's autouse fixture clears PRIME_* variables during each test.
 UPDATE_SCREENSHOTS = os.environ.get("PRIME_UPDATE_SCREENSHOTS") == "1"
 CLOUD_ID, DATA_CENTER = "sandbox-H100-custom", "CANADA-1"  # the notebook's offer
@@ -63,9 +67,10 @@ def wait_for_amount(cell: Locator, expected: float, timeout_s: float = 15) -> No
 
 
 def total_cell(form: Locator) -> Locator:
-    """The amount in the form's cost table row labelled exactly "Total"."""
-    label = form.page.locator("td", has_text=re.compile(r"^\s*Total\s*$"))
-    return form.locator("table.prime-quote tr", has=label).locator("th, td").last
+    """The amount in the row labelled exactly "Total" of the form's quote table (its
+    label is a ``th`` in the one presentation layer's tables, a ``td`` before)."""
+    label = form.page.locator("th, td", has_text=re.compile(r"^\s*Total\s*$"))
+    return form.locator("table tr", has=label).locator("td").last
 
 
 def test_provision_form_rents_a_pod(
@@ -104,7 +109,7 @@ def test_provision_form_rents_a_pod(
 
     with step("click Provision and see what will be rented, at that price"):
         form.get_by_role("button", name="Provision", exact=True).click()
-        preview = form.locator(".widget-html-content", has_text="Rent ").first
+        preview = form.locator(".widget-html-content", has_text=re.compile(r"Rent \d+×")).first
         expect(preview).to_be_visible()
         wait_for_amount(preview, expected_total)
     with step("click Confirm"):
@@ -123,46 +128,122 @@ EXPLORER_CELLS = [
     "import prime_magics as pm\n\npm.use_sandbox()",
     "explorer = pm.AvailabilityExplorer(max_rows=10)\nexplorer",
 ]
+PAGE_ROWS = 10  # max_rows above
+BLANKABLE = ("GPU", "GPU count", "Security", "Socket")  # dropdowns that once drew blank
 
 
-def test_explorer_lists_offers_and_opens_a_form(
+def titles(grid: Locator) -> Locator:
+    """The column titles (of the first header: a scrolling grid draws a copy of it)."""
+    return grid.locator("thead").first.locator(".dt-column-title")
+
+
+def headers(grid: Locator) -> list[str]:
+    return [" ".join(h.split()) for h in titles(grid).all_inner_texts()]
+
+
+def header(grid: Locator, title: str) -> Locator:
+    """The header cell titled ``title`` (its title, not its filter button: a click sorts)."""
+    return titles(grid).get_by_text(title, exact=True)
+
+
+def ordered(grid: Locator, direction: str) -> Locator:
+    """The title of the column the grid is ordered by (``asc`` or ``desc``)."""
+    return grid.locator("thead").first.locator(f"th.dt-ordering-{direction} .dt-column-title")
+
+
+def column_texts(grid: Locator, title: str) -> list[str]:
+    """The visible cells of the column titled ``title``, top to bottom."""
+    n = headers(grid).index(title) + 1
+    return [c.strip() for c in grid.locator(f"tbody tr td:nth-child({n})").all_inner_texts()]
+
+
+def dollars(texts: list[str]) -> list[float]:
+    found = [_AMOUNT.search(text) for text in texts]
+    assert all(found), f"not all amounts: {texts}"
+    return [float(m.group(1).replace(",", "")) for m in found if m]
+
+
+def test_explorer_grid_sorts_and_opens_a_form(
     page: Page, lab: JupyterLab, artifacts: Path, saved_artifacts: list[Path]
 ) -> None:
-    step = Steps(page, artifacts, saved_artifacts)
+    shot = explore_the_grid(page, lab, Steps(page, artifacts, saved_artifacts), "JupyterLab")
+    if UPDATE_SCREENSHOTS:
+        copy_file(shot, DOCS_GRID_SCREENSHOT)
+
+
+def test_explorer_grid_in_notebook7(
+    page: Page, notebook7: JupyterLab, artifacts: Path, saved_artifacts: list[Path]
+) -> None:
+    explore_the_grid(page, notebook7, Steps(page, artifacts, saved_artifacts), "Notebook 7")
+
+
+def explore_the_grid(page: Page, lab: JupyterLab, step: Steps, front_end: str) -> Path:
+    """The grid lists offers, sorts on a header click, opens a form for a clicked row;
+    returns the screenshot of the explorer."""
     lab.write_notebook("explorer.ipynb", EXPLORER_CELLS)
     notebook = Notebook(page, lab, "explorer.ipynb")
 
-    with step("open a notebook showing pm.AvailabilityExplorer() and run it"):
+    with step(f"open a notebook showing pm.AvailabilityExplorer() in {front_end}, run it"):
         notebook.open()
         notebook.run_all(RUN_ALL_TIMEOUT_S)
         failed = notebook.errors()
         assert not failed, "cells failed:\n" + "\n".join(failed)
     explorer = notebook.panel.locator(".prime-availability-explorer").first
-    with step("check the explorer shows a table of offers"):
+    grid = explorer.locator(".dt-container").first  # the grid, its controls and its pages
+    rows = grid.locator("table.prime-offer-grid tbody tr")
+    with step(f"check the grid lists offers, {PAGE_ROWS} to a page, cheapest first"):
         expect(explorer).to_be_visible()
-        rows = explorer.locator("table.prime-offers tr")
-        expect(rows.nth(10)).to_be_attached()  # a header and at least ten offers
-        expect(rows.first).to_contain_text("total $/h")
-    chooser = explorer.get_by_label("Offer", exact=True)
-    configure = explorer.get_by_role("button", name="Configure", exact=True)
-    with step("choose the third offer in the Offer list"):
-        chooser.select_option(index=2)
-        label = " ".join(chooser.locator("option:checked").inner_text().split())  # &nbsp;
-    with step(f"check Configure is enabled once offer {label!r} is chosen"):
-        expect(configure).to_be_enabled(timeout=5_000)
-    with step("click Configure"):
-        configure.click()
+        expect(rows).to_have_count(PAGE_ROWS)
+        expect(titles(grid)).to_contain_text(["#", "GPU", "×", "total $/h", "$/GPU/h"])
+        totals = dollars(column_texts(grid, "total $/h"))
+        assert totals == sorted(totals), f"not cheapest first: {totals}"
+        assert all(re.fullmatch(r"\$[\d,]+\.\d{4}", t) for t in column_texts(grid, "$/GPU/h"))
+    with step("check no filter dropdown is blank (each shows 'any')"):
+        for label in BLANKABLE:
+            select = explorer.get_by_label(label, exact=True)
+            expect(select).to_have_js_property("selectedIndex", 0)
+            expect(select.locator("option:checked")).to_have_text("any")
+    first_before = rows.first.inner_text()
+    with step("click the '×' (GPU count) header: the rows are ordered by GPU count"):
+        header(grid, "×").click()
+        expect(ordered(grid, "asc")).to_have_text("×")
+        counts = [int(float(c)) for c in column_texts(grid, "×")]
+        assert counts == sorted(counts), f"not by GPU count: {counts}"
+    with step("click the '$/GPU/h' header twice: the dearest per GPU come first"):
+        per_gpu_header = header(grid, "$/GPU/h")
+        per_gpu_header.click()
+        expect(ordered(grid, "asc")).to_have_text("$/GPU/h")
+        per_gpu_header.click()
+        expect(ordered(grid, "desc")).to_have_text("$/GPU/h")
+        per_gpu = dollars(column_texts(grid, "$/GPU/h"))
+        assert per_gpu == sorted(per_gpu, reverse=True), f"not dearest first: {per_gpu}"
+        assert rows.first.inner_text() != first_before, "sorting did not change the first row"
+    third = rows.nth(2)
+    cells = [c.strip() for c in third.locator("td").all_inner_texts()]
+    offer = dict(zip(headers(grid), cells, strict=True))
+    gpu, count, total = offer["GPU"], int(float(offer["×"])), dollars([offer["total $/h"]])[0]
+    with step(f"click the third row ({count}× {gpu}, {offer['total $/h']}/h)"):
+        third.locator("td").nth(1).click()
+        expect(third).to_have_class(re.compile(r"\bselected\b"))
     form = explorer.locator(".prime-provision-form").first
-    with step(f"check a ProvisionForm opened for {label!r}, at the table's price"):
-        found = re.search(r"(\d+)\s*×\s*(\S+)", label)
-        assert found, f"no 'N× GPU' in the offer label {label!r}"
-        count, gpu = found.groups()
+    with step(f"check a ProvisionForm opened for {count}× {gpu} at the grid's price"):
         expect(form).to_be_visible()
-        expect(form).to_contain_text(f"Provision {count}× {gpu}")
-        price = _AMOUNT.search(label)
-        assert price, f"no price in the offer label {label!r}"
-        wait_for_amount(total_cell(form), float(price.group(1).replace(",", "")))
-        expect(form.get_by_role("button", name="Provision", exact=True)).to_be_enabled()
-    with step("screenshot the explorer's form"):
-        form.scroll_into_view_if_needed()
-        step.screenshot(page, "availability-explorer.png")
+        expect(form.locator(".widget-html-content b").first).to_have_text(
+            f"Provision {count}× {gpu}"
+        )
+        wait_for_amount(total_cell(form), total)
+    with step("screenshot the explorer's grid and form"):
+        page.set_viewport_size({"width": 1400, "height": 2400})  # the whole panel in view
+        explorer.scroll_into_view_if_needed()
+        name = "explorer-grid.png" if front_end == "JupyterLab" else "explorer-grid-notebook7.png"
+        shot = step.screenshot(explorer, name)
+    with step("filter 'total $/h' below $0.20 in its column menu: only cheaper rows remain"):
+        title = page.locator(".dt-column-title", has_text=re.compile(r"^total \$/h$"))
+        grid.locator("thead").first.locator("th", has=title).locator(".dtcc-button").click()
+        menu = page.locator(".dtcc-dropdown").first
+        menu.locator("select").first.select_option("less")  # a number condition, not text
+        menu.locator("input").first.fill("0.2")
+        expect(grid.locator(".dt-info")).to_contain_text("filtered from")
+        cheap = dollars(column_texts(grid, "total $/h"))
+        assert cheap and all(v < 0.2 for v in cheap), f"not all below $0.20: {cheap}"
+    return shot
