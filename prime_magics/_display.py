@@ -157,16 +157,22 @@ def text(value: Any) -> str:
     return str(value)
 
 
-def usd(amount: float | None, per: str = "h") -> str:
-    """``$1.2345/h`` (tiny rates keep their digits), ``$28.50/day``; a dash when unknown."""
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def usd(amount: float | None, per: str = "h", currency: str = "USD") -> str:
+    """``$1.2345/h`` (tiny rates keep their digits), ``$28.50/day``; a dash when unknown.
+    Another ``currency`` gets its own symbol (``€2.1000/h``) or code (``2.1000 CHF/h``)."""
     if amount is None or math.isnan(amount):
         return "—"
     if per != "h":
-        shown = f"${amount:,.2f}"
+        number = f"{amount:,.2f}"
     elif 0 < abs(amount) < 0.01:
-        shown = f"${amount:.6f}"
+        number = f"{amount:.6f}"
     else:
-        shown = f"${amount:,.4f}"
+        number = f"{amount:,.4f}"
+    symbol = SYMBOLS.get(currency)
+    shown = f"{symbol}{number}" if symbol else f"{number} {currency}"
     return f"{shown}/{per}" if per else shown
 
 
@@ -185,14 +191,17 @@ def quote_table(
     The amounts are ``pricing``'s (``Quote``, ``plus_attached_disks``); only words here."""
     if quote is None:
         return Table([("Total", None)], title, strong={"Total"})
-    rows: list[tuple[str, Any]] = [(label, usd(amount)) for label, amount in quote.lines()]
+    cur = quote.currency
+    rows: list[tuple[str, Any]] = [(label, usd(v, currency=cur)) for label, v in quote.lines()]
+    if not quote.cpu_only:  # a CPU node has no GPU to divide by
+        rows.append(("per GPU", usd(quote.per_gpu_hr, currency=cur)))
     rows += [
-        ("per GPU", usd(quote.per_gpu_hr)),
-        ("per day", usd(quote.per_day, "day")),
-        ("per month", usd(quote.per_month, "month")),
+        ("per day", usd(quote.per_day, "day", cur)),
+        ("per month", usd(quote.per_month, "month", cur)),
     ]
     if quote.prepaid_cost is not None:
-        rows.append((f"up front ({quote.prepaid_hours} h)", usd(quote.prepaid_cost, "")))
+        hours = f"{quote.prepaid_hours:g}"
+        rows.append((f"up front ({hours} h)", usd(quote.prepaid_cost, "", cur)))
     rows += [(f"disk {label}", usd(hourly)) for label, hourly in attached]
     if attached:
         rows.append(("Grand total", usd(grand_total_hr)))

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .models import GpuOffer
 from .offers import gpu_offer
-from .pricing import Quote, quote
+from .pricing import CPU_NODE, Quote, quote
 
 if TYPE_CHECKING:
     from .client import Client
@@ -73,17 +73,28 @@ class PrimeAccessor:
         return AvailabilityExplorer(client, frame=self._frame, **options)
 
     def plot(self, ax: Any = None) -> Any:
-        """Cheapest price per GPU-hour for each GPU type, one bar per provider."""
-        priced = self._frame[self._frame["price_per_gpu_hr"].notna()]
-        table = priced.pivot_table(
-            index="gpu_type", columns="provider", values="price_per_gpu_hr", aggfunc="min"
-        ).astype(float)
-        order = table.min(axis=1).sort_values(ascending=False).index
-        axes = table.loc[order].plot.barh(
-            ax=ax, figsize=(9, max(3.0, 0.45 * len(order) + 1.5)), width=0.8
-        )
-        axes.set_xlabel("USD per GPU-hour (cheapest offer)")
-        axes.set_ylabel("GPU type")
-        axes.set_title("Price per GPU-hour by GPU type and provider")
-        axes.legend(title="provider", fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
-        return axes
+        """Which GPU is cheapest per GPU-hour, and where: one bar per GPU type at its best
+        USD price, labelled with the price and the provider offering it, cheapest on top.
+
+        CPU-only offers (no GPU to divide by) and offers in other currencies are left
+        out, so every bar compares the same thing. Returns the matplotlib ``Axes`` (end
+        the cell with ``;`` to show only the chart)."""
+        frame = self._frame
+        usd = frame["currency"].fillna("USD").eq("USD") if "currency" in frame else True
+        keep = frame["price_per_gpu_hr"].notna() & frame["gpu_type"].ne(CPU_NODE) & usd
+        priced = frame[keep.fillna(False).astype(bool)]
+        best = priced.loc[priced.groupby("gpu_type")["price_per_gpu_hr"].idxmin()]
+        best = best.sort_values("price_per_gpu_hr", ascending=False)
+        prices = best["price_per_gpu_hr"].astype(float)
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(figsize=(8, max(2.5, 0.4 * len(best) + 1.2)))
+        bars = ax.barh(list(best["gpu_type"]), list(prices), color="#4c72b0")
+        labels = [f"${p:.2f}  {provider}" for p, provider in zip(prices, best["provider"])]
+        ax.bar_label(bars, labels=labels, padding=3, fontsize="small")
+        ax.set_xlim(0, float(prices.max()) * 1.35 if len(prices) else 1)
+        ax.set_xlabel("USD per GPU-hour (cheapest offer of each GPU type)")
+        ax.set_title("Cheapest price per GPU-hour, and who offers it")
+        ax.spines[["top", "right"]].set_visible(False)
+        return ax

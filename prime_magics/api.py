@@ -42,12 +42,23 @@ def set_client(client: Client | None) -> None:
         old.close()
 
 
-def use_sandbox(**config: Any) -> Client:
+def use_sandbox(fresh: bool = False, **config: Any) -> Client:
     """Start the embedded simulated API on a free loopback port and point the default
-    client at it. No account, no key, no money. ``config`` goes to ``SandboxConfig``."""
+    client at it. No account, no key, no money. ``config`` goes to ``SandboxConfig``.
+
+    A sandbox already running is kept, with its pods and disks (re-running a notebook's
+    first cell must not wipe what it made); ``fresh=True`` or a ``config`` starts anew."""
     global _sandbox
     from .sandbox import SandboxConfig, start_sandbox
 
+    running = _sandbox
+    if running is not None and not fresh and not config:
+        client = get_client()
+        if client.settings.base_url != running.url:
+            client = Client(api_key=running.api_key, base_url=running.url)
+            client.mark_sandbox()
+            set_client(client)
+        return client
     stop_sandbox()
     server = start_sandbox(SandboxConfig(**config))
     with _lock:

@@ -26,6 +26,7 @@ from .errors import ConfigurationError
 from .models import ResourceSpec
 from .offers import PARTS, AnyGpuOffer, Part, gpu_offer
 
+CPU_NODE = "CPU_NODE"  # the spec's GPU type of an offer with no GPU
 HOURS_PER_DAY = 24
 HOURS_PER_MONTH = 730  # 365 × 24 / 12, the usual cloud billing month
 
@@ -57,7 +58,7 @@ def resource_cost(count: Any, default: Any, unit_price: Any, included: Any) -> F
 
 @dataclass(frozen=True)
 class Quote:
-    """What an offer costs per hour with the chosen resources (USD)."""
+    """What an offer costs per hour with the chosen resources, in ``currency``."""
 
     gpu_hr: float | None
     disk_hr: float
@@ -71,6 +72,7 @@ class Quote:
     is_variable: bool = False
     prepaid_hours: float | None = None
     currency: str = "USD"
+    cpu_only: bool = False  # a CPU_NODE offer: "instance", never "GPU" or "per GPU"
 
     @property
     def per_gpu_hr(self) -> float | None:
@@ -94,7 +96,7 @@ class Quote:
     def lines(self) -> list[tuple[str, float | None]]:
         """The breakdown as (label, $/h) pairs, in the order the guides print it."""
         return [
-            ("GPU", self.gpu_hr),
+            ("Instance" if self.cpu_only else "GPU", self.gpu_hr),
             ("Disk", self.disk_hr),
             ("vCPU", self.vcpu_hr),
             ("Memory", self.memory_hr),
@@ -186,6 +188,7 @@ def quote(
         is_variable=bool(prices.is_variable),
         prepaid_hours=model.prepaid_time,
         currency=prices.currency or "USD",
+        cpu_only=model.gpu_type == CPU_NODE,
     )
 
 

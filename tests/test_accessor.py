@@ -64,3 +64,22 @@ def test_the_test_seam_keeps_the_clients_own_timeout() -> None:
                    transport=httpx.MockTransport(handler)) as client:  # fmt: skip
         assert client.gpu_types() == ["H100_80GB"]
     assert seen[0]["read"] == 7.5 and seen[0]["connect"] == 7.5
+
+
+def test_the_plot_shows_each_gpu_types_best_usd_price_and_its_provider() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    offers = [
+        offer("h-cheap", 2.0, provider="nebius"),
+        offer("h-dear", 3.0, provider="runpod"),
+        offer("a", 1.0, gpuType="A100_80GB", provider="runpod"),
+        offer("cpu", 0.1, gpuType="CPU_NODE", provider="runpod"),
+        offer("eur", 0.5, prices={"onDemand": 0.5, "currency": "EUR"}, provider="scaleway"),
+    ]
+    ax = frames.availability_frame(offers).prime.plot()
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    assert names == ["H100_80GB", "A100_80GB"]  # cheapest on top; no CPU node, no EUR
+    labels = [t.get_text() for t in ax.texts]
+    assert any("nebius" in t and "$2.10" in t for t in labels)  # 2.0 + 100 GB × 0.001
+    assert not any("runpod" in t and "$3.10" in t for t in labels)

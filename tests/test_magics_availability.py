@@ -93,7 +93,7 @@ def test_gpu_types_is_a_list_of_names(ip: Shell, prime_sandbox: SandboxServer) -
         "availabilty list",
         "pods create --env NOEQUALS --offer df[0]",
         "pods terminate",
-        "sandbox restart",
+        "sandbox reboot",
         "availability list --gpu-type 'unbalanced",
     ],
 )
@@ -293,6 +293,14 @@ def test_sandbox_start_list_stop(ip: Shell) -> None:
     listed = Cell(ip, "df = %prime availability list --gpu-count 1")
     assert listed.error is None, listed.text
     assert len(ip.user_ns["df"]) > 0 and "[sandbox]" in listed.text
+    disk = pm.DiskRequest.from_offer(pm.disk_availability().iloc[0], size_gb=50, name="kept")
+    made = pm.create_disk(disk)
+    again = Cell(ip, "%prime sandbox")  # a notebook's first cell, run again
+    assert api.sandbox_server() is server and "still running" in again.text
+    assert made.id in set(pm.disks()["id"])
+    restarted = Cell(ip, "%prime sandbox restart")
+    assert restarted.error is None and api.sandbox_server() is not server
+    assert pm.disks().empty
     stopped = Cell(ip, "%prime sandbox stop")
     assert stopped.error is None and api.sandbox_server() is None
     assert "stopped" in stopped.text

@@ -87,7 +87,7 @@ Settings::
         saves them to ~/.prime/config.json (shared with the prime CLI).
     %prime login
         Asks for the API key without echoing it and saves it (mode 0600).
-    %prime sandbox [start|stop]
+    %prime sandbox [start|restart|stop]
         Point this kernel at an embedded simulated API: no account, no money.
         Everything it returns is labelled [sandbox].
 

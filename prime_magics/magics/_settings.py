@@ -70,8 +70,9 @@ def login(args: argparse.Namespace, ctx: Context) -> None:
 
 def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "action", nargs="?", choices=("start", "stop"), default="start",
-        help="start (default) or stop the embedded simulated API",
+        "action", nargs="?", choices=("start", "restart", "stop"), default="start",
+        help="start (default; a running one is kept, with its pods and disks), restart "
+        "(a fresh one) or stop the embedded simulated API",
     )  # fmt: skip
 
 
@@ -82,14 +83,24 @@ def sandbox(args: argparse.Namespace, ctx: Context) -> None:
         else:
             ctx.show(Notice("No sandbox was running."))
         return
+    was = api.sandbox_server()
     try:
-        client = api.use_sandbox()
+        client = api.use_sandbox(fresh=args.action == "restart")
     except ModuleNotFoundError as exc:
         if exc.name not in {"fastapi", "uvicorn", "starlette"}:
             raise
         raise ConfigurationError(
             f"The sandbox needs {exc.name}, which is not installed.", hint=SANDBOX_EXTRA
         ) from exc
+    if was is not None and args.action != "restart":
+        ctx.show(
+            Notice(
+                f"[sandbox] still running at {client.settings.base_url}, with its pods and "
+                "disks. %prime sandbox restart starts a fresh one.",
+                "warning",
+            )
+        )
+        return
     ctx.show(
         Notice(
             f"[sandbox] running at {client.settings.base_url}. The default client now talks to "
