@@ -91,7 +91,8 @@ class PrimeAccessor:
 
             _, ax = plt.subplots(figsize=(8, max(2.5, 0.4 * len(best) + 1.2)))
         bars = ax.barh(list(best["gpu_type"]), list(prices), color="#4c72b0")
-        labels = [f"${p:.2f}  {provider}" for p, provider in zip(prices, best["provider"])]
+        pairs = zip(prices, best["provider"], strict=True)
+        labels = [f"${price:.2f}  {provider}" for price, provider in pairs]
         ax.bar_label(bars, labels=labels, padding=3, fontsize="small")
         ax.set_xlim(0, float(prices.max()) * 1.35 if len(prices) else 1)
         ax.set_xlabel("USD per GPU-hour (cheapest offer of each GPU type)")
