@@ -22,6 +22,7 @@ from .config import Settings, redact
 if TYPE_CHECKING:
     from .models import Disk, Pod
     from .pricing import Quote
+    from .provisioning import PodRequest
 
 LEVELS = ("info", "success", "warning", "error")
 PALETTE = {  # (foreground, background): both explicit, so no theme can make one unreadable
@@ -31,6 +32,10 @@ PALETTE = {  # (foreground, background): both explicit, so no theme can make one
     "error": ("var(--jp-error-color0, #b71c1c)", "var(--jp-error-color3, #ffebee)"),
 }
 SANDBOX_LABEL = "[sandbox] simulated API: nothing here is real, rented or billed"
+DEADLINE_CAVEAT = (
+    "A deadline is enforced only while some kernel (or script) with prime_magics runs; "
+    "with none running, the pod keeps billing (%prime sweep then flags it)."
+)
 
 
 def colours(level: str) -> str:
@@ -199,6 +204,14 @@ def quote_table(
     return Table(rows, title, strong={"Total", "Grand total"})
 
 
+def cap_lines(request: PodRequest) -> list[str]:
+    """Which price cap and which deadline a create carries, in words."""
+    lines = [f"Price cap: {request.cap_text}."]
+    if request.max_hours:
+        lines.append(f"Terminated {request.max_hours:g} h after it is ready. {DEADLINE_CAVEAT}")
+    return lines
+
+
 def disk_label(disk: Disk) -> str:
     """``scratch · 50 GB · $0.0075/h``: a disk in a list."""
     return f"{disk.name or disk.id} · {disk.size or '?'} GB · {usd(disk.price_hr)}"
@@ -258,11 +271,13 @@ def redacted(value: str, settings: Settings) -> str:
 
 
 __all__ = [
+    "DEADLINE_CAVEAT",
     "Code",
     "Confirmation",
     "Notice",
     "Table",
     "attached_problem",
+    "cap_lines",
     "colours",
     "disk_label",
     "disk_table",

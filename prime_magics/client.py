@@ -24,10 +24,11 @@ from .account import Account
 from .availability import Offers
 from .config import Settings
 from .disks import Disks
-from .errors import ConfigurationError
+from .errors import BadRequestError, ConfigurationError
 from .lifecycle import Follow, Phase
 from .models import Disk, DiskOffer, GpuOffer, GpuSummary, Pod, SshKey, Wallet
 from .pods import Pods
+from .price_lock import cap_refusal, check_still_priced
 from .provisioning import DiskRequest, PodRequest, check_attachable
 
 
@@ -223,12 +224,22 @@ class Client:
     def create_pod(self, request: PodRequest) -> Pod:
         """Rent the pod. Sent once; see ``OutcomeUnknownError`` for a lost answer.
 
-        A request without a team choice goes to the configured team (``PRIME_TEAM_ID`` or
-        the CLI's config), as with the official CLI; ``team_id=None`` means none."""
+        Right before sending, the offer is re-read (one request): gone, or above the
+        request's ``maxPrice``, and nothing is sent (``PriceChangedError``, old vs new
+        price). A request without a team choice goes to the configured team
+        (``PRIME_TEAM_ID`` or the CLI's config), as with the official CLI;
+        ``team_id=None`` means none."""
         request = self.prepare(request)
         for disk_id in request.disks:
             check_attachable(self.disk(disk_id), request.offer)
-        return self._pods.create(request)
+        check_still_priced(request, self._offers.reread(request.offer))
+        try:
+            return self._pods.create(request)
+        except BadRequestError as err:
+            refusal = cap_refusal(err, request)
+            if refusal is not None:
+                raise refusal from err
+            raise
 
     def find_pods(self, name: str, since: str) -> list[Pod]:
         """Pods named ``name`` created since ``since`` (ISO time): did a lost create happen?"""

@@ -39,6 +39,9 @@ ALLOWED: dict[str, set[str]] = {
     "lifecycle": {"models", "errors"},
     # PodRequest/DiskRequest; they validate with pricing and take any offer shape (offers)
     "provisioning": {"config", "models", "offers", "pricing", "errors"},
+    # quote-locked rentals: the re-read offer checked against the request's cap (the
+    # client's guard before a create); words from _display, numbers from pricing
+    "price_lock": {"_display", "errors", "models", "pricing", "provisioning"},
     "_http": {"config", "errors"},
     "_paging": {"errors"},  # concurrent pages for the client
     # the resources' shared base (listing, create-once) and the resources themselves:
@@ -51,7 +54,8 @@ ALLOWED: dict[str, set[str]] = {
     # + frames/resource_frames: design.md's contract has Client.availability() etc. return
     # DataFrames; the resources return models and the facade builds the frames
     "client": {"_http", "_paging", "config", "errors", "models", "frames", "lifecycle"}
-    | {"resource_frames", "provisioning", "availability", "pods", "disks", "account"},
+    | {"resource_frames", "provisioning", "availability", "pods", "disks", "account"}
+    | {"price_lock"},
     # + models/provisioning/errors for pm.create_pod(PodRequest); sandbox for use_sandbox()
     "api": {"client", "frames", "config", "errors", "models", "provisioning", "sandbox"},
     "_display": {"config", "errors"},
