@@ -32,6 +32,7 @@ from .api import (
 )
 from .client import Client
 from .config import Settings
+from .deadlines import Watchdog
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -59,10 +60,11 @@ from .errors import (
 from .models import Disk, DiskOffer, GpuOffer, Pod, ResourceSpec
 from .pricing import Quote, quote
 from .provisioning import DiskRequest, PodRequest
+from .store import Deadline, DeadlineStore
 
 __version__ = "0.1.0"
 
-_WIDGETS = ("AvailabilityExplorer", "DiskForm", "PodStatus", "ProvisionForm")
+_WIDGETS = ("AvailabilityExplorer", "DiskForm", "PodStatus", "ProvisionForm", "SweepPanel")
 
 
 def __getattr__(name: str) -> Any:
@@ -99,6 +101,8 @@ __all__ = [
     "ConfigurationError",
     "ConfirmationRequiredError",
     "ConflictError",
+    "Deadline",
+    "DeadlineStore",
     "Disk",
     "DiskForm",
     "DiskOffer",
@@ -122,8 +126,10 @@ __all__ = [
     "ResponseFormatError",
     "ServerError",
     "Settings",
+    "SweepPanel",
     "UnprocessableEntityError",
     "WaitTimeoutError",
+    "Watchdog",
     "availability",
     "create_disk",
     "create_pod",

@@ -186,3 +186,97 @@ def test_a_deadline_that_passed_with_no_kernel_is_flagged_in_a_new_process(
             fresh.sweep(now=datetime.fromisoformat(later)).query("past_deadline")["id"]
         ) == [pod.id]
         assert not fresh.sweep()["past_deadline"].any()  # not yet, really
+
+
+# -- the panels ------------------------------------------------------------------------------
+
+
+def test_pod_status_shows_the_deadline_counts_down_warns_and_extends(
+    slow_client: pm.Client, slow_server: SandboxServer, watchdog: Watchdog, clock: StillClock
+) -> None:
+    from prime_magics.widgets import PodStatus
+
+    pod = slow_client.create_pod(guide_request(slow_client, name="panel", max_hours=0.25))
+    panel = PodStatus(pod.id, client=slow_client, autostart=False)
+    panel.poll_once()
+    assert "0.25 h after it is ready" in panel.deadline_view.value
+    assert "only while some kernel" in panel.deadline_view.value
+    clock.sleep(61)
+    watchdog.step()  # ready: the 15 minutes start now
+    panel.poll_once()
+    assert (
+        panel.deadline_left == pytest.approx(900) and "in 15 min 0 s" in panel.deadline_view.value
+    )
+    assert "prime-info" in panel.deadline_view.value
+    clock.sleep(360)
+    panel.poll_once()
+    assert "less than 10 minutes left" in panel.deadline_view.value
+    assert "prime-warning" in panel.deadline_view.value
+    panel.extend_hours.value = 1
+    panel.extend_button.click()
+    assert panel.deadline_left == pytest.approx(540 + 3600)
+    assert "prime-info" in panel.deadline_view.value
+    clock.sleep(4200)
+    watchdog.step()  # past the moved deadline: terminated by the rule, without asking
+    panel.poll_once()
+    assert panel.gone and panel.deadline_view.value == "" and panel.extend_button.disabled
+    panel.close()
+
+
+def test_the_sweep_panel_asks_per_row_and_needs_the_typed_phrase_for_all(
+    client: pm.Client, sandbox: SandboxServer
+) -> None:
+    from prime_magics.widgets import SweepPanel
+
+    disk = canada_disk(client, "loose", 50)
+    first = client.create_pod(guide_request(client, name="one"))
+    client.create_pod(guide_request(client, name="two"))
+    panel = SweepPanel(client)
+
+    def frame() -> Any:
+        return panel.frame
+
+    assert len(frame()) == 3 and "attached to nothing" in panel.rows.children[2].children[1].value
+    panel.row_buttons[first.id].click()  # says what is lost; nothing sent yet
+    assert sandbox.state.live_pod_ids().count(first.id) == 1
+    assert "lost for good" in panel.confirm_area.children[0].value
+    confirm = panel.confirm_area.children[1]
+    confirm.confirm_button.click()
+    assert first.id not in sandbox.state.live_pod_ids()
+    panel.load()
+    assert len(frame()) == 2 and panel.phrase == "terminate 2"
+    assert panel.all_button.disabled
+    panel.phrase_box.value = "terminate"
+    panel.all_button.click()  # ignored: not the phrase
+    assert len(sandbox.state.live_pod_ids()) == 1
+    panel.phrase_box.value = "terminate 2"
+    assert not panel.all_button.disabled
+    panel.all_button.click()
+    assert sandbox.state.live_pod_ids() == [] and len(frame()) == 0
+    assert client.disk(disk.id).status in {"DELETING", "TERMINATED"}
+    assert panel.status_level == "success"
+    panel.close()
+
+
+# -- the magics ------------------------------------------------------------------------------
+
+
+def test_sweep_wallet_and_extend_magics(ip: Any, prime_sandbox: SandboxServer) -> None:
+    from tests.magic_fixtures import Cell
+
+    client = pm.get_client()
+    pod = client.create_pod(guide_request(client, name="magic"))
+    swept = Cell(ip, "s = %prime sweep")
+    assert swept.error is None, swept.text
+    assert list(ip.user_ns["s"]["id"]) == [pod.id] and "1 billing now" in swept.text
+    assert Cell(ip, "w = %prime wallet").error is None
+    table = ip.user_ns["w"]
+    assert table["burn rate"] == "$1.9000/h" and table["runway"].endswith(" h")
+    extended = Cell(ip, f"%prime pods extend {pod.id} 2")
+    assert extended.error is None, extended.text
+    assert "only while some kernel" in extended.text
+    assert client.deadline(pod.id) is not None
+    client.watchdog.forget(client)
+
+
+pytest_plugins = ("tests.magic_fixtures",)

@@ -48,6 +48,9 @@ Pods::
         while a kernel with prime_magics runs; %prime sweep flags it otherwise).
         --team-id none: no team, even when one is configured; --share-with-team or
         --add-members USER_ID ...: share it; --ssh-key-id ID: which key.
+    %prime pods extend ID HOURS
+        Move the pod's deadline HOURS later (a pod without one gets one, HOURS from
+        now). Deadlines live in ~/.prime/prime_magics.sqlite3 (mode 0600).
     %prime pods terminate ID [--yes]
         Without --yes says what would be lost (with widgets: a "Terminate pod ID"
         button that terminates once); with --yes terminates.
@@ -78,7 +81,18 @@ Account::
     %prime teams members [TEAM]         a team's members (default: the configured team): the
                                         ids that pods create --add-members takes
     %prime wallet
-        Your balance (or the configured team's).
+        Your balance (or the configured team's), the burn rate ($/h of every pod and
+        disk billing now) and the runway (the hours the balance covers at that rate).
+
+Spend::
+
+    %prime sweep
+        Everything billing now (DataFrame: kind, id, name, status, price_hr,
+        cost_so_far, hours_running, deadline, attached_to, unattached_disk,
+        past_deadline), including pods whose deadline passed while no kernel
+        watched. With widgets, a SweepPanel: per row a Terminate…/Delete… button that
+        says what is lost, then asks; "Terminate all shown" only after typing the
+        phrase it shows.
 
 Settings::
 
