@@ -32,12 +32,14 @@ from .api import (
 )
 from .client import Client
 from .config import Settings
+from .deadlines import Watchdog
 from .errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BalanceTooLowError,
     ConfigurationError,
     ConfirmationRequiredError,
     ConflictError,
@@ -45,6 +47,8 @@ from .errors import (
     OutcomeUnknownError,
     PaymentRequiredError,
     PermissionDeniedError,
+    PriceCapRefusedError,
+    PriceChangedError,
     PrimeError,
     ProvisioningError,
     RateLimitError,
@@ -56,10 +60,11 @@ from .errors import (
 from .models import Disk, DiskOffer, GpuOffer, Pod, ResourceSpec
 from .pricing import Quote, quote
 from .provisioning import DiskRequest, PodRequest
+from .store import Deadline, DeadlineStore
 
 __version__ = "0.1.0"
 
-_WIDGETS = ("AvailabilityExplorer", "DiskForm", "PodStatus", "ProvisionForm")
+_WIDGETS = ("AvailabilityExplorer", "DiskForm", "PodStatus", "ProvisionForm", "SweepPanel")
 
 
 def __getattr__(name: str) -> Any:
@@ -91,10 +96,13 @@ __all__ = [
     "AuthenticationError",
     "AvailabilityExplorer",
     "BadRequestError",
+    "BalanceTooLowError",
     "Client",
     "ConfigurationError",
     "ConfirmationRequiredError",
     "ConflictError",
+    "Deadline",
+    "DeadlineStore",
     "Disk",
     "DiskForm",
     "DiskOffer",
@@ -107,6 +115,8 @@ __all__ = [
     "Pod",
     "PodRequest",
     "PodStatus",
+    "PriceCapRefusedError",
+    "PriceChangedError",
     "PrimeError",
     "ProvisionForm",
     "ProvisioningError",
@@ -116,8 +126,10 @@ __all__ = [
     "ResponseFormatError",
     "ServerError",
     "Settings",
+    "SweepPanel",
     "UnprocessableEntityError",
     "WaitTimeoutError",
+    "Watchdog",
     "availability",
     "create_disk",
     "create_pod",

@@ -22,6 +22,7 @@ from .config import Settings, redact
 if TYPE_CHECKING:
     from .models import Disk, Pod
     from .pricing import Quote
+    from .provisioning import PodRequest
 
 LEVELS = ("info", "success", "warning", "error")
 PALETTE = {  # (foreground, background): both explicit, so no theme can make one unreadable
@@ -31,6 +32,10 @@ PALETTE = {  # (foreground, background): both explicit, so no theme can make one
     "error": ("var(--jp-error-color0, #b71c1c)", "var(--jp-error-color3, #ffebee)"),
 }
 SANDBOX_LABEL = "[sandbox] simulated API: nothing here is real, rented or billed"
+DEADLINE_CAVEAT = (
+    "A deadline is enforced only while some kernel (or script) with prime_magics runs; "
+    "with none running, the pod keeps billing (%prime sweep then flags it)."
+)
 
 
 def colours(level: str) -> str:
@@ -208,6 +213,64 @@ def quote_table(
     return Table(rows, title, strong={"Total", "Grand total"})
 
 
+def cap_lines(request: PodRequest) -> list[str]:
+    """Which price cap and which deadline a create carries, in words."""
+    lines = [f"Price cap: {request.cap_text}."]
+    if request.max_hours:
+        lines.append(f"Terminated {request.max_hours:g} h after it is ready. {DEADLINE_CAVEAT}")
+    return lines
+
+
+def deadline_text(
+    due: float | None, left_s: float | None, estimated: bool, max_hours: float
+) -> str:
+    """``Terminated at 14:05 UTC (in 1 h 12 min)``: the deadline and its countdown."""
+    from datetime import datetime, timezone
+
+    if due is None or left_s is None:
+        return f"Terminated {max_hours:g} h after it is ready (the clock starts then)."
+    when = datetime.fromtimestamp(due, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    guess = " (estimated from its creation; fixed once seen ready)" if estimated else ""
+    if left_s <= 0:
+        return f"Deadline {when}{guess} has passed: it is terminated at the next check."
+    minutes, seconds = divmod(int(left_s), 60)
+    hours, minutes = divmod(minutes, 60)
+    countdown = f"{hours} h {minutes} min" if hours else f"{minutes} min {seconds} s"
+    soon = " — less than 10 minutes left: Extend to keep it" if left_s <= 600 else ""
+    return f"Terminated at {when}{guess}, in {countdown}{soon}."
+
+
+def hours_text(hours: float | None) -> str:
+    """``3.5 h`` / ``12 days`` for a runway; a dash when unknown or endless."""
+    if hours is None or math.isnan(hours):
+        return "—"
+    return f"{hours / 24:,.1f} days" if hours >= 72 else f"{hours:,.1f} h"
+
+
+def burn_rows(
+    balance: float | None, burn_hr: float, runway_h: float | None
+) -> list[tuple[str, str]]:
+    """The wallet against what runs: balance, $/h of everything billing, hours it lasts."""
+    return [
+        ("balance", usd(balance, "")),
+        ("burn rate", usd(burn_hr)),
+        ("runway", hours_text(runway_h) if burn_hr > 0 else "— (nothing is billing)"),
+    ]
+
+
+def sweep_summary(frame: Any) -> Notice:
+    """One line over a sweep: how much bills, and what needs a look."""
+    if len(frame) == 0:
+        return Notice("Nothing is billing: no live pods or disks.", "success")
+    rate = usd(float(frame["price_hr"].fillna(0).sum()))
+    loose = int(frame["unattached_disk"].sum())
+    late = int(frame["past_deadline"].sum())
+    parts = [f"{len(frame)} billing now, {rate} in all"]
+    parts += [f"{loose} disk(s) attached to nothing"] if loose else []
+    parts += [f"{late} pod(s) past their deadline"] if late else []
+    return Notice("; ".join(parts) + ".", "warning" if loose or late else "info")
+
+
 def disk_label(disk: Disk) -> str:
     """``scratch · 50 GB · $0.0075/h``: a disk in a list."""
     return f"{disk.name or disk.id} · {disk.size or '?'} GB · {usd(disk.price_hr)}"
@@ -267,20 +330,26 @@ def redacted(value: str, settings: Settings) -> str:
 
 
 __all__ = [
+    "DEADLINE_CAVEAT",
     "Code",
     "Confirmation",
     "Notice",
     "Table",
     "attached_problem",
+    "burn_rows",
+    "cap_lines",
     "colours",
+    "deadline_text",
     "disk_label",
     "disk_table",
+    "hours_text",
     "notice_html",
     "pod_table",
     "quote_table",
     "redacted",
     "sandbox_banner",
     "sandbox_tag_html",
+    "sweep_summary",
     "text",
     "usd",
 ]

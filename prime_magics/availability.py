@@ -221,6 +221,32 @@ class Offers(APIResource):
             f"--gpu-count, or pick a row with --offer df[ROW]:\n{_describe(found)}"
         )
 
+    def reread(self, offer: GpuOffer) -> GpuOffer | None:
+        """``offer`` as the API lists it now (None: gone), with exactly one request: the
+        one listing it belongs to, filtered down to it, never from the cache."""
+        path = MULTINODE_PATH if offer.is_multinode else GPU_PATH
+        query: dict[str, Any] = {"cloud_id": offer.cloud_id, "gpu_count": offer.gpu_count}
+        query |= {"page": 1, "page_size": PAGE_SIZE}
+        for key, value in (("data_center_id", offer.data_center), ("security", offer.security)):
+            if value is not None:
+                query[key] = value
+        what = f"Re-reading offer {offer.cloud_id} before the create"
+        content = self._transport.get_bytes(path, query, what=what)
+        with tallied(what) as tally:
+            if content.lstrip()[:1] == b"[":
+                items: list[GpuOffer] = parse(_LISTS["gpus"], content, what, tally)
+            else:
+                items = parse(_PAGES["gpus"], content, what, tally).items
+
+        def same(o: GpuOffer) -> bool:
+            mine = (offer.provider, offer.gpu_type, offer.socket, offer.data_center)
+            return (o.provider, o.gpu_type, o.socket, o.data_center) == mine
+
+        found = next((o for o in items if same(o)), None)
+        if found is not None and offer.is_multinode:
+            found = found.model_copy(update={"is_multinode": True})
+        return found
+
     def find_disk(self, data_center_id: str, provider: str | None = None) -> DiskOffer:
         """The one disk offer in this data centre (of this provider); else say what matched."""
         found = [

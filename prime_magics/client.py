@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -23,12 +24,16 @@ from ._paging import PageFetcher, cyclic_gc_paused
 from .account import Account
 from .availability import Offers
 from .config import Settings
+from .deadlines import Watchdog, shared_watchdog
 from .disks import Disks
-from .errors import ConfigurationError
+from .errors import BadRequestError, ConfigurationError
 from .lifecycle import Follow, Phase
 from .models import Disk, DiskOffer, GpuOffer, GpuSummary, Pod, SshKey, Wallet
 from .pods import Pods
+from .price_lock import cap_refusal, check_still_priced
 from .provisioning import DiskRequest, PodRequest, check_attachable
+from .spend import Burn, burn, sweep_frame
+from .store import Deadline, DeadlineStore
 
 
 class Client:
@@ -51,6 +56,8 @@ class Client:
         transport: httpx.BaseTransport | None = None,
         max_concurrency: int = 24,
         cache_ttl: float = 60.0,
+        deadline_store: DeadlineStore | None = None,
+        watchdog: Watchdog | None = None,
     ) -> None:
         self.settings = settings or Settings.resolve(api_key, base_url, team_id)
         self.timeout = timeout
@@ -64,6 +71,10 @@ class Client:
         self._pods = Pods(*parts)
         self._disks = Disks(*parts)
         self._account = Account(*parts)
+        self.deadline_store = deadline_store or DeadlineStore()
+        """Where deadlines persist (``~/.prime/prime_magics.sqlite3`` by default)."""
+        self.watchdog = watchdog or shared_watchdog()
+        """Terminates pods at their deadline (one per process unless given)."""
 
     def __repr__(self) -> str:
         return f"Client(base_url={self.settings.base_url!r}, api_key={self.settings.redacted_key})"
@@ -77,6 +88,7 @@ class Client:
     def close(self) -> None:
         # Wait for pages still in flight (e.g. after another page failed): closing the
         # connection pool under a thread blocked in a read leaves it hanging until timeout.
+        self.watchdog.forget(self)  # its deadlines stay in the store; sweep() flags them
         self._executor.shutdown(wait=True, cancel_futures=True)
         self._transport.close()
 
@@ -223,12 +235,59 @@ class Client:
     def create_pod(self, request: PodRequest) -> Pod:
         """Rent the pod. Sent once; see ``OutcomeUnknownError`` for a lost answer.
 
-        A request without a team choice goes to the configured team (``PRIME_TEAM_ID`` or
-        the CLI's config), as with the official CLI; ``team_id=None`` means none."""
+        Right before sending, the offer is re-read (one request): gone, or above the
+        request's ``maxPrice``, and nothing is sent (``PriceChangedError``, old vs new
+        price). A request without a team choice goes to the configured team
+        (``PRIME_TEAM_ID`` or the CLI's config), as with the official CLI;
+        ``team_id=None`` means none."""
         request = self.prepare(request)
         for disk_id in request.disks:
             check_attachable(self.disk(disk_id), request.offer)
-        return self._pods.create(request)
+        check_still_priced(request, self._offers.reread(request.offer))
+        try:
+            pod = self._pods.create(request)
+        except BadRequestError as err:
+            refusal = cap_refusal(err, request)
+            if refusal is not None:
+                raise refusal from err
+            raise
+        if request.max_hours:
+            base = self.settings.base_url
+            self.deadline_store.put(Deadline(pod.id, base, request.max_hours, pod.created_at))
+            self.watchdog.watch(self, pod.id)
+        return pod
+
+    # -- spend control -----------------------------------------------------------------
+
+    def deadline(self, pod_id: str) -> Deadline | None:
+        """The pod's deadline from the local store (None: it has none)."""
+        return self.deadline_store.get(self.settings.base_url, pod_id)
+
+    def extend(self, pod_id: str, hours: float) -> Deadline:
+        """Move the pod's deadline ``hours`` later; a pod without one gets one ``hours``
+        from now. Returns the deadline as stored (and watched, from this process)."""
+        if not hours > 0:
+            raise ConfigurationError(f"hours={hours}: extend by a positive number of hours")
+        current = self.deadline(pod_id)
+        if current is None:
+            now = self.watchdog.clock()
+            pod = self.pod(pod_id)
+            current = Deadline(pod_id, self.settings.base_url, 0.0, pod.created_at, now, now)
+        moved = current.extended(hours)
+        self.deadline_store.put(moved)
+        self.watchdog.watch(self, pod_id)
+        return moved
+
+    def sweep(self, now: datetime | None = None) -> pd.DataFrame:
+        """Everything billing now — pods and disks — with $/h, cost so far, hours running,
+        deadline, what is attached to what, and the flags ``unattached_disk`` and
+        ``past_deadline`` (a deadline that passed while no kernel watched shows here)."""
+        deadlines = {d.pod_id: d for d in self.deadline_store.all(self.settings.base_url)}
+        return sweep_frame(self._pods.all(), self._disks.all(), deadlines, now)
+
+    def burn(self) -> Burn:
+        """The balance, the $/h of everything billing now, and the hours it lasts."""
+        return burn(self.wallet().balance_usd, self.sweep())
 
     def find_pods(self, name: str, since: str) -> list[Pod]:
         """Pods named ``name`` created since ``since`` (ISO time): did a lost create happen?"""

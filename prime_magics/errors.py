@@ -4,6 +4,8 @@ The tree, so callers can catch exactly what they can handle::
 
     PrimeError
     ├── ConfigurationError         a value we refuse before sending (count off-step, no key…)
+    │   ├── PriceChangedError      the offer vanished or now costs more than the cap: not sent
+    │   └── BalanceTooLowError     the wallet cannot pay one hour and that was not accepted
     ├── ConfirmationRequiredError  a destructive act asked for without confirm=True
     ├── ProvisioningError          a pod we waited for went to ERROR or TERMINATED
     ├── WaitTimeoutError           a pod or disk was not ready within the wait's timeout
@@ -13,6 +15,7 @@ The tree, so callers can catch exactly what they can handle::
     ├── ResponseFormatError        an answer came, but not the JSON we expected
     └── APIStatusError             the API answered with an error status
         ├── BadRequestError        400
+        │   └── PriceCapRefusedError  …the API refused a create whose maxPrice is too low
         ├── AuthenticationError    401
         ├── PaymentRequiredError   402
         ├── PermissionDeniedError  403
@@ -62,6 +65,33 @@ class PrimeError(Exception):
 
 class ConfigurationError(PrimeError, ValueError):
     """A choice that cannot be sent: out of range, off its step, incompatible, or missing."""
+
+
+class PriceChangedError(ConfigurationError):
+    """Re-read right before a create, the offer was gone or above the cap: nothing sent.
+
+    ``old_hr`` is the price quoted when the request was built, ``new_hr`` the price now
+    (None when the offer vanished), ``cap_hr`` the ``maxPrice`` the request carries."""
+
+    hint = (
+        "Nothing was rented. Look again (%prime availability list --refresh) and build a "
+        "new request; pass max_price=P (--max-price P) to accept a higher price."
+    )
+
+    def __init__(
+        self, message: str, *, old_hr: float | None, new_hr: float | None, cap_hr: float | None
+    ) -> None:
+        super().__init__(message)
+        self.old_hr, self.new_hr, self.cap_hr = old_hr, new_hr, cap_hr
+
+
+class BalanceTooLowError(ConfigurationError):
+    """A create whose first hour the wallet cannot pay, asked for without accepting that."""
+
+    hint = (
+        "Add funds, or accept it explicitly: despite_balance=True (--despite-balance), "
+        "or the form's second confirmation."
+    )
 
 
 class ConfirmationRequiredError(PrimeError):
@@ -138,6 +168,15 @@ class BadRequestError(APIStatusError):
     """400: the API refused the request as a whole (out of stock, bad combination…)."""
 
 
+class PriceCapRefusedError(BadRequestError):
+    """400 on a create: the offer's current price is above the request's ``maxPrice``."""
+
+    hint = (
+        "Nothing was rented: the price rose above your cap after the quote. Look again "
+        "(%prime availability list --refresh), or raise the cap with --max-price P."
+    )
+
+
 class AuthenticationError(APIStatusError):
     """401: the API key is missing, wrong or revoked."""
 
@@ -193,6 +232,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BalanceTooLowError",
     "ConfigurationError",
     "ConfirmationRequiredError",
     "ConflictError",
@@ -200,6 +240,8 @@ __all__ = [
     "OutcomeUnknownError",
     "PaymentRequiredError",
     "PermissionDeniedError",
+    "PriceCapRefusedError",
+    "PriceChangedError",
     "PrimeError",
     "ProvisioningError",
     "RateLimitError",

@@ -239,3 +239,43 @@ def plus_attached_disks(total_hr: float | None, disks_hr: Sequence[float | None]
 def disk_cost_hr(size_gb: Any, price_per_gb_hr: Any) -> FloatArray:
     """A network disk is billed for its whole size, attached or not, from creation on."""
     return finite(np.asarray(size_gb, dtype=float) * np.asarray(price_per_gb_hr, dtype=float))
+
+
+# -- spend: what is billing now, and for how long the wallet lasts ----------------------
+
+FORECAST_HOURS = (1, 8, 24, HOURS_PER_MONTH)
+"""The spans previews price by default: an hour, a working day, a day, a billing month."""
+
+
+def cost_so_far(price_hr: Any, hours: Any) -> FloatArray:
+    """What a pod or disk billed since creation: its $/h × the hours it has existed."""
+    return finite(np.asarray(price_hr, dtype=float) * np.asarray(hours, dtype=float))
+
+
+def burn_rate(prices_hr: Sequence[float | None] | Any) -> float:
+    """$/h of everything billing now; unknown prices count as nothing (said where shown)."""
+    values = np.asarray(list(prices_hr), dtype=float) if len(prices_hr) else np.zeros(0)
+    return float(np.nansum(values))
+
+
+def runway_hours(balance: float | None, burn_hr: float) -> float | None:
+    """How many hours ``balance`` pays for at ``burn_hr``; None when either is unknown or
+    nothing burns (an infinite runway is not a number worth printing)."""
+    if balance is None or not burn_hr > 0:
+        return None
+    return max(balance, 0.0) / burn_hr
+
+
+def forecast(
+    pod_hr: float | None,
+    prepaid_hours: float | None = None,
+    disks_hr: float | None = 0.0,
+    hours: Sequence[float] = FORECAST_HOURS,
+) -> list[tuple[float, float | None]]:
+    """(hours, USD) for running a pod that long, with its attached disks.
+
+    Prepaid hours are charged up front, so a run shorter than them still costs them all
+    (``pod_hr × max(h, prepaid)``); the disks bill by the hour apart (``disks_hr × h``)."""
+    if pod_hr is None or disks_hr is None:
+        return [(h, None) for h in hours]
+    return [(h, pod_hr * max(h, prepaid_hours or 0.0) + disks_hr * h) for h in hours]

@@ -16,7 +16,7 @@ import secrets
 import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from .config import Settings, Team, TeamChoice
 from .errors import ConfigurationError
@@ -26,6 +26,9 @@ from .pricing import Quote, check_count, disk_cost_hr, per_month, quote
 
 CUSTOM_TEMPLATE = "custom_template"
 DEFAULT_IMAGE = "ubuntu_22_cuda_12"
+QUOTE: Literal["quote"] = "quote"
+MaxPrice = float | None | Literal["quote"]
+"""``"quote"`` (the default): cap at the quoted total; a number: that cap; None: no cap."""
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,62}$")
 
 
@@ -78,6 +81,9 @@ class PodRequest:
     team_member_ids: tuple[str, ...] | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     ssh_key_id: str | None = None
+    max_hours: float | None = None
+    cap_source: Literal["quote", "given", "none"] = "none"
+    """Where ``max_price`` came from: the quote, the caller, or no cap at all."""
 
     @classmethod
     def from_offer(
@@ -89,24 +95,30 @@ class PodRequest:
         vcpus: int | None = None,
         memory_gb: int | None = None,
         disks: Iterable[str | Disk] | str | Disk = (),
-        max_price: float | None = None,
+        max_price: MaxPrice = QUOTE,
         custom_template_id: str | None = None,
         team_id: TeamChoice = Team.CONFIGURED,
         share_with_team: bool = False,
         team_member_ids: Sequence[str] | None = None,
         env: Mapping[str, str] | None = None,
         ssh_key_id: str | None = None,
+        max_hours: float | None = None,
     ) -> PodRequest:
         """Check every choice against the offer; ``None`` keeps the offer's default.
 
+        ``max_price`` defaults to the quote (``maxPrice`` = ``quote(...).total_hr``), so
+        the pod is never billed above the price shown; ``None`` sends no cap. With
+        ``max_hours`` the client terminates the pod that many hours after it became
+        ready (``deadlines``; only while a kernel with prime_magics runs).
         ``team_id`` defaults to the configured team (``Team``); ``None`` means none."""
         model = gpu_offer(offer)
         _check_rentable(model)
         _check_name(name)
-        quote(model, disk_gb, vcpus, memory_gb)  # range and step checks, one truth
+        quoted = quote(model, disk_gb, vcpus, memory_gb)  # range and step checks, one truth
         image = cls._choose_image(model, image, custom_template_id)
-        if max_price is not None and max_price <= 0:
-            raise ConfigurationError(f"max_price={max_price}: must be a positive $/h")
+        cap, source = _cap(max_price, quoted.total_hr)
+        if max_hours is not None and not max_hours > 0:
+            raise ConfigurationError(f"max_hours={max_hours}: must be a positive number of hours")
         if (share_with_team or team_member_ids) and team_id is None:
             raise ConfigurationError(_NO_TEAM_TO_SHARE)
         disks = [disks] if isinstance(disks, (str, Disk)) else list(disks)  # once, not per char
@@ -121,14 +133,24 @@ class PodRequest:
             vcpus=vcpus,
             memory_gb=memory_gb,
             disks=tuple(d.id if isinstance(d, Disk) else d for d in disks),
-            max_price=max_price,
+            max_price=cap,
             custom_template_id=custom_template_id,
             team_id=team_id,
             share_with_team=share_with_team,
             team_member_ids=tuple(team_member_ids) if team_member_ids else None,
             env=dict(env or {}),
             ssh_key_id=ssh_key_id,
+            max_hours=max_hours,
+            cap_source=source,
         )
+
+    @property
+    def cap_text(self) -> str:
+        """Which cap applies, in words, for previews and the form."""
+        if self.max_price is None:
+            return "no price cap (maxPrice not sent)"
+        origin = "the quote" if self.cap_source == "quote" else "your cap"
+        return f"maxPrice ${self.max_price:.4f}/h ({origin}): never billed above it"
 
     def for_settings(self, settings: Settings) -> PodRequest:
         """This request with its team decided (``Settings.team_for``): what is sent."""
@@ -211,6 +233,23 @@ class PodRequest:
 
     def curl(self, base_url: str = "https://api.primeintellect.ai") -> str:
         return curl_line("POST", f"{base_url}/api/v1/pods/", self.body())
+
+
+def _cap(
+    max_price: MaxPrice, quoted_hr: float | None
+) -> tuple[float | None, Literal["quote", "given", "none"]]:
+    """The ``maxPrice`` to send and where it came from."""
+    if isinstance(max_price, str):
+        if max_price != QUOTE:
+            raise ConfigurationError(
+                f"max_price={max_price!r}: use 'quote' (the default), a $/h number or None"
+            )
+        return (quoted_hr, "quote") if quoted_hr is not None else (None, "none")
+    if max_price is None:
+        return None, "none"
+    if not max_price > 0:
+        raise ConfigurationError(f"max_price={max_price}: must be a positive $/h")
+    return float(max_price), "given"
 
 
 def attach_problem(disk: Disk, offer: GpuOffer) -> str | None:

@@ -21,7 +21,7 @@ SUBPACKAGES = ("magics", "widgets", "sandbox")  # a subpackage is one unit; its 
 
 # The public plain-Python API the upper layers (magics, widgets, df.prime) build on.
 PLAIN_API = {"api", "config", "errors", "frames", "models", "offers", "pricing", "provisioning"}
-PLAIN_API |= {"lifecycle"}
+PLAIN_API |= {"lifecycle", "deadlines", "spend", "store"}
 
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),  # → stdlib only
@@ -39,6 +39,15 @@ ALLOWED: dict[str, set[str]] = {
     "lifecycle": {"models", "errors"},
     # PodRequest/DiskRequest; they validate with pricing and take any offer shape (offers)
     "provisioning": {"config", "models", "offers", "pricing", "errors"},
+    # quote-locked rentals: the re-read offer checked against the request's cap (the
+    # client's guard before a create); words from _display, numbers from pricing
+    "price_lock": {"_display", "errors", "models", "pricing", "provisioning"},
+    # the local SQLite store (deadlines): stdlib only, below everything that uses it
+    "store": set(),
+    # the watchdog: reads pods through a client (type hints only), states from lifecycle
+    "deadlines": {"errors", "lifecycle", "store"},
+    # the sweep frame and the burn rate: models and states in, pricing's numbers out
+    "spend": {"lifecycle", "models", "pricing", "store"},
     "_http": {"config", "errors"},
     "_paging": {"errors"},  # concurrent pages for the client
     # the resources' shared base (listing, create-once) and the resources themselves:
@@ -51,7 +60,8 @@ ALLOWED: dict[str, set[str]] = {
     # + frames/resource_frames: design.md's contract has Client.availability() etc. return
     # DataFrames; the resources return models and the facade builds the frames
     "client": {"_http", "_paging", "config", "errors", "models", "frames", "lifecycle"}
-    | {"resource_frames", "provisioning", "availability", "pods", "disks", "account"},
+    | {"resource_frames", "provisioning", "availability", "pods", "disks", "account"}
+    | {"price_lock", "deadlines", "spend", "store"},
     # + models/provisioning/errors for pm.create_pod(PodRequest); sandbox for use_sandbox()
     "api": {"client", "frames", "config", "errors", "models", "provisioning", "sandbox"},
     "_display": {"config", "errors"},

@@ -108,6 +108,11 @@ def same_keys_in_order(actual: dict[str, Any], expected: dict[str, Any]) -> None
     assert json.dumps(actual) == json.dumps(expected)
 
 
+def capped(pod: dict[str, Any], offer: GpuOffer, **resources: Any) -> dict[str, Any]:
+    """A guide's pod body with the default cap: ``maxPrice`` is the quote's total."""
+    return {**pod, "maxPrice": pm.quote(offer, **resources).total_hr}
+
+
 def disk_model(
     status: str = "ACTIVE", data_center: str = "CANADA-1", provider: str = "hyperstack"
 ) -> Disk:
@@ -128,17 +133,20 @@ def disk_model(
 
 def test_basic_body_is_the_guides(offer: GpuOffer) -> None:
     body = PodRequest.from_offer(offer, name="My first pod").body()
-    same_keys_in_order(body, {"pod": GUIDE_POD, "provider": PROVIDER})
+    # the guide's body, plus the cap every request carries by default: the quote
+    same_keys_in_order(body, {"pod": capped(GUIDE_POD, offer), "provider": PROVIDER})
 
 
 def test_disk_size_200_body(custom: GpuOffer) -> None:
     body = PodRequest.from_offer(custom, name="My first pod", disk_gb=200).body()
-    same_keys_in_order(body, {"pod": {**GUIDE_POD, "diskSize": 200}, "provider": PROVIDER})
+    pod = capped({**GUIDE_POD, "diskSize": 200}, custom, disk_gb=200)
+    same_keys_in_order(body, {"pod": pod, "provider": PROVIDER})
 
 
 def test_disk_size_and_vcpus_body_and_quote(custom: GpuOffer) -> None:
     request = PodRequest.from_offer(custom, name="My first pod", disk_gb=200, vcpus=20)
-    expected = {"pod": {**GUIDE_POD, "diskSize": 200, "vcpus": 20}, "provider": PROVIDER}
+    pod = capped({**GUIDE_POD, "diskSize": 200, "vcpus": 20}, custom, disk_gb=200, vcpus=20)
+    expected = {"pod": pod, "provider": PROVIDER}
     same_keys_in_order(request.body(), expected)
     # "Example request with adjusted disk and vcpu": 2.69 + 0.08 + 0.06 = 2.83
     q = request.quote()
@@ -168,6 +176,7 @@ def test_custom_template_body(offer: GpuOffer) -> None:
         "dataCenterId": "CANADA-1",
         "country": "CA",
         "security": "secure_cloud",
+        "maxPrice": 1.9,
     }
     same_keys_in_order(body, {"pod": pod, "provider": PROVIDER})
 
@@ -192,6 +201,7 @@ def test_attach_one_disk_body(offer: GpuOffer) -> None:
             "image": "ubuntu_22_cuda_12",
             "dataCenterId": "CANADA-1",
             "security": "secure_cloud",
+            "maxPrice": 1.9,
         },
         "provider": {"type": "hyperstack"},
         "disks": [DISK_ID],
@@ -208,7 +218,7 @@ def test_attach_two_disks_body_and_disk_models(offer: GpuOffer) -> None:
         offer, name="Multi-disk training", disks=[disk_model(), DISK_ID_2]
     ).body()
     expected = {
-        "pod": {**GUIDE_POD, "name": "Multi-disk training"},
+        "pod": capped({**GUIDE_POD, "name": "Multi-disk training"}, offer),
         "provider": PROVIDER,
         "disks": [DISK_ID, DISK_ID_2],
     }
@@ -229,7 +239,7 @@ def test_team_and_share_with_team(offer: GpuOffer) -> None:
         offer, name="My first pod", team_id="my_team_id", share_with_team=True
     ).body()
     expected = {
-        "pod": GUIDE_POD,
+        "pod": capped(GUIDE_POD, offer),
         "provider": PROVIDER,
         "team": {"teamId": "my_team_id"},
         "sharedWithTeam": True,  # the guide's and the official CLI's spelling
@@ -243,7 +253,7 @@ def test_team_member_ids(offer: GpuOffer) -> None:
         offer, name="My first pod", team_id="my_team_id", team_member_ids=MEMBERS
     ).body()
     expected = {
-        "pod": GUIDE_POD,
+        "pod": capped(GUIDE_POD, offer),
         "provider": PROVIDER,
         "team": {"teamId": "my_team_id"},
         "teamMemberIds": MEMBERS,
@@ -279,10 +289,11 @@ def test_defaults_are_omitted(custom: GpuOffer, offer: GpuOffer) -> None:
     at_defaults = PodRequest.from_offer(
         custom, name="My first pod", disk_gb=100, vcpus=16, memory_gb=180
     )
-    same_keys_in_order(at_defaults.body(), {"pod": GUIDE_POD, "provider": PROVIDER})
+    expected = {"pod": capped(GUIDE_POD, custom), "provider": PROVIDER}
+    same_keys_in_order(at_defaults.body(), expected)
     # A fixed resource given at its fixed value is fine, and not sent either.
     fixed = PodRequest.from_offer(offer, name="My first pod", disk_gb=100, vcpus=180)
-    same_keys_in_order(fixed.body(), {"pod": GUIDE_POD, "provider": PROVIDER})
+    same_keys_in_order(fixed.body(), {"pod": capped(GUIDE_POD, offer), "provider": PROVIDER})
 
 
 def test_a_reduction_is_sent_and_charged(custom: GpuOffer) -> None:

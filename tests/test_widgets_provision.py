@@ -41,7 +41,10 @@ def test_controls_carry_the_offers_bounds_and_fixed_resources_are_read_only(form
     assert form.fixed == {"memory"}
     assert "hyperstack" in form.header.value and "CANADA-1" in form.header.value
     assert "$2.6900/h" in form.header.value  # the base price
-    assert form.max_price is None  # not a variable-price offer
+    # every request is capped at the quote by default, variable price or not
+    assert form.cap_mode.value == "quote" and form.quote is not None
+    assert form.request.body()["pod"]["maxPrice"] == form.quote.total_hr
+    assert "the quote" in form.cap_note.value
     assert form.share is None  # no team configured
 
 
@@ -232,8 +235,9 @@ def test_variable_prices_offer_a_cap(client: pm.Client) -> None:
     frame = client.availability()
     row = frame[frame["is_variable"].fillna(False)].iloc[0]
     form = ProvisionForm(row, client=client)
-    assert form.max_price is not None and "variable" in form.header.value
-    form.max_price.value = 9.5
+    assert "variable" in form.header.value
+    form.max_price.value = 9.5  # typing a cap selects "my cap"
+    assert form.cap_mode.value == "given"
     assert form.request is not None and form.request.body()["pod"]["maxPrice"] == 9.5
     form.provision_button.click()
     assert "variable" in form.confirm_text.value and "$9.5000/h" in form.confirm_text.value

@@ -36,8 +36,8 @@ Pods::
     %prime pods create [OFFER] [--offer VAR[ROW]] [--cloud-id C] [--data-center D]
                        [--gpu-type T] [--gpu-count N] [--name N] [--image I]
                        [--disk-size GB] [--vcpus N] [--memory GB] [--disks ID ...]
-                       [--max-price P] [--custom-template-id T] [--team-id T]
-                       [--share-with-team] [--env KEY=VALUE ...] [--yes]
+                       [--max-price P|none] [--max-hours H] [--custom-template-id T]
+                       [--team-id T] [--share-with-team] [--env KEY=VALUE ...] [--yes]
         The offer is the row labelled ROW (the number at the left of the table) of an
         availability DataFrame in your namespace (``--offer df[0]``), or the single
         offer matching --cloud-id/--data-center (narrowed by --gpu-type/--gpu-count).
@@ -45,8 +45,16 @@ Pods::
         nothing; with widgets it also returns a ProvisionForm preset to the same
         choices, whose Provision → Confirm rents the pod (once). With --yes it rents
         the pod (exactly one request).
+        maxPrice is the quote by default (never billed above the price shown);
+        --max-price P sets another cap, --max-price none sends none. Right before the
+        create the offer is re-read: gone, or above the cap, and nothing is sent.
+        --max-hours H: terminate the pod H hours after it is ready (enforced only
+        while a kernel with prime_magics runs; %prime sweep flags it otherwise).
         --team-id none: no team, even when one is configured; --share-with-team or
         --add-members USER_ID ...: share it; --ssh-key-id ID: which key.
+    %prime pods extend ID HOURS
+        Move the pod's deadline HOURS later (a pod without one gets one, HOURS from
+        now). Deadlines live in ~/.prime/prime_magics.sqlite3 (mode 0600).
     %prime pods terminate ID [--yes]
         Without --yes says what would be lost (with widgets: a "Terminate pod ID"
         button that terminates once); with --yes terminates.
@@ -77,7 +85,18 @@ Account::
     %prime teams members [TEAM]         a team's members (default: the configured team): the
                                         ids that pods create --add-members takes
     %prime wallet
-        Your balance (or the configured team's).
+        Your balance (or the configured team's), the burn rate ($/h of every pod and
+        disk billing now) and the runway (the hours the balance covers at that rate).
+
+Spend::
+
+    %prime sweep
+        Everything billing now (DataFrame: kind, id, name, status, price_hr,
+        cost_so_far, hours_running, deadline, attached_to, unattached_disk,
+        past_deadline), including pods whose deadline passed while no kernel
+        watched. With widgets, a SweepPanel: per row a Terminate…/Delete… button that
+        says what is lost, then asks; "Terminate all shown" only after typing the
+        phrase it shows.
 
 Settings::
 

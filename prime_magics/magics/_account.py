@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from .. import api
-from .._display import Notice, Table, usd
+from .._display import Notice, Table, burn_rows
 from ..errors import ConfigurationError
+from ..spend import burn
 from ._context import Context
 
 
@@ -83,9 +84,10 @@ def list_members(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
 def show_wallet(args: argparse.Namespace, ctx: Context) -> Table:
     client = api.get_client()
     wallet = client.wallet()
+    spend = burn(wallet.balance_usd, client.sweep())
     ctx.label(client)
     rows = [
-        ("balance", usd(wallet.balance_usd, "")),
+        *burn_rows(spend.balance_usd, spend.burn_hr, spend.runway_h),
         ("currency", wallet.currency),
         ("team", wallet.team_id or "(personal)"),
         ("billing rows", wallet.total_billings),

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, NoReturn
 
 from IPython.core.error import UsageError
 
-from . import _account, _availability, _disks, _pods, _settings
+from . import _account, _availability, _disks, _pods, _settings, _spend
 from ._context import Context, Handler
 
 PROG = "%prime"
@@ -94,6 +94,12 @@ COMMANDS: tuple[Command, ...] = (
         _pods.create_pod,
     ),
     Command(
+        ("pods", "extend"),
+        "move a pod's deadline HOURS later (or give it one)",
+        _spend.add_extend_arguments,
+        _spend.extend,
+    ),
+    Command(
         ("pods", "terminate"),
         "terminate a pod (says what is lost, and offers a button, unless --yes)",
         _pods.add_terminate_arguments,
@@ -125,7 +131,18 @@ COMMANDS: tuple[Command, ...] = (
     Command(("ssh-keys", "delete"), "delete a key", _account.add_key_id, _account.delete_key),
     Command(("teams", "list"), "your teams", _account.add_no_arguments, _account.list_teams),
     Command(("teams", "members"), "a team's members", _account.add_team_id, _account.list_members),
-    Command(("wallet",), "your balance", _account.add_no_arguments, _account.show_wallet),
+    Command(
+        ("wallet",),
+        "your balance, burn rate and runway",
+        _account.add_no_arguments,
+        _account.show_wallet,
+    ),
+    Command(
+        ("sweep",),
+        "everything billing now, with cost so far (and, in Jupyter, buttons to end it)",
+        _spend.add_sweep_arguments,
+        _spend.sweep,
+    ),
     Command(
         ("config",),
         "show the settings in use; save --base-url / --team-id",

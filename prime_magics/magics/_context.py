@@ -100,6 +100,13 @@ def positive_float(text: str) -> float:
     return value
 
 
+def price_cap(text: str) -> float | str | None:
+    """``--max-price P`` ($/h); ``none``: no cap at all; ``quote`` (the default): the quote."""
+    if text.lower() in ("none", "quote"):
+        return None if text.lower() == "none" else "quote"
+    return positive_float(text)
+
+
 def team_choice(text: str) -> TeamChoice:
     """``--team-id T``; ``none`` says "no team" even when one is configured."""
     return None if text.lower() == "none" else text

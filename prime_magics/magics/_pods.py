@@ -18,12 +18,19 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import api
-from .._display import Code, Notice, Table, pod_table, quote_table, redacted
+from .._display import Code, Notice, Table, cap_lines, pod_table, quote_table, redacted
 from ..errors import ConfigurationError
 from ..models import GpuOffer
 from ..pricing import plus_attached_disks
 from ..provisioning import PodRequest
-from ._context import Context, add_team_argument, key_value, positive_float, positive_int
+from ._context import (
+    Context,
+    add_team_argument,
+    key_value,
+    positive_float,
+    positive_int,
+    price_cap,
+)
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -98,7 +105,19 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     add("--vcpus", type=positive_int, metavar="N")
     add("--memory", type=positive_int, metavar="GB")
     add("--disks", nargs="+", action="extend", metavar="ID", help="network disks to attach")
-    add("--max-price", type=positive_float, metavar="P", help="$/h cap for variable prices")
+    add(
+        "--max-price",
+        type=price_cap,
+        default="quote",
+        metavar="P",
+        help="maxPrice in $/h (default: the quote; none: no cap)",
+    )
+    add(
+        "--max-hours",
+        type=positive_float,
+        metavar="H",
+        help="terminate the pod H hours after it is ready (while a kernel with prime_magics runs)",
+    )
     add("--custom-template-id", metavar="T")
     add_team_argument(parser)
     add("--share-with-team", action="store_true", help="share with every member of the team")
@@ -137,6 +156,7 @@ def create_pod(args: argparse.Namespace, ctx: Context) -> Table | ProvisionForm 
         team_member_ids=args.add_members,
         env=dict(args.env or ()),
         ssh_key_id=args.ssh_key_id,
+        max_hours=args.max_hours,
     )
     if not args.yes:
         preview_pod(request, client, ctx)
@@ -167,8 +187,10 @@ def preview_pod(request: PodRequest, client: Client, ctx: Context) -> None:
     attached = [(d.name or d.id, d.price_hr) for d in map(client.disk, request.disks)]
     grand = plus_attached_disks(quote.total_hr, [hourly for _, hourly in attached])
     ctx.show(quote_table(quote, attached, grand))
-    if quote.is_variable and request.max_price is None:
-        ctx.show(Notice("This offer's price is variable; --max-price P caps it.", "warning"))
+    uncapped = request.max_price is None
+    level = "warning" if uncapped else "info"
+    variable = "This offer's price is variable. " if quote.is_variable else ""
+    ctx.show(Notice(variable + "\n".join(cap_lines(request)), level))
     body = json.dumps(client.prepare(request).body(), indent=2)
     ctx.show(Code(redacted(body, client.settings), "Request body"))
     curl = client.prepare(request).curl(client.settings.base_url)

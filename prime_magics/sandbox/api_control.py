@@ -9,8 +9,14 @@ from dataclasses import asdict
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from .catalog import OfferSelector
 from .context import SandboxContext
-from .schemas import FaultSpec, Reason
+from .errors import ApiError
+from .schemas import FaultSpec, OfferChange, Reason
+
+
+def _selector(body: OfferChange) -> OfferSelector:
+    return OfferSelector(body.cloudId, body.dataCenter, body.gpuCount, body.security, body.provider)
 
 
 def router(ctx: SandboxContext) -> APIRouter:
@@ -66,6 +72,24 @@ def router(ctx: SandboxContext) -> APIRouter:
     @api.get("/pods/{pod_id}")
     def pod_facts(pod_id: str) -> JSONResponse:
         return JSONResponse(ctx.state.pod_facts(pod_id))
+
+    @api.post("/offers/price")
+    def reprice(body: OfferChange) -> JSONResponse:
+        """Move the matching offers' price now (a quote taken before is then stale)."""
+        if body.price is None:
+            raise ApiError(422, "price is required")
+        changed = ctx.catalog.reprice(_selector(body), body.price)
+        if not changed:
+            raise ApiError(404, f"no offer matches cloudId={body.cloudId!r}")
+        return JSONResponse({"changed": changed, "price": body.price})
+
+    @api.post("/offers/remove")
+    def remove(body: OfferChange) -> JSONResponse:
+        """Take the matching offers away now (sold out between quote and create)."""
+        removed = ctx.catalog.remove(_selector(body))
+        if not removed:
+            raise ApiError(404, f"no offer matches cloudId={body.cloudId!r}")
+        return JSONResponse({"removed": removed})
 
     @api.post("/reset")
     def reset() -> JSONResponse:

@@ -1,7 +1,10 @@
 """The sandbox's offer catalogue: GPU, multi-node and disk offers, and queries over them.
 
-Built once per app from the config's seed and never mutated, so reads need no lock and
-paging is stable. Filtering follows the real API's query parameters; the summary is
+Built once per app from the config's seed. Tests may move an offer's price or remove an
+offer (`reprice`, `remove`, also under `/_sandbox/offers/...`) to play a price that
+changed between quote and create; each change swaps in new tuples whole, so a reader
+iterating the old tuple is never torn, and `restore` (on reset) brings the seeded ones
+back. Filtering follows the real API's query parameters; the summary is
 derived from the same offers so it can never disagree with the lists.
 """
 
@@ -9,7 +12,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,6 +47,26 @@ class OfferQuery:
             and (self.data_center_id is None or o.data_center == self.data_center_id)
             and (self.cloud_id is None or o.cloud_id == self.cloud_id)
             and (self.locations is None or o.location in self.locations)
+        )
+
+
+@dataclass(frozen=True)
+class OfferSelector:
+    """Which offers a test's price move or removal applies to (None: any)."""
+
+    cloud_id: str
+    data_center: str | None = None
+    gpu_count: int | None = None
+    security: str | None = None
+    provider: str | None = None
+
+    def matches(self, o: GpuOffer) -> bool:
+        return (
+            o.cloud_id == self.cloud_id
+            and (self.data_center is None or o.data_center == self.data_center)
+            and (self.gpu_count is None or o.gpu_count == self.gpu_count)
+            and (self.security is None or o.security == self.security)
+            and (self.provider is None or o.provider == self.provider)
         )
 
 
@@ -141,11 +165,59 @@ class Catalog:
         single, multi = generate_offers(config.seed, config.gpu_offers, config.multinode_offers)
         if not config.fractional_prepaid:
             single, multi = _whole_prepaid(single), _whole_prepaid(multi)
+        self._seeded = (tuple(single), tuple(multi))
+        self._lock = threading.Lock()
         self.gpu_offers: tuple[GpuOffer, ...] = tuple(single)
         self.multinode_offers: tuple[GpuOffer, ...] = tuple(multi)
         self.disk_offers = _disk_offers(config.seed, (*single, *multi))
         self.summary = _summary(single)
         self.multinode_summary = _summary(multi)
+
+    # ---- changes a test plays (the seeded offers come back with `restore`) ----------
+
+    def _swap(self, single: tuple[GpuOffer, ...], multi: tuple[GpuOffer, ...]) -> None:
+        self.gpu_offers, self.multinode_offers = single, multi
+        self.summary, self.multinode_summary = _summary(single), _summary(multi)
+
+    def _change(
+        self, selector: OfferSelector, edit: Callable[[GpuOffer], GpuOffer | None]
+    ) -> list[JSON]:
+        """Apply `edit` (None: remove) to every offer `selector` matches; their old JSON."""
+        with self._lock:
+            hit: list[JSON] = []
+
+            def apply(offers: tuple[GpuOffer, ...]) -> tuple[GpuOffer, ...]:
+                kept = []
+                for o in offers:
+                    if not selector.matches(o):
+                        kept.append(o)
+                        continue
+                    hit.append(o.json)
+                    new = edit(o)
+                    if new is not None:
+                        kept.append(new)
+                return tuple(kept)
+
+            self._swap(apply(self.gpu_offers), apply(self.multinode_offers))
+            return hit
+
+    def reprice(self, selector: OfferSelector, price: float) -> list[JSON]:
+        """Set the base price (the one `security` bills) of the matching offers."""
+
+        def edit(o: GpuOffer) -> GpuOffer:
+            if o.security == "community_cloud":
+                return replace(o, community_price=price)
+            return replace(o, on_demand=price)
+
+        return self._change(selector, edit)
+
+    def remove(self, selector: OfferSelector) -> list[JSON]:
+        """Take the matching offers out of every listing (and out of reach of a create)."""
+        return self._change(selector, lambda _o: None)
+
+    def restore(self) -> None:
+        with self._lock:
+            self._swap(*self._seeded)
 
     def find(self, query: OfferQuery, *, multinode: bool) -> list[JSON]:
         offers = self.multinode_offers if multinode else self.gpu_offers

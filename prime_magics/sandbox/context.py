@@ -74,8 +74,10 @@ class SandboxContext:
 
     def reset(self) -> None:
         """Back to a fresh sandbox: no pods, disks, faults or logged requests; the seeded
-        account (one primary SSH key, the seeded teams, a full wallet)."""
+        account (one primary SSH key, the seeded teams, a full wallet); the seeded
+        offers at their seeded prices."""
         self.state.reset()
+        self.catalog.restore()
         self.account.reset()
         self.faults.clear()
         self.log.clear()

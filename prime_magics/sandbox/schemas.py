@@ -120,6 +120,18 @@ class Reason(_Loose):
     reason: str | None = None
 
 
+class OfferChange(_Loose):
+    """`POST /_sandbox/offers/price` and `/_sandbox/offers/remove`: which offers, and
+    (for a price move) the new base price in $/h."""
+
+    cloudId: str
+    dataCenter: str | None = None
+    gpuCount: int | None = None
+    security: str | None = None
+    provider: str | None = None
+    price: float | None = Field(default=None, gt=0)
+
+
 class FaultSpec(_Loose):
     """`POST /_sandbox/faults`: the same fields as `FaultPlan.add`."""
 

@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from .app import build_app
+from .catalog import Catalog, OfferSelector
 from .config import DEFAULT_CONFIG, SandboxConfig
 from .context import SandboxContext
 from .faults import FaultPlan, RecordedRequest
@@ -61,6 +62,33 @@ class SandboxServer:
     @property
     def state(self) -> SandboxState:
         return self.context.state
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.context.catalog
+
+    def reprice_offer(
+        self,
+        cloud_id: str,
+        price: float,
+        data_center: str | None = None,
+        gpu_count: int | None = None,
+        security: str | None = None,
+    ) -> int:
+        """Move the matching offers' base price to `price` $/h now (POST
+        /_sandbox/offers/price does the same); how many offers changed. Undone by reset."""
+        selector = OfferSelector(cloud_id, data_center, gpu_count, security)
+        return len(self.catalog.reprice(selector, price))
+
+    def remove_offer(
+        self,
+        cloud_id: str,
+        data_center: str | None = None,
+        gpu_count: int | None = None,
+        security: str | None = None,
+    ) -> int:
+        """Take the matching offers away now (POST /_sandbox/offers/remove); how many."""
+        return len(self.catalog.remove(OfferSelector(cloud_id, data_center, gpu_count, security)))
 
     @property
     def faults(self) -> FaultPlan:

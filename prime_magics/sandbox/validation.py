@@ -20,6 +20,7 @@ from .pricing import base_price, quote
 from .schemas import CreateDisk, CreatePod
 
 CUSTOM_TEMPLATE = "custom_template"
+MAX_PRICE_SLACK = 1e-9
 
 
 @dataclass(frozen=True)
@@ -195,8 +196,13 @@ def _plan_on(
     price, base = quote(offer, disk, vcpus, memory), base_price(offer)
     if price is None or base is None:
         raise ApiError(400, f"{offer.cloud_id} has no price right now and cannot be rented")
-    if pod.maxPrice is not None and price > pod.maxPrice:
-        raise ApiError(400, f"current price {price} $/h is above maxPrice {pod.maxPrice} $/h")
+    # A cap equal to the price up to float noise (the client sums in another order) is met.
+    if pod.maxPrice is not None and price > pod.maxPrice + MAX_PRICE_SLACK:
+        raise ApiError(
+            400,
+            f"The offer's current price {price} $/h is above this request's maxPrice "
+            f"{pod.maxPrice} $/h; no pod was created",
+        )
     return PodPlan(offer, disk or 0, vcpus or 0, memory or 0, price, base, tuple(disk_ids))
 
 

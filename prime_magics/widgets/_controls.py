@@ -16,7 +16,7 @@ from .._display import usd
 from ..models import GpuOffer
 from ..offers import Part
 from ..pricing import quote
-from ..provisioning import CUSTOM_TEMPLATE, DEFAULT_IMAGE
+from ..provisioning import CUSTOM_TEMPLATE, DEFAULT_IMAGE, QUOTE, MaxPrice
 
 if TYPE_CHECKING:
     from ..provisioning import PodRequest
@@ -62,10 +62,31 @@ def image_dropdown(offer: GpuOffer) -> w.Dropdown:
     )
 
 
+CAP_MODES = [("the quote", "quote"), ("my cap", "given"), ("no cap", "none")]
+
+
 def max_price_control() -> w.BoundedFloatText:
+    """The cap for "my cap"; typing a value here selects it."""
+    return w.BoundedFloatText(value=0.0, min=0.0, max=NO_LIMIT, step=0.01, description="Max $/h")
+
+
+def cap_mode_control() -> w.ToggleButtons:
+    """Which ``maxPrice`` the pod gets: the quote (the default), a cap of yours, or none."""
+    return w.ToggleButtons(options=CAP_MODES, value="quote", description="Price cap")
+
+
+def stop_after_control() -> w.BoundedFloatText:
+    """Hours after the pod is ready when the client terminates it (0: never)."""
     return w.BoundedFloatText(
-        value=0.0, min=0.0, max=NO_LIMIT, step=0.01, description="Max $/h (0: none)"
+        value=0.0, min=0.0, max=NO_LIMIT, step=0.5, description="Stop after (h)"
     )
+
+
+def chosen_cap(mode: str, value: float) -> MaxPrice:
+    """The controls as ``PodRequest.from_offer``'s ``max_price``."""
+    if mode == "quote":
+        return QUOTE
+    return (value or None) if mode == "given" else None
 
 
 def preset(form: ProvisionForm, request: PodRequest) -> None:
@@ -83,8 +104,9 @@ def preset(form: ProvisionForm, request: PodRequest) -> None:
     form.attach.value = tuple(d for d in request.disks if d in listed)
     if missing := [d for d in request.disks if d not in listed]:
         form.show(f"Not attachable here (not ACTIVE in this data centre): {missing}", "warning")
-    if form.max_price is not None:
-        form.max_price.value = request.max_price or 0.0
+    form.max_price.value = request.max_price if request.cap_source == "given" else 0.0
+    form.cap_mode.value = request.cap_source
+    form.stop_after.value = request.max_hours or 0.0
     if form.share is not None:
         form.share.value = request.share_with_team
     form._update()

@@ -19,7 +19,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
-from .._display import Confirmation, disk_label, notice_html, quote_table, usd
+from .._display import Confirmation, cap_lines, disk_label, notice_html, quote_table, usd
 from ..config import Team, TeamChoice
 from ..errors import ConfigurationError, PrimeError
 from ..models import Disk, GpuOffer, Pod
@@ -27,11 +27,14 @@ from ..offers import PARTS, gpu_offer
 from ..pricing import Quote, plus_attached_disks
 from ..provisioning import CUSTOM_TEMPLATE, PodRequest, attach_problem
 from ._controls import (
+    cap_mode_control,
+    chosen_cap,
     image_dropdown,
     max_price_control,
     offer_header,
     preset,
     resource_control,
+    stop_after_control,
 )
 from ._form import Form, code_html, create_failed, definitely_not_created, shown
 from .disk import DiskForm
@@ -79,21 +82,26 @@ class ProvisionForm(Form):
         self.name = w.Text(value=name or self._fallback_name, description="Name")
         self.attach = w.SelectMultiple(options=[], description="Attach disks", rows=3)
         self.new_disk_button = self.button("New disk here", self._on_new_disk)
-        self.max_price = max_price_control() if offer.prices.is_variable else None
+        self.cap_mode, self.max_price = cap_mode_control(), max_price_control()
+        self.max_price.observe(self._on_cap_typed, "value")
+        self.stop_after = stop_after_control()
         team = self.client.settings.team_id
         self.share = w.Checkbox(description=f"Share with team {team}") if team else None
         self.problem, self.cost, self.request_view = w.HTML(), w.HTML(), w.HTML()
+        self.cap_note = w.HTML()
         self.show_request = w.ToggleButton(description="Show request")
         self.provision_button = self.button("Provision", self._on_provision, "primary")
         self.confirm_step("Confirm", self._on_confirm, self._on_cancel)
         self.disk_area, self.pod_area = w.VBox(), w.VBox()
-        optional = [c for c in (self.max_price, self.share) if c is not None]
+        optional = [self.cap_mode, self.max_price, self.stop_after]
+        optional += [c for c in (self.share,) if c is not None]
         self.inputs = [*self.resources.values(), self.image, self.template, self.name]
         self.inputs += [self.attach, *optional]
         self.layout_children(
             self.header, *self.resources.values(), self.image, self.template, self.name,
             w.HBox([self.attach, self.new_disk_button]), self.disk_area, *optional,
-            self.problem, self.cost, w.HBox([self.provision_button, self.show_request]),
+            self.cap_note, self.problem, self.cost,
+            w.HBox([self.provision_button, self.show_request]),
             self.request_view, self.confirm_box, self.pod_area,
         )  # fmt: skip
         for control in self.inputs:
@@ -136,7 +144,8 @@ class ProvisionForm(Form):
                 image=self.image.value,
                 custom_template_id=(self.template.value.strip() or None) if custom else None,
                 disks=list(self.attach.value),
-                max_price=(self.max_price.value or None) if self.max_price else None,
+                max_price=chosen_cap(self.cap_mode.value, self.max_price.value),
+                max_hours=self.stop_after.value or None,
                 team_id=self.team_id,
                 share_with_team=bool(self.share and self.share.value),
                 env=self.env,
@@ -144,8 +153,13 @@ class ProvisionForm(Form):
             )
         )
 
+    def _on_cap_typed(self, change: Any) -> None:
+        if change["new"]:
+            self.cap_mode.value = "given"
+
     def _update(self, _change: Any = None) -> None:
         shown(self.template, self.image.value == CUSTOM_TEMPLATE)
+        shown(self.max_price, self.cap_mode.value == "given")
         if self._pending is not None:  # what was confirmed is no longer what is shown
             self._pending = None
             self.ask(None)
@@ -158,6 +172,7 @@ class ProvisionForm(Form):
             self.request, self.error = request, error
             self.quote = None if request is None else request.quote()
         self.problem.value = notice_html(error or "", "error")
+        self.cap_note.value = notice_html("\n".join(cap_lines(request)), "info") if request else ""
         self._draw_cost()
         self._draw_request()
         self.refresh_buttons()
@@ -224,10 +239,8 @@ class ProvisionForm(Form):
         if self.submitted or self.request is None or self.quote is None:
             return
         self._pending, q, o = self.request, self.quote, self.offer
-        lines = []
-        if q.is_variable:
-            cap = self._pending.max_price
-            lines.append(f"The price is variable; {f'capped at {usd(cap)}' if cap else 'no cap'}.")
+        lines = ["The price is variable."] if q.is_variable else []
+        lines += cap_lines(self._pending)
         if q.prepaid_cost is not None:
             lines.append(f"{usd(q.prepaid_cost, '')} is charged up front.")
         if self._pending.disks:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import traitlets as t
 
-from .._display import Confirmation, usd
+from .._display import DEADLINE_CAVEAT, Confirmation, deadline_text, notice_html, usd
+from ..deadlines import WARN_BEFORE_S, remaining_s
 from ..errors import NotFoundError, PrimeError
 from ..lifecycle import Phase, State
 from ..models import Pod
@@ -52,6 +53,9 @@ class PodStatus(Form):
     ssh = t.Unicode(None, allow_none=True, help="The SSH command, once the pod has an address.")
     termination_text = t.Unicode(None, allow_none=True, help="What Confirm would destroy.")
     logs = t.List(t.Unicode(), help="The pod's last log lines, read while it installs or failed.")
+    deadline_left = t.Float(
+        None, allow_none=True, help="Seconds until the pod's deadline (None: it has none)."
+    )
 
     def __init__(
         self,
@@ -74,10 +78,15 @@ class PodStatus(Form):
         self.summary = w.HTML()
         self.details = w.HTML()
         self.log_view = w.HTML()
+        self.deadline_view = w.HTML()
+        self.extend_hours = w.BoundedFloatText(value=1.0, min=0.1, max=10**4, step=0.5,
+                                               description="Extend (h)")  # fmt: skip
+        self.extend_button = self.button("Extend", self._on_extend)
         self.terminate_button = self.button("Terminate", self._on_terminate, "danger")
         self.confirm_step("Confirm terminate", self._on_confirm, self._on_cancel)
         self.layout_children(
-            self.summary, self.progress, self.details, self.log_view, self.terminate_button,
+            self.summary, self.progress, self.details, self.log_view, self.deadline_view,
+            w.HBox([self.extend_hours, self.extend_button]), self.terminate_button,
             self.confirm_box,
         )  # fmt: skip
         self.refresh_buttons()
@@ -181,13 +190,37 @@ class PodStatus(Form):
         parts.append(_ports_html(pod) if pod is not None and ready else "")
         self.details.value = "".join(parts)
         self.log_view.value = code_html("\n".join(self.logs), "Log") if self.logs else ""
+        self._draw_deadline()
         self.show(*_status_message(state, self.pod_id, self.ssh, self.poll_interval))
+
+    # -- the deadline ----------------------------------------------------------------------
+
+    def _draw_deadline(self) -> None:
+        """The deadline and a countdown; a warning from ten minutes before."""
+        deadline = None if self.gone else self.client.deadline(self.pod_id)
+        if deadline is None:
+            self.deadline_left, self.deadline_view.value = None, ""
+            return
+        started = not deadline.estimated  # the watchdog saw it ready: the clock runs
+        left = remaining_s(deadline, self.client.watchdog.clock()) if started else None
+        self.deadline_left = left
+        level = "warning" if left is not None and left <= WARN_BEFORE_S else "info"
+        text = deadline_text(deadline.due, left, False, deadline.max_hours)
+        self.deadline_view.value = notice_html(f"{text}\n{DEADLINE_CAVEAT}", level)
+
+    def _on_extend(self) -> None:
+        """Move the deadline (or set one) ``extend_hours`` later; the rule is the user's."""
+        self.client.extend(self.pod_id, float(self.extend_hours.value))
+        self._draw_deadline()
+        self.show(f"Deadline moved {self.extend_hours.value:g} h later.", "success")
 
     # -- terminating ---------------------------------------------------------------------
 
     def can_enable(self, button: w.Button) -> bool:
         if self.gone or self.submitted:
             return False
+        if button is self.extend_button:
+            return True
         if button is self.terminate_button:
             return self.termination_text is None
         return True

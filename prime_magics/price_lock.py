@@ -1,0 +1,60 @@
+"""Quote-locked rentals: nothing is rented above the price the user saw.
+
+A ``PodRequest`` carries ``maxPrice`` (by default the quote, ``provisioning``). Right
+before the create, the client re-reads the offer with one request and hands it here:
+``check_still_priced`` refuses — before anything is sent — an offer that vanished or
+now costs more than the cap, saying old versus new price. Should the price move in the
+instant between that read and the create, the API refuses the create itself (the spec's
+``maxPrice``); ``cap_refusal`` turns that 400 into a message that says so.
+"""
+
+from __future__ import annotations
+
+from ._display import usd
+from .errors import BadRequestError, PriceCapRefusedError, PriceChangedError
+from .models import GpuOffer
+from .pricing import quote
+from .provisioning import PodRequest
+
+SLACK_HR = 1e-9
+"""Prices equal up to float noise (sums in another order) are the same price."""
+
+
+def check_still_priced(request: PodRequest, fresh: GpuOffer | None) -> None:
+    """Raise ``PriceChangedError`` when the re-read offer ``fresh`` cannot be rented
+    under ``request``'s cap (or is gone); return quietly when it can."""
+    old = request.quote().total_hr
+    cap = request.max_price
+    what = f"{request.offer.gpu_count}× {request.offer.gpu_type} ({request.offer.cloud_id})"
+    if fresh is None:
+        raise PriceChangedError(
+            f"The offer {what} in {request.offer.data_center or request.offer.country} is no "
+            f"longer listed (it was {usd(old)} when quoted); nothing was sent.",
+            old_hr=old,
+            new_hr=None,
+            cap_hr=cap,
+        )
+    new = quote(fresh, request.disk_gb, request.vcpus, request.memory_gb).total_hr
+    if cap is None or (new is not None and new <= cap + SLACK_HR):
+        return
+    raise PriceChangedError(
+        f"The price of {what} moved from {usd(old)} (quoted) to {usd(new)}, above the cap "
+        f"of {usd(cap)}; nothing was sent.",
+        old_hr=old,
+        new_hr=new,
+        cap_hr=cap,
+    )
+
+
+def cap_refusal(err: BadRequestError, request: PodRequest) -> PriceCapRefusedError | None:
+    """The API's 400 for a too-low ``maxPrice`` as a message that says so; None for any
+    other 400."""
+    if request.max_price is None or "maxprice" not in str(err.detail or err.message).lower():
+        return None
+    return PriceCapRefusedError(
+        f"The API refused the create: the offer's price is now above your cap "
+        f"maxPrice {usd(request.max_price)} (quoted {usd(request.quote().total_hr)}). "
+        f"Nothing was rented. The API said: {err.detail or err.message}",
+        status_code=err.status_code,
+        detail=err.detail,
+    )

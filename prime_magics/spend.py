@@ -1,0 +1,120 @@
+"""The sweep: everything billing now, in one DataFrame, with what it cost so far.
+
+Researchers' most expensive mistake is the pod or disk they forgot, and a disk bills by
+the GB-hour whether attached or not. ``sweep_frame`` lists every live pod and disk with
+its $/h, hours since creation and cost so far (the arithmetic is ``pricing``'s), the
+deadline the local store holds for it, and two flags: ``unattached_disk`` (a network disk
+no pod uses) and ``past_deadline`` (a deadline passed, e.g. while no kernel watched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from .lifecycle import Phase, disk_state, pod_state
+from .models import Disk, Pod
+from .pricing import burn_rate, cost_so_far, runway_hours
+from .store import Deadline, epoch
+
+SWEEP_COLUMNS = [
+    "kind", "id", "name", "status", "price_hr", "cost_so_far", "hours_running", "deadline",
+    "attached_to", "unattached_disk", "past_deadline",
+]  # fmt: skip
+
+
+def sweep_frame(
+    pods: Sequence[Pod],
+    disks: Sequence[Disk],
+    deadlines: Mapping[str, Deadline],
+    now: datetime | None = None,
+) -> pd.DataFrame:
+    """One row per pod or disk still billing, most expensive first."""
+    now = now or datetime.now(timezone.utc)
+    live_pods = [p for p in pods if pod_state(p).phase is not Phase.GONE]
+    live_disks = [d for d in disks if disk_state(d).phase is not Phase.GONE]
+    deadlines = {
+        pod_id: d
+        for pod_id, d in deadlines.items()
+        if any(p.id == pod_id and p.created_at == d.created_at for p in live_pods)
+    }  # a record for an older pod with a reused (sandbox) id is not this pod's
+    rows: list[dict[str, object]] = []
+    for pod in live_pods:
+        deadline = deadlines.get(pod.id)
+        due = None if deadline is None else deadline.due
+        rows.append(
+            _row("pod", pod.id, pod.name, pod.status, pod.price_hr, pod.created_at, now)
+            | {"deadline": _stamp(due), "attached_to": ", ".join(pod.disk_ids) or None}
+            | {
+                "unattached_disk": False,
+                "past_deadline": due is not None and due <= now.timestamp(),
+            }
+        )
+    for disk in live_disks:
+        rows.append(
+            _row("disk", disk.id, disk.name, disk.status, disk.price_hr, disk.created_at, now)
+            | {"deadline": pd.NaT, "attached_to": ", ".join(disk.pods) or None}
+            | {"unattached_disk": not disk.pods, "past_deadline": False}
+        )
+    return _frame(rows)
+
+
+def _row(
+    kind: str, ident: str, name: str | None, status: str | None, price: float | None,
+    created_at: str | None, now: datetime,
+) -> dict[str, object]:  # fmt: skip
+    created = epoch(created_at)
+    hours = np.nan if created is None else max(0.0, now.timestamp() - created) / 3600
+    return {
+        "kind": kind, "id": ident, "name": name, "status": status,
+        "price_hr": np.nan if price is None else price,
+        "cost_so_far": float(cost_so_far(np.nan if price is None else price, hours)),
+        "hours_running": hours,
+    }  # fmt: skip
+
+
+def _stamp(epoch_s: float | None) -> object:
+    return pd.NaT if epoch_s is None else pd.Timestamp(epoch_s, unit="s", tz="UTC")
+
+
+def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    raw = pd.DataFrame(rows, columns=SWEEP_COLUMNS)
+    frame = pd.DataFrame(
+        {
+            "kind": raw["kind"].astype("string"),
+            "id": raw["id"].astype("string"),
+            "name": raw["name"].astype("string"),
+            "status": raw["status"].astype("string"),
+            "price_hr": raw["price_hr"].astype("Float64"),
+            "cost_so_far": raw["cost_so_far"].astype("Float64").round(4),
+            "hours_running": raw["hours_running"].astype("Float64").round(3),
+            "deadline": pd.to_datetime(raw["deadline"], utc=True),
+            "attached_to": raw["attached_to"].astype("string"),
+            "unattached_disk": raw["unattached_disk"].astype("boolean"),
+            "past_deadline": raw["past_deadline"].astype("boolean"),
+        },
+        columns=SWEEP_COLUMNS,
+    )
+    ordered = frame.sort_values("price_hr", ascending=False, kind="stable", na_position="last")
+    result: pd.DataFrame = ordered.reset_index(drop=True)
+    return result
+
+
+@dataclass(frozen=True)
+class Burn:
+    """The wallet against what runs: $/h of everything billing, and hours it lasts."""
+
+    balance_usd: float | None
+    burn_hr: float
+    runway_h: float | None
+    items: int
+
+
+def burn(balance_usd: float | None, sweep: pd.DataFrame) -> Burn:
+    prices = sweep["price_hr"].astype("Float64").fillna(np.nan).to_numpy(dtype=float)
+    rate = burn_rate(prices)
+    return Burn(balance_usd, rate, runway_hours(balance_usd, rate), len(sweep))
