@@ -148,7 +148,10 @@ class OutcomeUnknownError(APIConnectionError):
 class ResponseFormatError(PrimeError):
     """The API answered 2xx with a body that is not the JSON we expected."""
 
-    hint = "The API or a proxy in between returned something unexpected; try again later."
+    hint = (
+        "The API (or a proxy in between) sent an answer this version cannot read; if it "
+        "persists, report it with the command that produced it."
+    )
 
 
 class APIStatusError(PrimeError):

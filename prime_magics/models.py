@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Generic, TypeVar
 
 from annotated_types import Ge, Le
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 from pydantic.alias_generators import to_camel
 
 T = TypeVar("T")
@@ -19,6 +19,13 @@ T = TypeVar("T")
 Int = Annotated[int, Ge(-(2**63)), Le(2**63 - 1)]
 """The API's integers may be any size; a frame holds 64 bits. Larger ones are unreadable
 (NA with a warning, see ``responses``) rather than wrapped or rounded."""
+Float = FiniteFloat
+"""A JSON number may be too large for a float (``1e400``) or spelt ``NaN``/``Infinity``;
+such a price is unreadable (NA with a warning), so ``inf`` never reaches a cost column."""
+Total = Annotated[int, Le(1_000_000)]
+"""A page's ``totalCount`` decides how many further pages are fetched; one beyond a million
+items (10,000 requests) is not believed: it is unread (NA, with a warning), and only the
+pages at hand are used rather than fetching for ever."""
 
 
 class ApiModel(BaseModel):
@@ -37,7 +44,7 @@ class ResourceSpec(ApiModel):
     min_count: Int | None = None
     default_count: Int | None = None
     max_count: Int | None = None
-    price_per_unit: float | None = None
+    price_per_unit: Float | None = None
     step: Int | None = None
     default_included_in_price: bool | None = None
     additional_info: str | None = None
@@ -48,8 +55,8 @@ class ResourceSpec(ApiModel):
 
 
 class Prices(ApiModel):
-    on_demand: float | None = None
-    community_price: float | None = None
+    on_demand: Float | None = None
+    community_price: Float | None = None
     is_variable: bool | None = None
     currency: str | None = None
 
@@ -59,7 +66,7 @@ class GpuOffer(ApiModel):
 
     cloud_id: str
     gpu_type: str
-    gpu_count: Int = 1
+    gpu_count: Int | None = 1  # None: the API's value could not be read (NA, not 1)
     socket: str | None = None
     provider: str | None = None
     region: str | None = None
@@ -70,8 +77,8 @@ class GpuOffer(ApiModel):
     shared_disk: ResourceSpec | None = None
     vcpu: ResourceSpec = Field(default_factory=ResourceSpec)
     memory: ResourceSpec = Field(default_factory=ResourceSpec)
-    internet_speed: float | None = None
-    interconnect: float | None = None
+    internet_speed: Float | None = None
+    interconnect: Float | None = None
     interconnect_type: str | None = None
     provisioning_time: Int | None = None
     stock_status: str | None = None
@@ -79,7 +86,7 @@ class GpuOffer(ApiModel):
     prices: Prices = Field(default_factory=Prices)
     images: list[str] = Field(default_factory=list)
     is_spot: bool | None = None
-    prepaid_time: float | None = None
+    prepaid_time: Float | None = None
     is_multinode: bool = False
 
     @field_validator("disk", "vcpu", "memory", "prices", mode="before")
@@ -116,22 +123,22 @@ class Page(ApiModel, Generic[T]):
     """An availability page: ``{items, totalCount}`` (``totalCount`` counts every page)."""
 
     items: list[T]
-    total_count: Int | None = None
+    total_count: Total | None = None
 
 
 class Listing(ApiModel, Generic[T]):
     """A pods/disks/keys/teams page: ``{data, total_count}`` (offset and limit paging)."""
 
     data: list[T]
-    total_count: Int | None = Field(
+    total_count: Total | None = Field(
         default=None, validation_alias=AliasChoices("total_count", "totalCount")
     )
 
 
 class SummaryPrice(ApiModel):
-    on_demand: float | None = None
-    community_price: float | None = None
-    spot_price: float | None = None
+    on_demand: Float | None = None
+    community_price: Float | None = None
+    spot_price: Float | None = None
 
 
 GpuSummary = dict[str, dict[str, dict[str, SummaryPrice | None] | None] | None]
@@ -160,8 +167,14 @@ class AttachedResource(ApiModel):
     is_detachable: bool | None = None
     mount_path: str | None = None
     resource_path: str | None = None
-    size: float | None = None
+    size: Float | None = None
     is_shared: bool | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _numeric_id_is_text(cls, value: Any) -> Any:
+        """The spec allows a numeric id here; it is an identifier, so keep it as text."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 class Pod(ApiModel):
@@ -174,14 +187,14 @@ class Pod(ApiModel):
     type: str | None = None
     installation_status: str | None = None
     installation_failure: str | None = None
-    installation_progress: float | None = None
+    installation_progress: Float | None = None
     created_at: str | None = None
     updated_at: str | None = None
     terminated_at: str | None = None
     gpu_name: str | None = None
     gpu_count: Int | None = None
     socket: str | None = None
-    price_hr: float | None = None
+    price_hr: Float | None = None
     environment_type: str | None = None
     custom_template_id: str | None = None
     prime_port_mapping: list[PortMapping] | None = None
@@ -213,12 +226,12 @@ class PodStatus(ApiModel):
     provider_type: str | None = None
     ssh_connection: str | list[str | None] | None = None
     ip: str | list[str | None] | None = None
-    price_hr: float | None = None
-    cost_per_hr: float | None = None
+    price_hr: Float | None = None
+    cost_per_hr: Float | None = None
     prime_port_mapping: list[PortMapping] | None = None
     installation_status: str | None = None
     installation_failure: str | None = None
-    installation_progress: float | None = None
+    installation_progress: Float | None = None
 
 
 class HistoryItem(ApiModel):
@@ -231,8 +244,8 @@ class HistoryItem(ApiModel):
     gpu_name: str | None = None
     gpu_count: Int | None = None
     socket: str | None = None
-    price_hr: float | None = None
-    total_billed_price: float | None = None
+    price_hr: Float | None = None
+    total_billed_price: Float | None = None
 
 
 class DiskInfo(ApiModel):
@@ -249,7 +262,7 @@ class Disk(ApiModel):
     provider_type: str | None = None
     size: Int | None = None
     info: DiskInfo = Field(default_factory=DiskInfo)
-    price_hr: float | None = None
+    price_hr: Float | None = None
     created_at: str | None = None
     updated_at: str | None = None
     terminated_at: str | None = None
@@ -300,7 +313,7 @@ class Wallet(BaseModel):
 
     wallet_id: str | None = None
     team_id: str | None = None
-    balance_usd: float | None = None
+    balance_usd: Float | None = None
     currency: str | None = None
     total_billings: Int | None = None
     recent_billings: list[dict[str, Any]] = Field(default_factory=list)

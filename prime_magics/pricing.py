@@ -10,6 +10,10 @@ columns cannot drift apart. The rules, from the API guides:
   the default is included in the price and ``c`` is the default; otherwise ``c × unit price``
   (so even a reduction below an included default is charged in full);
 - ``total = base + disk + vcpu + memory``; ``per GPU = total / gpu_count``.
+
+Prices are finite but may be huge (the spec bounds nothing): a product or sum that
+overflows is unknown (NaN in a frame, ``None`` in a ``Quote``), never ``inf``, and numpy's
+overflow warnings are silenced because that outcome is the answer, not a surprise.
 """
 
 from __future__ import annotations
@@ -31,6 +35,12 @@ HOURS_PER_DAY = 24
 HOURS_PER_MONTH = 730  # 365 × 24 / 12, the usual cloud billing month
 
 FloatArray = npt.NDArray[np.float64]
+_quiet = np.errstate(over="ignore", invalid="ignore")  # overflow → inf → NaN, on purpose
+
+
+def known(value: float | None) -> float | None:
+    """A finite float, or ``None`` for NaN, ``inf`` and ``None``: what a ``Quote`` shows."""
+    return value if value is not None and math.isfinite(value) else None
 
 
 def finite(values: Any) -> FloatArray:
@@ -48,6 +58,7 @@ def base_price(on_demand: Any, community: Any, is_community: Any) -> FloatArray:
     return chosen
 
 
+@_quiet
 def resource_cost(count: Any, default: Any, unit_price: Any, included: Any) -> FloatArray:
     """$/h for a resource at ``count``; NaN inputs mean "not given" and cost nothing."""
     count = np.asarray(count, dtype=float)
@@ -58,14 +69,16 @@ def resource_cost(count: Any, default: Any, unit_price: Any, included: Any) -> F
 
 @dataclass(frozen=True)
 class Quote:
-    """What an offer costs per hour with the chosen resources, in ``currency``."""
+    """What an offer costs per hour with the chosen resources, in ``currency``.
+
+    ``None`` is unknown: no price, or one so large that the arithmetic overflowed."""
 
     gpu_hr: float | None
-    disk_hr: float
-    vcpu_hr: float
-    memory_hr: float
+    disk_hr: float | None
+    vcpu_hr: float | None
+    memory_hr: float | None
     total_hr: float | None
-    gpu_count: int
+    gpu_count: int | None
     disk_gb: int | None
     vcpus: int | None
     memory_gb: int | None
@@ -76,22 +89,24 @@ class Quote:
 
     @property
     def per_gpu_hr(self) -> float | None:
-        return None if self.total_hr is None else self.total_hr / max(self.gpu_count, 1)
+        if self.total_hr is None or self.gpu_count is None:
+            return None
+        return self.total_hr / max(self.gpu_count, 1)
 
     @property
     def per_day(self) -> float | None:
-        return None if self.total_hr is None else self.total_hr * HOURS_PER_DAY
+        return None if self.total_hr is None else known(self.total_hr * HOURS_PER_DAY)
 
     @property
     def per_month(self) -> float | None:
-        return None if self.total_hr is None else self.total_hr * HOURS_PER_MONTH
+        return per_month(self.total_hr)
 
     @property
     def prepaid_cost(self) -> float | None:
         """Charged up front at order time, whatever the pod's actual run time."""
         if not self.prepaid_hours or self.total_hr is None:
             return None
-        return self.total_hr * self.prepaid_hours
+        return known(self.total_hr * self.prepaid_hours)
 
     def lines(self) -> list[tuple[str, float | None]]:
         """The breakdown as (label, $/h) pairs, in the order the guides print it."""
@@ -146,7 +161,7 @@ def quote(
     """
     model = gpu_offer(offer)
     chosen = {"disk": disk_gb, "vcpu": vcpus, "memory": memory_gb}
-    costs: dict[str, float] = {}
+    costs: dict[str, float | None] = {}
     counts: dict[str, int | None] = {}
     for part in PARTS:
         spec = part.spec(model)
@@ -162,10 +177,10 @@ def quote(
             _na_float(spec.price_per_unit),
             bool(spec.default_included_in_price),
         )
-        costs[part.key] = float(np.nan_to_num(finite(cost), nan=0.0))
+        costs[part.key] = known(float(cost))  # NaN only from overflow: unknown, not free
     prices = model.prices
-    base = float(
-        finite(
+    gpu_hr = known(
+        float(
             base_price(
                 _na_float(prices.on_demand),
                 _na_float(prices.community_price),
@@ -173,14 +188,14 @@ def quote(
             )
         )
     )
-    gpu_hr = None if math.isnan(base) else base
-    total = None if gpu_hr is None else float(finite(gpu_hr + sum(costs.values())))
+    parts = [gpu_hr, *costs.values()]
+    total = None if None in parts else known(sum(p or 0.0 for p in parts))
     return Quote(
         gpu_hr=gpu_hr,
         disk_hr=costs["disk"],
         vcpu_hr=costs["vcpu"],
         memory_hr=costs["memory"],
-        total_hr=None if total is None or math.isnan(total) else total,
+        total_hr=total,
         gpu_count=model.gpu_count,
         disk_gb=counts["disk"],
         vcpus=counts["vcpu"],
@@ -192,6 +207,7 @@ def quote(
     )
 
 
+@_quiet
 def cost_columns(columns: Mapping[str, Any]) -> dict[str, FloatArray]:
     """The cost columns of an availability frame, at each offer's default resources.
 
@@ -226,16 +242,17 @@ def cost_columns(columns: Mapping[str, Any]) -> dict[str, FloatArray]:
 
 def per_month(amount_hr: float | None) -> float | None:
     """An hourly price over a billing month (a disk is billed around the clock)."""
-    return None if amount_hr is None else amount_hr * HOURS_PER_MONTH
+    return None if amount_hr is None else known(amount_hr * HOURS_PER_MONTH)
 
 
 def plus_attached_disks(total_hr: float | None, disks_hr: Sequence[float | None]) -> float | None:
     """A pod's $/h plus its attached disks' $/h (billed apart); unknown if any part is."""
     if total_hr is None or any(d is None for d in disks_hr):
         return None
-    return total_hr + sum(d or 0.0 for d in disks_hr)
+    return known(total_hr + sum(d or 0.0 for d in disks_hr))
 
 
+@_quiet
 def disk_cost_hr(size_gb: Any, price_per_gb_hr: Any) -> FloatArray:
     """A network disk is billed for its whole size, attached or not, from creation on."""
     return finite(np.asarray(size_gb, dtype=float) * np.asarray(price_per_gb_hr, dtype=float))

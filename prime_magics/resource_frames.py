@@ -1,10 +1,17 @@
-"""Pods, disks and billing history as DataFrames, with what each is costing so far."""
+"""Pods, disks and billing history as DataFrames, with what each is costing so far.
+
+Whatever the answer held, a frame is built: a timestamp that cannot be read (not RFC 3339,
+or outside what a frame can hold once in UTC) is NaT, and a cost that overflows is NA,
+never ``inf``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from typing import Any, Final
 
+import numpy as np
 import pandas as pd
 
 from .models import (
@@ -38,24 +45,58 @@ STATUS_COLUMNS = [
 ]  # fmt: skip
 
 
+TIME_UNIT: Final = "datetime64[us, UTC]"  # ±290,000 years: any RFC 3339 year, in UTC, fits
+_FIRST = pd.Timestamp(datetime.min.replace(tzinfo=timezone.utc))
+_LAST = pd.Timestamp(datetime.max.replace(tzinfo=timezone.utc))
+
+
 def _timestamps(values: Sequence[str | None]) -> pd.Series[pd.Timestamp]:
-    """The API's timestamps carry no zone; they are UTC."""
-    parsed = pd.to_datetime(pd.Series(list(values), dtype=object), utc=True, format="ISO8601")
-    return parsed
+    """RFC 3339 timestamps, in UTC (a timestamp without an offset is UTC too).
+
+    One vectorised parse first; only when it fails (a value that is not RFC 3339, or one
+    nanosecond-precise and out of that unit's range) is each value read on its own, the
+    unreadable ones NaT."""
+    raw = pd.Series(list(values), dtype=object)
+    try:
+        parsed = pd.to_datetime(raw, utc=True, format="ISO8601")
+    except (ValueError, OverflowError, NotImplementedError):
+        parsed = pd.Series([_timestamp(v) for v in values], dtype=TIME_UNIT)
+    as_us = parsed.astype(TIME_UNIT)
+    # Year 1 at +14:00 is year 0 in UTC: pandas holds it, but cannot even print it.
+    inside: pd.Series[pd.Timestamp] = as_us.where((as_us >= _FIRST) & (as_us <= _LAST))
+    return inside
+
+
+def _timestamp(value: str | None) -> pd.Timestamp | None:
+    try:
+        moment = datetime.fromisoformat(value or "")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        stamp: pd.Timestamp = pd.Timestamp(moment.astimezone(timezone.utc))
+        return stamp
+    except (ValueError, OverflowError):  # year 1 at +14:00 is year 0 in UTC
+        return None
+
+
+def _known(values: Any) -> pd.Series[float]:
+    """As Float64, NA where arithmetic overflowed (an unknown, never ``inf``)."""
+    series = pd.Series(values, dtype="Float64")
+    known: pd.Series[float] = series.mask(np.isinf(series.to_numpy(float, na_value=np.nan)))
+    return known
 
 
 def _hours_between(
     start: pd.Series[pd.Timestamp], end: pd.Series[pd.Timestamp]
 ) -> pd.Series[float]:
-    hours: pd.Series[float] = ((end - start).dt.total_seconds() / 3600).astype("Float64")
-    return hours
+    return _known((end - start).dt.total_seconds() / 3600)
 
 
 def pods_frame(pods: Sequence[Pod], now: datetime | None = None) -> pd.DataFrame:
     """One row per live pod, newest first; ``cost_so_far`` = price × hours since creation."""
     now = now or datetime.now(timezone.utc)
     created = _timestamps([p.created_at for p in pods])
-    hours = _hours_between(created, pd.Series(pd.Timestamp(now), index=created.index))
+    stamp = pd.Timestamp(now).tz_convert("UTC") if now.tzinfo else pd.Timestamp(now, tz="UTC")
+    hours = _hours_between(created, pd.Series(stamp, index=created.index, dtype=TIME_UNIT))
     price = pd.array([p.price_hr for p in pods], dtype="Float64")
     frame: pd.DataFrame = pd.DataFrame(
         {
@@ -69,7 +110,7 @@ def pods_frame(pods: Sequence[Pod], now: datetime | None = None) -> pd.DataFrame
             "price_hr": price,
             "created_at": created,
             "hours_running": hours.round(3),
-            "cost_so_far": (hours * pd.Series(price)).round(4),
+            "cost_so_far": _known(hours * pd.Series(price)).round(4),
             "ssh": pd.array([first_address(p.ssh_connection) for p in pods], dtype="string"),
             "ip": pd.array([first_address(p.ip) for p in pods], dtype="string"),
             "installation_status": pd.array([p.installation_status for p in pods], dtype="string"),
@@ -130,7 +171,7 @@ def disks_frame(disks: Sequence[Disk]) -> pd.DataFrame:
             "country": pd.array([d.info.country for d in disks], dtype="string"),
             "size_gb": pd.array([d.size for d in disks], dtype="Int64"),
             "price_hr": price,
-            "price_month": (pd.Series(price) * HOURS_PER_MONTH).round(2),
+            "price_month": _known(pd.Series(price) * HOURS_PER_MONTH).round(2),
             "pods": [list(d.pods) for d in disks],
             "created_at": _timestamps([d.created_at for d in disks]),
         },

@@ -29,6 +29,10 @@ from .errors import ResponseFormatError
 M = TypeVar("M", bound=BaseModel)
 MAX_REPAIRS = 4  # nested problems surface one level per validation; more means garbage
 _DROP = object()
+FORMAT_HINT = (
+    "The API's answer does not have the shape this version expects; asking again will "
+    "not change that. Please report it with the command that produced it."
+)
 
 
 class UnreadValuesWarning(UserWarning):
@@ -96,7 +100,10 @@ def parse(adapter: TypeAdapter[Any], data: Any, what: str, tally: Tally) -> Any:
         try:
             data = json.loads(data)
         except ValueError as bad:
-            raise ResponseFormatError(f"{what}: the answer is not JSON ({bad})") from bad
+            shown = _short(data[:60].decode("utf-8", "replace"))
+            raise ResponseFormatError(
+                f"{what}: the answer is not JSON ({bad}): {shown}", hint=FORMAT_HINT
+            ) from bad
     else:
         data = json.loads(json.dumps(data))  # a private copy to repair
     unread: list[Unread] = []
@@ -111,11 +118,12 @@ def parse(adapter: TypeAdapter[Any], data: Any, what: str, tally: Tally) -> Any:
         tally.add(unread)
         return result
     first = error.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "the top level"
+    where = ".".join(str(p) for p in first["loc"])
+    # A field blanked by an earlier round shows None now: name what the API really sent.
+    sent = next((u.value for u in unread if u.where == where), first.get("input"))
     raise ResponseFormatError(
-        f"{what}: unexpected data at {where} ({_short(first.get('input'))}): {first['msg']}",
-        hint="The API's answer does not have the shape this version expects; "
-        "please report it with the command that produced it.",
+        f"{what}: unexpected data at {where or 'the top level'} ({_short(sent)}): {first['msg']}",
+        hint=FORMAT_HINT,
     ) from error
 
 
@@ -141,6 +149,12 @@ def _repair(data: Any, error: ValidationError, unread: list[Unread]) -> bool:
         if field is None:
             return False
         container, key, depth = field
+        element = _failing_element(container.get(key), loc[depth + 1 :])
+        if element is not None:  # a list element of the wrong kind: leave just it out
+            where = ".".join(map(str, loc))
+            unread.append(Unread(where, element[0][element[1]], err["msg"], dropped=True))
+            dropped.append(element)
+            continue
         required = err["type"] == "missing" or container.get(key, _DROP) is None
         if not required:
             unread.append(Unread(".".join(map(str, loc[: depth + 1])), container[key], err["msg"]))
@@ -174,6 +188,17 @@ def _deepest_field(data: Any, loc: list[Any]) -> tuple[dict[str, Any], str, int]
             node = node[step]
         else:
             break
+    return found
+
+
+def _failing_element(node: Any, rest: list[Any]) -> tuple[list[Any], int] | None:
+    """``(list, index)`` when ``rest`` only indexes into lists: the error is about one
+    element itself (``items: [5, {...}]``), not about a field inside it."""
+    found = None
+    for step in rest:
+        if not (isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)):
+            return None
+        found, node = (node, step), node[step]
     return found
 
 
