@@ -88,7 +88,7 @@ def availability_frame(offers: Sequence[GpuOffer]) -> pd.DataFrame:
     Offers priced in another currency than USD sort after the USD ones (by their own
     price), so no total is ever compared across currencies; unpriced ones come last."""
     columns = offer_columns(list(offers))
-    numeric = ["gpu_count", *RESOURCE_COLUMNS, *RAW_PRICE_COLUMNS[:2]]
+    numeric = ["gpu_count", *RESOURCE_COLUMNS, *RAW_PRICE_COLUMNS]
     numeric += [p.column("unit_price_hr") for p in PARTS]
     inputs: dict[str, Any] = {name: _floats(columns[name]) for name in numeric}
     inputs["security"] = np.array(columns["security"], dtype=object)

@@ -77,20 +77,27 @@ DISK_OFFER_FIELDS = {
     "max_gb": "spec.max_count", "step_gb": "spec.step", "price_per_gb_hr": "spec.price_per_unit",
 }  # fmt: skip
 
-IDENTITY_COLUMNS = [
-    "cloud_id", "provider", "gpu_type", "gpu_count", "gpu_memory_gb", "socket", "security",
-    "region", "data_center", "country", "stock_status", "is_spot", "is_variable",
-    "is_multinode", "images", "provisioning_time_min", "prepaid_time_h",
-]  # fmt: skip
 RESOURCE_COLUMNS = [p.count_column for p in PARTS]
 COST_COLUMNS = [
     "gpu_price_hr", *(p.cost_column for p in PARTS), "total_hr", "price_per_gpu_hr",
 ]  # fmt: skip
+DECISION_COLUMNS = [
+    "gpu_type", "gpu_count", "gpu_memory_gb", "provider", "region", "data_center",
+    "total_hr", "price_per_gpu_hr", "gpu_price_hr", "disk_cost_hr", "vcpu_cost_hr",
+    "memory_cost_hr", "stock_status", "security", "socket",
+]  # fmt: skip
+"""What a researcher decides on, first: shape, where, what it costs, whether it is there."""
+IDENTITY_COLUMNS = [
+    "currency", "cloud_id", "country", "is_spot", "is_variable", "is_multinode", "images",
+    "provisioning_time_min", "prepaid_time_h",
+]  # fmt: skip
 SPEC_COLUMNS = [p.column(part) for p in PARTS for part in SPEC_FIELDS]
-RAW_PRICE_COLUMNS = ["on_demand_hr", "community_hr", "currency"]
+RAW_PRICE_COLUMNS = ["on_demand_hr", "community_hr"]
 AVAILABILITY_COLUMNS = (
-    IDENTITY_COLUMNS + RESOURCE_COLUMNS + COST_COLUMNS + SPEC_COLUMNS + RAW_PRICE_COLUMNS
+    DECISION_COLUMNS + RESOURCE_COLUMNS + IDENTITY_COLUMNS + SPEC_COLUMNS + RAW_PRICE_COLUMNS
 )
+"""Decision columns, the default resources and the offer's identity, then what lets a row
+be re-quoted (each part's range, step, unit price; the raw prices) at the end."""
 DISK_AVAILABILITY_COLUMNS = list(DISK_OFFER_FIELDS)
 
 _ACCEPTED = (

@@ -21,21 +21,24 @@ from prime_magics.offers import gpu_offer
 DATA = Path(__file__).parent / "data"
 
 AVAILABILITY_CONTRACT = [
-    # identity
-    "cloud_id", "provider", "gpu_type", "gpu_count", "gpu_memory_gb", "socket", "security",
-    "region", "data_center", "country", "stock_status", "is_spot", "is_variable",
-    "is_multinode", "images", "provisioning_time_min", "prepaid_time_h",
+    # what a researcher decides on: shape, where, costs per hour, stock
+    "gpu_type", "gpu_count", "gpu_memory_gb", "provider", "region", "data_center",
+    "total_hr", "price_per_gpu_hr", "gpu_price_hr", "disk_cost_hr", "vcpu_cost_hr",
+    "memory_cost_hr", "stock_status", "security", "socket",
     # default resources
     "disk_gb", "vcpus", "memory_gb",
-    # costs, USD per hour
-    "gpu_price_hr", "disk_cost_hr", "vcpu_cost_hr", "memory_cost_hr", "total_hr",
-    "price_per_gpu_hr",
+    # identity
+    "currency", "cloud_id", "country", "is_spot", "is_variable", "is_multinode", "images",
+    "provisioning_time_min", "prepaid_time_h",
 ]  # fmt: skip
 DISK_CONTRACT = [
     "provider", "data_center", "region", "country", "security", "stock_status",
     "is_multinode", "cloud_id", "min_gb", "max_gb", "step_gb", "price_per_gb_hr",
 ]  # fmt: skip
-COST_COLUMNS = AVAILABILITY_CONTRACT[-6:]
+COST_COLUMNS = [
+    "gpu_price_hr", "disk_cost_hr", "vcpu_cost_hr", "memory_cost_hr", "total_hr",
+    "price_per_gpu_hr",
+]  # fmt: skip
 
 
 def load(name: str) -> Any:
