@@ -8,11 +8,13 @@ client and ``model_dump(by_alias=True)`` gives back what came in.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Generic, TypeVar
 
 from annotated_types import Ge, Le
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, FiniteFloat, field_validator
 from pydantic.alias_generators import to_camel
+from pydantic.functional_validators import BeforeValidator
 
 T = TypeVar("T")
 
@@ -141,7 +143,14 @@ class SummaryPrice(ApiModel):
     spot_price: Float | None = None
 
 
-GpuSummary = dict[str, dict[str, dict[str, SummaryPrice | None] | None] | None]
+def _object_or_none(value: Any) -> Any:
+    return value if isinstance(value, dict) else None
+
+
+SummaryLeaf = Annotated[SummaryPrice | None, BeforeValidator(_object_or_none)]
+"""The spec types only ``cheapest``; a region's entry may be any JSON (``additionalProperties:
+true``), so one that is not an object is no price (``None``), not an unreadable value."""
+GpuSummary = dict[str, dict[str, dict[str, SummaryLeaf] | None] | None]
 """``/availability/gpu-summary``: gpu type → gpu count → "cheapest" or region → prices."""
 
 
@@ -175,6 +184,18 @@ class AttachedResource(ApiModel):
     def _numeric_id_is_text(cls, value: Any) -> Any:
         """The spec allows a numeric id here; it is an identifier, so keep it as text."""
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("size", mode="before")
+    @classmethod
+    def _text_size_is_a_number_or_none(cls, value: Any) -> Any:
+        """The spec allows any string here; one that is not a number is no size."""
+        if not isinstance(value, str):
+            return value
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
 
 
 class Pod(ApiModel):
