@@ -102,7 +102,9 @@ class PageFetcher(Generic[T]):
                     first = pages[path, 1]
                     if path in totals or not first.done():
                         continue
-                    totals[path] = first.result()[1]  # page 1 failed: raise at once
+                    items, total = first.result()  # page 1 failed: raise at once
+                    # a short first page is the whole answer, whatever the total says
+                    totals[path] = len(items) if len(items) < page_size else total
                     count = max(1, math.ceil(totals[path] / page_size))
                     self._known_pages[query_key, path] = count
                     for page in range(2, count + 1):

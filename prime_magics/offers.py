@@ -155,7 +155,7 @@ def _from_row(row: Row) -> GpuOffer:
     return GpuOffer(
         cloud_id=str(get["cloud_id"]),
         gpu_type=str(get["gpu_type"]),
-        gpu_count=int(get.get("gpu_count") or 1),
+        gpu_count=get.get("gpu_count"),
         socket=get.get("socket"),
         provider=get.get("provider"),
         region=get.get("region"),

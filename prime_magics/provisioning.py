@@ -22,7 +22,7 @@ from .config import Settings, Team, TeamChoice
 from .errors import ConfigurationError
 from .models import Disk, GpuOffer
 from .offers import DISK_SIZE, PARTS, AnyDiskOffer, AnyGpuOffer, Part, disk_offer, gpu_offer
-from .pricing import Quote, check_count, disk_cost_hr, per_month, quote
+from .pricing import Quote, check_count, disk_cost_hr, known, per_month, quote
 
 CUSTOM_TEMPLATE = "custom_template"
 DEFAULT_IMAGE = "ubuntu_22_cuda_12"
@@ -277,7 +277,11 @@ def check_attachable(disk: Disk, offer: GpuOffer) -> None:
 
 def _check_rentable(offer: GpuOffer) -> None:
     """What the spec requires of a create that only the offer can supply."""
-    needed = (("socket", offer.socket), ("provider", offer.provider))
+    needed = (
+        ("socket", offer.socket),
+        ("provider", offer.provider),
+        ("GPU count", offer.gpu_count),
+    )
     missing = [name for name, value in needed if not value]
     if missing:
         raise ConfigurationError(
@@ -336,7 +340,7 @@ class DiskRequest:
         """Billed from creation to deletion, attached or not."""
         if self.price_per_gb_hr is None:
             return None
-        return float(disk_cost_hr(self.size_gb, self.price_per_gb_hr))
+        return known(float(disk_cost_hr(self.size_gb, self.price_per_gb_hr)))
 
     @property
     def quote_month(self) -> float | None:

@@ -29,7 +29,7 @@ LABELS = {"disk": "Disk GB", "vcpu": "vCPUs", "memory": "Memory GB"}
 def offer_header(o: GpuOffer) -> str:
     """GPU × count · provider · where · security · stock · base price."""
     facts = [
-        f"<b>{o.gpu_count}× {html.escape(o.gpu_type)}</b>",
+        f"<b>{o.gpu_count or '?'}× {html.escape(o.gpu_type)}</b>",
         html.escape(o.provider or "?"),
         html.escape(" / ".join(v for v in (o.data_center, o.region, o.country) if v) or "?"),
         html.escape(o.security or "?"),

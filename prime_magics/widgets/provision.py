@@ -185,7 +185,7 @@ class ProvisionForm(Form):
     def state_lines(self) -> list[str]:
         o = self.offer
         where = " ".join(v for v in (o.provider, o.data_center or o.country) if v)
-        lines = [f"{o.gpu_count}× {o.gpu_type} · {where} · total {self.total_hr}"]
+        lines = [f"{o.gpu_count or '?'}× {o.gpu_type} · {where} · total {self.total_hr}"]
         if self.pod is not None:
             lines.append(f"Pod {self.pod.id} ({self.pod.name})")
         return lines
@@ -245,7 +245,7 @@ class ProvisionForm(Form):
             lines.append(f"{usd(q.prepaid_cost, '')} is charged up front.")
         if self._pending.disks:
             lines.append(f"Attached disks ({self.grand_total_hr} with them) stay billed apart.")
-        question = f"Rent {o.gpu_count}× {o.gpu_type} at {usd(q.total_hr)}?"
+        question = f"Rent {o.gpu_count or '?'}× {o.gpu_type} at {usd(q.total_hr)}?"
         self.ask(Confirmation(question, "\n".join(lines))._repr_html_())
 
     def _on_cancel(self) -> None:
