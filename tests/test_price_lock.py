@@ -117,11 +117,13 @@ def test_the_sandbox_refuses_a_cap_below_the_price_and_the_client_says_so(
     check (the spec's ``maxPrice``) refuses, and the message says it was the cap."""
 
     class MovesAfterTheReread(httpx.HTTPTransport):
+        """Moves the price just before the create leaves: after every page of the re-read
+        (they go out concurrently), so the client's own check cannot see it."""
+
         def handle_request(self, request: httpx.Request) -> httpx.Response:
-            response = super().handle_request(request)
-            if "/availability/" in request.url.path:
+            if request.method == "POST" and request.url.path.endswith("/pods/"):
                 sandbox.reprice_offer("n3-H100x1", 2.2, data_center="CANADA-1")
-            return response
+            return super().handle_request(request)
 
     with pm.Client(
         api_key=sandbox.api_key, base_url=sandbox.url, transport=MovesAfterTheReread()
