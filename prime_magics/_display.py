@@ -165,12 +165,17 @@ def text(value: Any) -> str:
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
-def usd(amount: float | None, per: str = "h", currency: str = "USD") -> str:
+def usd(
+    amount: float | None, per: str = "h", currency: str = "USD", decimals: int | None = None
+) -> str:
     """``$1.2345/h`` (tiny rates keep their digits), ``$28.50/day``; a dash when unknown.
-    Another ``currency`` gets its own symbol (``€2.1000/h``) or code (``2.1000 CHF/h``)."""
+    Another ``currency`` gets its own symbol (``€2.1000/h``) or code (``2.1000 CHF/h``).
+    ``decimals`` fixes the digits, so a column of amounts lines up."""
     if amount is None or math.isnan(amount):
         return "—"
-    if per != "h":
+    if decimals is not None:
+        number = f"{amount:,.{decimals}f}"
+    elif per != "h":
         number = f"{amount:,.2f}"
     elif 0 < abs(amount) < 0.01:
         number = f"{amount:.6f}"

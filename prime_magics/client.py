@@ -27,6 +27,7 @@ from .config import Settings
 from .deadlines import Watchdog, shared_watchdog
 from .disks import Disks
 from .errors import BadRequestError, ConfigurationError
+from .frame_view import SOURCE
 from .lifecycle import Follow, Phase
 from .models import Disk, DiskOffer, GpuOffer, GpuSummary, Pod, SshKey, Wallet
 from .pods import Pods
@@ -101,6 +102,12 @@ class Client:
         """Label this client's output as simulated before its first answer arrives."""
         self._transport.mark_sandbox()
 
+    def _labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Say on the frame itself (its caption) that simulated rows are simulated."""
+        if self.is_sandbox:
+            frame.attrs[SOURCE] = "sandbox"
+        return frame
+
     def clear_cache(self) -> None:
         self._offers.clear_cache()
 
@@ -149,7 +156,7 @@ class Client:
         if provider is not None:
             offers = [o for o in offers if o.provider == provider]
         with cyclic_gc_paused():
-            return frames.availability_frame(offers)
+            return self._labelled(frames.availability_frame(offers))
 
     def disk_offers(
         self,
@@ -173,7 +180,7 @@ class Client:
     ) -> pd.DataFrame:
         """Disk offers as a DataFrame; with ``size_gb``, the hourly cost of that size."""
         offers = self.disk_offers(regions, data_center_id, cloud_id, refresh)
-        return frames.disk_availability_frame(offers, size_gb)
+        return self._labelled(frames.disk_availability_frame(offers, size_gb))
 
     def gpu_summary(self, refresh: bool = False) -> GpuSummary:
         """Cheapest prices per GPU type, count and region."""
@@ -211,7 +218,7 @@ class Client:
 
     def pods(self) -> pd.DataFrame:
         """Your live pods, with what each has cost so far."""
-        return resource_frames.pods_frame(self._pods.all())
+        return self._labelled(resource_frames.pods_frame(self._pods.all()))
 
     def pod(self, pod_id: str) -> Pod:
         return self._pods.get(pod_id)
@@ -222,7 +229,7 @@ class Client:
 
     def pod_history(self) -> pd.DataFrame:
         """Terminated pods and what each was billed."""
-        return resource_frames.history_frame(self._pods.history())
+        return self._labelled(resource_frames.history_frame(self._pods.history()))
 
     def pod_logs(self, pod_id: str, tail: int | None = None) -> list[str]:
         """The pod's log lines; ``tail`` keeps the last N."""
@@ -344,7 +351,7 @@ class Client:
         return self._disks.all()
 
     def disks(self) -> pd.DataFrame:
-        return resource_frames.disks_frame(self._disks.all())
+        return self._labelled(resource_frames.disks_frame(self._disks.all()))
 
     def disk(self, disk_id: str) -> Disk:
         return self._disks.get(disk_id)

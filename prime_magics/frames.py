@@ -14,9 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .frame_view import View, view_of
 from .models import DiskOffer, GpuOffer
 from .offers import (
     AVAILABILITY_COLUMNS,
+    COST_COLUMNS,
+    DECISION_COLUMNS,
     DISK_AVAILABILITY_COLUMNS,
     PARTS,
     RAW_PRICE_COLUMNS,
@@ -25,6 +28,19 @@ from .offers import (
     offer_columns,
 )
 from .pricing import cost_columns, disk_cost_hr
+
+OFFERS = View(
+    "offer",
+    (*DECISION_COLUMNS, *RESOURCE_COLUMNS),
+    {column: "h" for column in COST_COLUMNS},
+    "currency, ids, flags, each part's range, step and unit price, the raw prices",
+)
+DISK_OFFERS = View(
+    "disk offer",
+    (*DISK_AVAILABILITY_COLUMNS, "size_gb", "cost_hr"),
+    {"price_per_gb_hr": "h", "cost_hr": "h"},
+    decimals={"price_per_gb_hr": 6},  # per GB: a tiny rate, six digits to be readable
+)
 
 _STRING = {
     "cloud_id", "provider", "gpu_type", "socket", "security", "region", "data_center",
@@ -109,7 +125,7 @@ def availability_frame(offers: Sequence[GpuOffer]) -> pd.DataFrame:
             np.isnan(costs["total_hr"]),
         )
     )
-    return _to_frame(columns, AVAILABILITY_COLUMNS, rows)
+    return view_of(_to_frame(columns, AVAILABILITY_COLUMNS, rows), OFFERS)
 
 
 def disk_availability_frame(offers: Sequence[DiskOffer], size_gb: int | None) -> pd.DataFrame:
@@ -125,4 +141,4 @@ def disk_availability_frame(offers: Sequence[DiskOffer], size_gb: int | None) ->
         ["price_per_gb_hr", "provider", "data_center"], na_position="last", kind="stable"
     )
     result: pd.DataFrame = ordered.reset_index(drop=True)
-    return result
+    return view_of(result, DISK_OFFERS)

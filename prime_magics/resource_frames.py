@@ -14,6 +14,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from .frame_view import View, view_of
 from .models import (
     Disk,
     HistoryItem,
@@ -43,6 +44,9 @@ STATUS_COLUMNS = [
     "pod_id", "status", "installation_status", "installation_progress", "ssh", "ip",
     "price_hr", "installation_failure",
 ]  # fmt: skip
+PODS = View("pod", tuple(POD_COLUMNS), {"price_hr": "h", "cost_so_far": ""})
+DISKS = View("disk", tuple(DISK_COLUMNS), {"price_hr": "h", "price_month": "month"})
+HISTORY = View("terminated pod", tuple(HISTORY_COLUMNS), {"price_hr": "h", "total_billed": ""})
 
 
 TIME_UNIT: Final = "datetime64[us, UTC]"  # ±290,000 years: any RFC 3339 year, in UTC, fits
@@ -123,7 +127,7 @@ def pods_frame(pods: Sequence[Pod], now: datetime | None = None) -> pd.DataFrame
     )
     ordered: pd.DataFrame = frame.sort_values("created_at", ascending=False, kind="stable")
     result: pd.DataFrame = ordered.reset_index(drop=True)
-    return result
+    return view_of(result, PODS)
 
 
 def pod_data_center(pod: Pod) -> str | None:
@@ -179,7 +183,7 @@ def disks_frame(disks: Sequence[Disk]) -> pd.DataFrame:
     )
     ordered: pd.DataFrame = frame.sort_values("created_at", ascending=False, kind="stable")
     result: pd.DataFrame = ordered.reset_index(drop=True)
-    return result
+    return view_of(result, DISKS)
 
 
 def history_frame(items: Sequence[HistoryItem]) -> pd.DataFrame:
@@ -201,7 +205,7 @@ def history_frame(items: Sequence[HistoryItem]) -> pd.DataFrame:
         },
         columns=HISTORY_COLUMNS,
     )
-    return frame
+    return view_of(frame, HISTORY)
 
 
 def _strings(rows: Sequence[object], fields: dict[str, str]) -> pd.DataFrame:

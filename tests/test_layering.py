@@ -32,9 +32,11 @@ ALLOWED: dict[str, set[str]] = {
     # the one mapping offer JSON ↔ model ↔ frame row (reads JSON through responses)
     "offers": {"models", "responses", "errors"},
     "pricing": {"models", "offers", "errors"},  # the only price arithmetic
-    "frames": {"models", "offers", "pricing", "errors"},
+    "frames": {"models", "offers", "pricing", "errors", "frame_view"},
+    # how frames display (money as money, what matters first); words from _display
+    "frame_view": {"_display"},
     # pods/disks/history frames: the same layer as frames
-    "resource_frames": {"models", "pricing", "errors"},
+    "resource_frames": {"models", "pricing", "errors", "frame_view"},
     # what pod and disk statuses mean, and the one poll step
     "lifecycle": {"models", "errors"},
     # PodRequest/DiskRequest; they validate with pricing and take any offer shape (offers)
@@ -61,7 +63,7 @@ ALLOWED: dict[str, set[str]] = {
     # DataFrames; the resources return models and the facade builds the frames
     "client": {"_http", "_paging", "config", "errors", "models", "frames", "lifecycle"}
     | {"resource_frames", "provisioning", "availability", "pods", "disks", "account"}
-    | {"price_lock", "deadlines", "spend", "store"},
+    | {"price_lock", "deadlines", "spend", "store", "frame_view"},
     # + models/provisioning/errors for pm.create_pod(PodRequest); sandbox for use_sandbox()
     "api": {"client", "frames", "config", "errors", "models", "provisioning", "sandbox"},
     "_display": {"config", "errors"},
