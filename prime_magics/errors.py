@@ -64,7 +64,22 @@ class PrimeError(Exception):
 
 
 class ConfigurationError(PrimeError, ValueError):
-    """A choice that cannot be sent: out of range, off its step, incompatible, or missing."""
+    """A choice that cannot be sent: out of range, off its step, incompatible, or missing.
+
+    ``field`` names the argument at fault (``disk_gb``) when the message starts with
+    ``field=value``, so a caller that took the value under another name (the magic's
+    ``--disk-size``) can say it the way the user typed it: ``named("--disk-size")``."""
+
+    def __init__(self, message: str, *, hint: str | None = None, field: str | None = None):
+        super().__init__(message, hint=hint)
+        self.field = field
+
+    def named(self, flag: str) -> ConfigurationError:
+        prefix = f"{self.field}="
+        if not self.field or not self.message.startswith(prefix):
+            return self
+        renamed = f"{flag} {self.message[len(prefix) :]}"
+        return type(self)(renamed, hint=self.hint, field=self.field)
 
 
 class PriceChangedError(ConfigurationError):

@@ -123,14 +123,19 @@ def _na_float(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
+def _refused(resource: Part, message: str) -> ConfigurationError:
+    return ConfigurationError(message, field=resource.count_column)
+
+
 def check_count(resource: Part, spec: ResourceSpec, count: int) -> None:
     """Refuse a count the API would refuse, saying what would be accepted."""
     label = f"{resource.count_column}={count}"
     if not spec.adjustable:
         if spec.default_count is not None and count != spec.default_count:
-            raise ConfigurationError(
+            raise _refused(
+                resource,
                 f"{label}: this offer's {resource.key} is fixed at "
-                f"{spec.default_count} {resource.unit}"
+                f"{spec.default_count} {resource.unit}",
             )
         return
     low = spec.min_count if spec.min_count is not None else 0
@@ -139,11 +144,11 @@ def check_count(resource: Part, spec: ResourceSpec, count: int) -> None:
     allowed = f"allowed {low}–{high if high is not None else '∞'} {resource.unit}"
     allowed += f" in steps of {step}" if step > 1 else ""
     if count < low or (high is not None and count > high):
-        raise ConfigurationError(f"{label} is out of range: {allowed}")
+        raise _refused(resource, f"{label} is out of range: {allowed}")
     if (count - low) % step:
         below = count - (count - low) % step
-        raise ConfigurationError(
-            f"{label} is off its step: {allowed} (nearest: {below} or {below + step})"
+        raise _refused(
+            resource, f"{label} is off its step: {allowed} (nearest: {below} or {below + step})"
         )
 
 

@@ -125,7 +125,7 @@ def test_pods_create_lists_candidates_when_the_offer_is_ambiguous(
         ("pods create --offer offers", "say offers[ROW]"),
         ("pods create --offer 'offers[0] + 1'", "write VAR or VAR[ROW]"),
         ("pods create --offer offers[0] --cloud-id x", "already fixes the offer"),
-        ("pods create --offer offers[0] --vcpus 100000", "vcpus=100000"),
+        ("pods create --offer offers[0] --vcpus 100000", "--vcpus 100000"),
     ],
 )
 def test_pods_create_explains_what_is_wrong(
@@ -239,7 +239,7 @@ def closing() -> Iterator[list[Any]]:
             assert status.wait(WAIT_S)
 
 
-def test_pods_create_without_yes_returns_a_form_with_the_previewed_body(
+def test_pods_create_without_yes_returns_the_form_and_one_cost_table(
     ip: Shell, prime_sandbox: SandboxServer, offers: pd.DataFrame, widgets_on: PrimeMagics,
     closing: list[Any],
 ) -> None:  # fmt: skip
@@ -250,9 +250,12 @@ def test_pods_create_without_yes_returns_a_form_with_the_previewed_body(
     form = ip.user_ns["form"]
     closing.append(form)
     assert isinstance(form, ProvisionForm) and form.client is pm.get_client()
-    previewed = json.loads(cell.block("Request body"))
-    assert form.request is not None and form.request.body() == previewed
-    assert (previewed["pod"]["diskSize"], previewed["pod"]["vcpus"]) == (200, 8)
+    assert form.request is not None
+    body = form.request.body()
+    assert (body["pod"]["name"], body["pod"]["diskSize"], body["pod"]["vcpus"]) == (
+        "widget-run", 200, 8,
+    )  # fmt: skip
+    assert "Request body" not in cell.text and "Pod quote" not in cell.text  # the form's only
     assert "Nothing was sent" in cell.text and "Provision in the form below" in cell.text
     assert "does not match" not in cell.text
     assert requests(prime_sandbox, "POST", "/api/v1/pods") == []
@@ -273,7 +276,7 @@ def test_the_forms_provision_and_confirm_send_exactly_one_post(
     form.provision_button.click()
     posts = requests(prime_sandbox, "POST", "/api/v1/pods")
     assert len(posts) == 1
-    assert posts[0].json == json.loads(cell.block("Request body"))
+    assert posts[0].json == form.request.body()  # exactly what the form showed
     assert form.pod is not None and form.pod.name == "clicked-run"
 
 
@@ -286,7 +289,7 @@ def test_choices_without_a_control_still_reach_the_form(
     form = ip.user_ns["form"]
     closing.append(form)
     assert "does not match" not in cell.text
-    assert form.request.body() == json.loads(cell.block("Request body"))
+    assert form.request.body()["pod"]["envVars"] == [{"key": "A", "value": "1"}]
     assert form.request.body()["team"] == {"teamId": "team-7"}
 
 
@@ -303,8 +306,8 @@ def test_disks_create_without_yes_returns_a_disk_form_preset_to_the_preview(
     assert (form.offer["data_center"], form.offer["provider"]) == (data_center, provider)
     assert form.size.value == 120
     assert form.request is not None
-    assert form.request.body() == json.loads(cell.block("Request body"))  # name included
-    assert "use the form below" in cell.text and "does not match" not in cell.text
+    assert form.request.body()["disk"]["size"] == 120 and "Request body" not in cell.text
+    assert "in the form below" in cell.text and "does not match" not in cell.text
     assert requests(prime_sandbox, "POST", "/api/v1/disks") == []
 
 
@@ -421,3 +424,13 @@ def test_the_configured_team_applies_unless_team_id_none(
     assert json.loads(cell.block("Request body"))["team"] == {"teamId": "team-7"}
     cell = Cell(ip, "%prime pods create --offer offers[0] --name personal --team-id none")
     assert "team" not in json.loads(cell.block("Request body"))
+
+
+def test_a_refused_count_is_named_as_the_user_typed_it(
+    ip: Shell, prime_sandbox: SandboxServer
+) -> None:
+    Cell(ip, f"custom = %prime availability list --cloud-id {ADJUSTABLE}")
+    cell = Cell(ip, "%prime pods create custom[0] --disk-size 205 --vcpus 21")
+    assert "--disk-size 205 is off its step" in cell.stderr and "disk_gb" not in cell.stderr
+    cell = Cell(ip, "%prime disks create --size 99999999 --data-center CANADA-1")
+    assert "--size 99999999 is out of range" in cell.stderr and "size_gb" not in cell.stderr

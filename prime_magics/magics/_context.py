@@ -8,7 +8,8 @@ widget only when ``ctx.widgets`` says this shell can show one (``PrimeMagics.wid
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from IPython.core.error import UsageError
 
 from .._display import Confirmation, Notice, sandbox_banner
 from ..config import Team, TeamChoice
+from ..errors import ConfigurationError
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -105,6 +107,15 @@ def price_cap(text: str) -> float | str | None:
     if text.lower() in ("none", "quote"):
         return None if text.lower() == "none" else "quote"
     return positive_float(text)
+
+
+@contextmanager
+def flags_named(flags: Mapping[str, str]) -> Iterator[None]:
+    """A ``ConfigurationError`` about ``disk_gb`` says ``--disk-size``: the user's word."""
+    try:
+        yield
+    except ConfigurationError as err:
+        raise err.named(flags.get(err.field or "", err.field or "")) from None
 
 
 def team_choice(text: str) -> TeamChoice:

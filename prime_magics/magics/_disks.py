@@ -19,7 +19,7 @@ import pandas as pd
 from .. import api
 from .._display import Code, Notice, Table, attached_problem, disk_table, redacted, usd
 from ..provisioning import DiskRequest
-from ._context import Context, add_team_argument, positive_int
+from ._context import Context, add_team_argument, flags_named, positive_int
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -79,19 +79,22 @@ def create_disk(args: argparse.Namespace, ctx: Context) -> Table | DiskForm | No
         ctx.label(client)
         return form
     offer = client.find_disk_offer(args.data_center, args.provider)
-    request = DiskRequest.from_offer(
-        offer,
-        size_gb=args.size,
-        name=args.name,
-        team_id=args.team_id,
-    )
+    with flags_named({"size_gb": "--size"}):
+        request = DiskRequest.from_offer(
+            offer, size_gb=args.size, name=args.name, team_id=args.team_id
+        )
     if not args.yes:
-        preview_disk(request, client, ctx)
         if not ctx.widgets:
+            preview_disk(request, client, ctx)
             return None
         from . import _panels  # imports ipywidgets: only when a widget is wanted
 
-        return _panels.disk_form(client, ctx, request)
+        ctx.label(client)
+        form = _panels.disk_form(client, ctx, request)
+        ctx.show(
+            Notice("Nothing was sent; Create disk in the form below, or add --yes.", "warning")
+        )
+        return form
     disk = client.create_disk(request)
     ctx.label(client)
     ctx.show(Notice(f"Disk {disk.id} created; it is billed until deleted.", "success"))

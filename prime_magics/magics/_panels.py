@@ -65,8 +65,9 @@ def _warn_if_different(
     if fields:
         ctx.show(
             Notice(
-                f"The form below does not match this preview in: {', '.join(fields)}. "
-                f"Check it before {act}, or add --yes to send exactly the body above.",
+                f"The form below does not match what the command asked for in: "
+                f"{', '.join(fields)}. Check it before {act}, or add --yes to send exactly "
+                "what the command says.",
                 "warning",
             )
         )

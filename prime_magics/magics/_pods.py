@@ -26,6 +26,7 @@ from ..provisioning import PodRequest
 from ._context import (
     Context,
     add_team_argument,
+    flags_named,
     key_value,
     positive_float,
     positive_int,
@@ -141,34 +142,46 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
 def create_pod(args: argparse.Namespace, ctx: Context) -> Table | ProvisionForm | None:
     client = api.get_client()
     offer = _chosen_offer(args, ctx.user_ns, client)
-    request = PodRequest.from_offer(
-        offer,
-        name=args.name,
-        image=args.image,
-        disk_gb=args.disk_size,
-        vcpus=args.vcpus,
-        memory_gb=args.memory,
-        disks=args.disks or (),
-        max_price=args.max_price,
-        custom_template_id=args.custom_template_id,
-        team_id=args.team_id,
-        share_with_team=args.share_with_team,
-        team_member_ids=args.add_members,
-        env=dict(args.env or ()),
-        ssh_key_id=args.ssh_key_id,
-        max_hours=args.max_hours,
-    )
+    with flags_named(POD_FLAGS):
+        request = PodRequest.from_offer(
+            offer,
+            name=args.name,
+            image=args.image,
+            disk_gb=args.disk_size,
+            vcpus=args.vcpus,
+            memory_gb=args.memory,
+            disks=args.disks or (),
+            max_price=args.max_price,
+            custom_template_id=args.custom_template_id,
+            team_id=args.team_id,
+            share_with_team=args.share_with_team,
+            team_member_ids=args.add_members,
+            env=dict(args.env or ()),
+            ssh_key_id=args.ssh_key_id,
+            max_hours=args.max_hours,
+        )
     if not args.yes:
-        preview_pod(request, client, ctx)
         if not ctx.widgets:
+            preview_pod(request, client, ctx)
             return None
+        # One cost table: the form's (its Show request holds the body and the curl line).
         from . import _panels  # imports ipywidgets: only when a widget is wanted
 
-        return _panels.provision_form(request, client, ctx)
+        ctx.label(client)
+        form = _panels.provision_form(request, client, ctx)
+        ctx.show(Notice(FORM_NOTICE.format(act="Provision"), "warning"))
+        return form
     pod = client.create_pod(request)
     ctx.label(client)
     ctx.show(Notice(f"Pod {pod.id} created. Follow it: %prime pods status {pod.id}", "success"))
     return pod_table(pod)
+
+
+FORM_NOTICE = (
+    "Nothing was sent; {act} in the form below (Show request: its JSON body and a curl "
+    "line), or add --yes."
+)
+POD_FLAGS = {"disk_gb": "--disk-size", "vcpus": "--vcpus", "memory_gb": "--memory"}
 
 
 def preview_pod(request: PodRequest, client: Client, ctx: Context) -> None:
