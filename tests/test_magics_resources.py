@@ -266,7 +266,7 @@ def test_the_forms_provision_and_confirm_send_exactly_one_post(
     ip: Shell, prime_sandbox: SandboxServer, offers: pd.DataFrame, widgets_on: PrimeMagics,
     closing: list[Any],
 ) -> None:  # fmt: skip
-    cell = Cell(ip, "form = %prime pods create offers[0] --name clicked-run")
+    Cell(ip, "form = %prime pods create offers[0] --name clicked-run")
     form = ip.user_ns["form"]
     closing.append(form)
     form.provision_button.click()
