@@ -37,7 +37,7 @@ def test_offers_are_listed_cheapest_first_and_preset(form: Any) -> None:
 
 
 def test_size_bounds_and_cost_follow_the_offer(form: Any) -> None:
-    assert (form.size.min, form.size.max) == (1, 100000)
+    assert "1–100000 GB · $0.000150/GB/h" in form.size_hint.value
     requests: list[Any] = []
     form.observe(lambda change: requests.append(change["new"]), "request")
     form.size.value = 500
@@ -47,8 +47,11 @@ def test_size_bounds_and_cost_follow_the_offer(form: Any) -> None:
     assert "$54.75/month" in form.cost.value  # 0.075 × 730 h
     runpod = form.frame.index[form.frame["provider"] == "runpod"][0]
     form.location.value = runpod
-    assert (form.size.min, form.size.max) == (1, 8192)  # the offer says 0; no 0 GB disk
+    assert "1–8192 GB" in form.size_hint.value  # the offer says 0; no 0 GB disk
     assert form.size.value == 500 and form.request.provider == "runpod"
+    form.size.value = 9000  # kept as typed, and said
+    assert form.size.value == 9000 and form.request is None
+    assert "out of range" in form.problem.value and form.create_button.disabled
 
 
 def test_create_asks_first_sends_once_locks_and_hands_over_the_ready_disk(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ipywidgets as w
 import pandas as pd
 import pytest
 
@@ -33,10 +34,29 @@ def form(client: pm.Client, row: pd.Series[Any]) -> Any:
     made.close()
 
 
+def html_text(widget: Any) -> str:
+    """Every HTML widget's text inside ``widget``, in order (what the panel reads as)."""
+    own = widget.value if isinstance(widget, w.HTML) else ""
+    return own + "".join(html_text(child) for child in getattr(widget, "children", ()))
+
+
+def test_out_of_range_is_said_not_silently_clamped(form: Any) -> None:
+    form.resources["disk"].value = 5000
+    assert form.resources["disk"].value == 5000  # kept as typed
+    assert form.request is None and "out of range" in form.problem.value
+    assert "50–1000" in form.problem.value and form.provision_button.disabled
+    form.resources["disk"].value = 205
+    assert "off its step" in form.problem.value and "200 or 210" in form.problem.value
+    form.resources["disk"].value = 200
+    assert form.request is not None and not form.provision_button.disabled
+
+
 def test_controls_carry_the_offers_bounds_and_fixed_resources_are_read_only(form: Any) -> None:
     disk, vcpu, memory = (form.resources[k] for k in ("disk", "vcpu", "memory"))
-    assert (disk.min, disk.max, disk.step, disk.value) == (50, 1000, 10, 100)
-    assert (vcpu.min, vcpu.max, vcpu.step, vcpu.value) == (4, 32, 2, 16)
+    assert (disk.step, disk.value, vcpu.step, vcpu.value) == (10, 100, 2, 16)
+    hints = html_text(form)
+    assert "50–1000 GB, steps of 10 · $0.000300/GB/h" in hints
+    assert "4–32 vCPUs, steps of 2" in hints
     assert memory.disabled and "180" in memory.value
     assert form.fixed == {"memory"}
     assert "hyperstack" in form.header.value and "CANADA-1" in form.header.value

@@ -50,8 +50,6 @@ def disk_form(
         size_gb, name = request.size_gb, request.name
     form = DiskForm(client, data_center=data_center, name=name, size_gb=size_gb, provider=provider)
     form.sandbox_label = False
-    if size_gb is not None and form.size.value != size_gb:  # clamped to the offer's range
-        ctx.show(Notice(f"--size {size_gb} is outside this offer's range; see the form."))
     if request is not None:
         _warn_if_different(request.body(), form.request, ctx, "Create disk")
     return form

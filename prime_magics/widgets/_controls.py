@@ -46,10 +46,27 @@ def resource_control(offer: GpuOffer, resource: Part) -> Any:
         text = "—" if spec.default_count is None else f"{spec.default_count} (fixed)"
         return w.Text(value=text, description=label, disabled=True)
     low = spec.min_count if spec.min_count is not None else 0
-    high = spec.max_count if spec.max_count is not None else NO_LIMIT
     value = spec.default_count if spec.default_count is not None else low
-    step = spec.step or 1
-    return w.BoundedIntText(value=value, min=low, max=high, step=step, description=label)
+    # Not a BoundedIntText: it would clamp 5000 to 1000 without a word. A value outside
+    # the range or off the step reaches PodRequest.from_offer, which says what it allows.
+    return w.IntText(value=value, step=spec.step or 1, description=label)
+
+
+def resource_hint(offer: GpuOffer, resource: Part) -> str:
+    """``50–1000 GB, steps of 10 · $0.000300/GB/h (100 GB included)``: beside the input."""
+    spec = resource.spec(offer)
+    if not spec.adjustable:
+        return ""
+    low = spec.min_count if spec.min_count is not None else 0
+    high = "∞" if spec.max_count is None else str(spec.max_count)
+    parts = [f"{low}–{high} {resource.unit}" + (f", steps of {spec.step}" if spec.step else "")]
+    unit = resource.unit.rstrip("s") if resource.unit.endswith("s") else resource.unit
+    if spec.price_per_unit:
+        price = usd(spec.price_per_unit, f"{unit}/h", offer.prices.currency or "USD", 6)
+        parts.append(price)
+    if spec.default_included_in_price and spec.default_count is not None:
+        parts.append(f"{spec.default_count} included")
+    return f'<span class="prime-hint">{html.escape(" · ".join(parts))}</span>'
 
 
 def image_dropdown(offer: GpuOffer) -> w.Dropdown:

@@ -13,6 +13,7 @@ from ``lifecycle.disk_state``) until it is ready and hands it to ``on_created``.
 
 from __future__ import annotations
 
+import html
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from ..client import Client
 
 DEFAULT_SIZE_GB = 100
-NO_LIMIT_GB = 10**7
 
 
 def offer_label(row: pd.Series[Any]) -> str:
@@ -75,16 +75,18 @@ class DiskForm(Form):
         self._poller = Poller(self.step, "prime-disk", self.report_crash)
         self._follow: Follow[Disk] | None = None
         self.location = w.Dropdown(options=[], description="Where", layout={"width": "auto"})
-        self.size = w.BoundedIntText(
-            value=DEFAULT_SIZE_GB, min=1, max=NO_LIMIT_GB, description="Size GB"
-        )
+        # Not bounded: a size outside the offer's range is said (DiskRequest.from_offer's
+        # message), never silently clamped.
+        self.size = w.IntText(value=DEFAULT_SIZE_GB, description="Size GB")
+        self.size_hint = w.HTML()
         self.name = w.Text(value=name or "", placeholder="auto", description="Name")
         self.problem = w.HTML()
         self.cost = w.HTML()
         self.create_button = self.button("Create disk", self._on_create, "primary")
         self.confirm_step("Confirm", self._on_confirm, self._on_cancel)
         self.layout_children(
-            self.location, self.size, self.name, self.problem, self.cost,
+            self.location, w.HBox([self.size, self.size_hint]), self.name, self.problem,
+            self.cost,
             self.create_button, self.confirm_box,
         )  # fmt: skip
         self.location.observe(self._on_location, "value")
@@ -136,11 +138,12 @@ class DiskForm(Form):
         row = self.offer
         if row is not None:
             low = max(1, int(cell(row, "min_gb") or 0))  # a 0 GB disk is no disk
-            high = int(cell(row, "max_gb") or NO_LIMIT_GB)
-            # widen, then narrow: min <= max holds after every assignment
-            self.size.min, self.size.max = min(self.size.min, low), max(self.size.max, high)
-            self.size.min, self.size.max = low, high
-            self.size.step = int(cell(row, "step_gb") or 1)
+            high = cell(row, "max_gb")
+            step = int(cell(row, "step_gb") or 1)
+            self.size.step = step
+            rate = usd(cell(row, "price_per_gb_hr"), "GB/h", decimals=6)
+            steps = f", steps of {step}" if step > 1 else ""
+            self.size_hint.value = html.escape(f"{low}–{high or '∞'} GB{steps} · {rate}")
         self._update()
 
     def build_request(self) -> DiskRequest:

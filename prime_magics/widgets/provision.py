@@ -34,6 +34,7 @@ from ._controls import (
     offer_header,
     preset,
     resource_control,
+    resource_hint,
     stop_after_control,
 )
 from ._form import Form, code_html, create_failed, definitely_not_created, shown
@@ -98,7 +99,9 @@ class ProvisionForm(Form):
         self.inputs = [*self.resources.values(), self.image, self.template, self.name]
         self.inputs += [self.attach, *optional]
         self.layout_children(
-            self.header, *self.resources.values(), self.image, self.template, self.name,
+            self.header,
+            *(w.HBox([self.resources[r.key], w.HTML(resource_hint(offer, r))]) for r in PARTS),
+            self.image, self.template, self.name,
             w.HBox([self.attach, self.new_disk_button]), self.disk_area, *optional,
             self.cap_note, self.problem, self.cost,
             w.HBox([self.provision_button, self.show_request]),
