@@ -276,6 +276,21 @@ def sweep_summary(frame: Any) -> Notice:
     return Notice("; ".join(parts) + ".", "warning" if loose or late else "info")
 
 
+def quote_line(quote: Quote) -> str:
+    """``Quote: $2.8300/h = GPU $2.6900 + Disk $0.0600 + vCPU $0.0800 + Memory $0.0000
+    (1× GPU, 200 GB disk, 20 vCPUs, 180 GB memory)``."""
+    cur = quote.currency
+    parts = " + ".join(f"{label} {usd(v, '', cur, 4)}" for label, v in quote.lines()[:-1])
+    shape = f"{quote.gpu_count or '?'}× {'node' if quote.cpu_only else 'GPU'}"
+    sizes = [
+        f"{value} {unit}"
+        for value, unit in ((quote.disk_gb, "GB disk"), (quote.vcpus, "vCPUs"),
+                            (quote.memory_gb, "GB memory"))
+        if value is not None
+    ]  # fmt: skip
+    return f"Quote: {usd(quote.total_hr, 'h', cur)} = {parts} ({', '.join([shape, *sizes])})"
+
+
 def disk_label(disk: Disk) -> str:
     """``scratch · 50 GB · $0.0075/h``: a disk in a list."""
     return f"{disk.name or disk.id} · {disk.size or '?'} GB · {usd(disk.price_hr)}"

@@ -67,7 +67,7 @@ def resource_cost(count: Any, default: Any, unit_price: Any, included: Any) -> F
     return np.where(free, 0.0, np.nan_to_num(count, nan=0.0) * unit_price)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Quote:
     """What an offer costs per hour with the chosen resources, in ``currency``.
 
@@ -86,6 +86,18 @@ class Quote:
     prepaid_hours: float | None = None
     currency: str = "USD"
     cpu_only: bool = False  # a CPU_NODE offer: "instance", never "GPU" or "per GPU"
+
+    def __repr__(self) -> str:
+        """One line: the total, its parts, and the resources it is for."""
+        from ._display import quote_line  # the words live in the presentation layer
+
+        return quote_line(self)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the same table the magic preview and the form show."""
+        from ._display import quote_table
+
+        return quote_table(self, title="Quote")._repr_html_()
 
     @property
     def per_gpu_hr(self) -> float | None:

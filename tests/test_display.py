@@ -146,3 +146,21 @@ def test_display_imports_only_stdlib_and_config_errors() -> None:
             absolute |= {alias.name.split(".")[0] for alias in node.names}
     assert relative <= {"config", "errors"}
     assert absolute <= {"__future__", "html", "math", "collections", "typing"}
+
+
+def test_a_quote_reads_as_one_line_and_as_the_forms_table() -> None:
+    import prime_magics as pm
+
+    offer = pm.GpuOffer.model_validate(
+        {"cloudId": "c", "gpuType": "H100_80GB", "socket": "PCIe", "provider": "p",
+         "prices": {"onDemand": 2.69},
+         "disk": {"minCount": 50, "maxCount": 1000, "step": 10, "defaultCount": 100,
+                  "pricePerUnit": 0.0003}}
+    )  # fmt: skip
+    q = pm.quote(offer, disk_gb=200)
+    assert repr(q) == (
+        "Quote: $2.7500/h = GPU $2.6900 + Disk $0.0600 + vCPU $0.0000 + Memory $0.0000 "
+        "(1× GPU, 200 GB disk)"
+    )
+    assert "\n" not in repr(q) and "Quote(" not in repr(q)
+    assert q._repr_html_() == quote_table(q, title="Quote")._repr_html_()

@@ -31,7 +31,8 @@ ALLOWED: dict[str, set[str]] = {
     "responses": {"models", "errors"},
     # the one mapping offer JSON ↔ model ↔ frame row (reads JSON through responses)
     "offers": {"models", "responses", "errors"},
-    "pricing": {"models", "offers", "errors"},  # the only price arithmetic
+    # the only price arithmetic; a Quote's reprs (lazily) borrow the presentation layer's words
+    "pricing": {"models", "offers", "errors", "_display"},
     "frames": {"models", "offers", "pricing", "errors", "frame_view"},
     # how frames display (money as money, what matters first); words from _display
     "frame_view": {"_display"},
