@@ -25,11 +25,11 @@ if TYPE_CHECKING:
     from .provisioning import PodRequest
 
 LEVELS = ("info", "success", "warning", "error")
-PALETTE = {  # (foreground, background): both explicit, so no theme can make one unreadable
-    "info": ("var(--jp-info-color0, #0b4f8a)", "var(--jp-info-color3, #e3f2fd)"),
-    "success": ("var(--jp-success-color0, #1b5e20)", "var(--jp-success-color3, #e8f5e9)"),
-    "warning": ("var(--jp-warn-color0, #6d4c00)", "var(--jp-warn-color3, #fff8e1)"),
-    "error": ("var(--jp-error-color0, #b71c1c)", "var(--jp-error-color3, #ffebee)"),
+PALETTE = {  # the level's accent: a border, never the text colour (see ``colours``)
+    "info": "var(--jp-info-color1, #1976d2)",
+    "success": "var(--jp-success-color1, #388e3c)",
+    "warning": "var(--jp-warn-color1, #f57c00)",
+    "error": "var(--jp-error-color1, #d32f2f)",
 }
 SANDBOX_LABEL = "[sandbox] simulated API: nothing here is real, rented or billed"
 DEADLINE_CAVEAT = (
@@ -39,9 +39,13 @@ DEADLINE_CAVEAT = (
 
 
 def colours(level: str) -> str:
-    """The inline CSS for a level: text colour and background, never one without the other."""
-    fg, bg = PALETTE[level]
-    return f"color:{fg};background:{bg};"
+    """The inline CSS for a level. Text and background are the theme's own pair (so they
+    read in light, dark and high-contrast themes alike: measured by the browser test);
+    the level shows as a coloured left border. A level's own light tint under its own
+    colour read as orange on cream in JupyterLab's dark theme."""
+    text = "var(--jp-ui-font-color1, #1f1f1f)"
+    ground = "var(--jp-layout-color2, #eeeeee)"
+    return f"color:{text};background:{ground};border-left:4px solid {PALETTE[level]};"
 
 
 def notice_html(message: str, level: str = "info") -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from prime_magics import _display
 from prime_magics._display import (
+    PALETTE,
     SANDBOX_LABEL,
     Code,
     Confirmation,
@@ -101,8 +102,9 @@ def test_sandbox_banner_says_simulated_and_not_offers() -> None:
 @pytest.mark.parametrize("level", _display.LEVELS)
 def test_every_colour_sets_foreground_and_background(level: str) -> None:
     style = Notice("x", level)._repr_html_()
-    assert "color:var(--jp-" in style and "background:var(--jp-" in style
-    assert style.count("#") == 2  # a fallback for each of the two variables
+    assert "color:var(--jp-ui-font-color1" in style and "background:var(--jp-layout-color2" in style
+    assert f"border-left:4px solid {PALETTE[level]}" in style
+    assert style.count("#") == 3  # a fallback for each of the three variables
 
 
 def test_quote_table_reads_the_quote_then_each_attached_disk() -> None:

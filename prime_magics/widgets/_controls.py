@@ -95,7 +95,12 @@ def cap_mode_control() -> w.ToggleButtons:
 def stop_after_control() -> w.BoundedFloatText:
     """Hours after the pod is ready when the client terminates it (0: never)."""
     return w.BoundedFloatText(
-        value=0.0, min=0.0, max=NO_LIMIT, step=0.5, description="Stop after (h)"
+        value=0.0,
+        min=0.0,
+        max=NO_LIMIT,
+        step=0.5,
+        description="Max hours",
+        tooltip="Terminate the pod this many hours after it is ready (0: never)",
     )
 
 
