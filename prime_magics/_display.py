@@ -21,7 +21,7 @@ from .config import Settings, redact
 
 if TYPE_CHECKING:
     from .models import Disk, Pod
-    from .pricing import Quote
+    from .pricing import Forecast, Quote
     from .provisioning import PodRequest
 
 LEVELS = ("info", "success", "warning", "error")
@@ -199,8 +199,9 @@ def quote_table(
     grand_total_hr: float | None = None,
     title: str = "Pod quote",
 ) -> Table:
-    """A pod's quote: its parts, total, per GPU/day/month and up-front cost, then each
-    attached disk (``(label, $/h)``, billed apart) and the grand total with them.
+    """A pod's quote: its parts, total, per GPU and up-front cost, then each attached disk
+    (``(label, $/h)``, billed apart) and the grand total with them. Longer spans are
+    ``forecast_table``'s (they include the disks and prepaid hours).
 
     The amounts are ``pricing``'s (``Quote``, ``plus_attached_disks``); only words here."""
     if quote is None:
@@ -209,10 +210,6 @@ def quote_table(
     rows: list[tuple[str, Any]] = [(label, usd(v, currency=cur)) for label, v in quote.lines()]
     if not quote.cpu_only:  # a CPU node has no GPU to divide by
         rows.append(("per GPU", usd(quote.per_gpu_hr, currency=cur)))
-    rows += [
-        ("per day", usd(quote.per_day, "day", cur)),
-        ("per month", usd(quote.per_month, "month", cur)),
-    ]
     if quote.prepaid_cost is not None:
         hours = f"{quote.prepaid_hours:g}"
         rows.append((f"up front ({hours} h)", usd(quote.prepaid_cost, "", cur)))
@@ -220,6 +217,22 @@ def quote_table(
     if attached:
         rows.append(("Grand total", usd(grand_total_hr)))
     return Table(rows, title, strong={"Total", "Grand total"})
+
+
+def forecast_table(forecast: Forecast | None) -> Table:
+    """What running it costs for 1, 8, 24 hours and a month (attached disks and prepaid
+    hours included), then the wallet and how long it pays for this pod and its disks."""
+    if forecast is None:
+        return Table([], "What it costs")
+    cur = forecast.currency
+    rows: list[tuple[str, Any]] = [
+        ("a month" if hours >= 700 else f"{hours:g} h", usd(amount, "", cur))
+        for hours, amount in forecast.spans
+    ]
+    if forecast.balance is not None:
+        rows.append(("wallet", usd(forecast.balance, "")))
+        rows.append(("it pays for", hours_text(forecast.runway_h)))
+    return Table(rows, "What it costs")
 
 
 def cap_lines(request: PodRequest) -> list[str]:

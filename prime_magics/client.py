@@ -26,12 +26,13 @@ from .availability import Offers
 from .config import Settings
 from .deadlines import Watchdog, shared_watchdog
 from .disks import Disks
-from .errors import BadRequestError, ConfigurationError
+from .errors import BadRequestError, ConfigurationError, PrimeError
 from .frame_view import SOURCE
 from .lifecycle import Follow, Phase
 from .models import Disk, DiskOffer, GpuOffer, GpuSummary, Pod, SshKey, Wallet
 from .pods import Pods
-from .price_lock import cap_refusal, check_still_priced
+from .price_lock import cap_refusal, check_balance, check_still_priced
+from .pricing import plus_attached_disks
 from .provisioning import DiskRequest, PodRequest, check_attachable
 from .spend import Burn, burn, sweep_frame
 from .store import Deadline, DeadlineStore
@@ -239,8 +240,11 @@ class Client:
         """``request`` as it will be sent: the configured team applied (``Team``)."""
         return request.for_settings(self.settings)
 
-    def create_pod(self, request: PodRequest) -> Pod:
+    def create_pod(self, request: PodRequest, *, despite_balance: bool = False) -> Pod:
         """Rent the pod. Sent once; see ``OutcomeUnknownError`` for a lost answer.
+
+        A wallet that cannot pay the first hour (with attached disks and prepaid hours)
+        stops it (``BalanceTooLowError``) unless ``despite_balance=True``.
 
         Right before sending, the offer is re-read (one request): gone, or above the
         request's ``maxPrice``, and nothing is sent (``PriceChangedError``, old vs new
@@ -248,9 +252,13 @@ class Client:
         (``PRIME_TEAM_ID`` or the CLI's config), as with the official CLI;
         ``team_id=None`` means none."""
         request = self.prepare(request)
-        for disk_id in request.disks:
-            check_attachable(self.disk(disk_id), request.offer)
+        disks = [self.disk(disk_id) for disk_id in request.disks]
+        for disk in disks:
+            check_attachable(disk, request.offer)
         check_still_priced(request, self._offers.reread(request.offer))
+        if not despite_balance:
+            disks_hr = plus_attached_disks(0.0, [d.price_hr for d in disks])
+            check_balance(request, disks_hr, self.balance())
         try:
             pod = self._pods.create(request)
         except BadRequestError as err:
@@ -265,6 +273,13 @@ class Client:
         return pod
 
     # -- spend control -----------------------------------------------------------------
+
+    def balance(self) -> float | None:
+        """The wallet's balance in USD; None when it cannot be read (no scope, no wallet)."""
+        try:
+            return self.wallet().balance_usd
+        except PrimeError:
+            return None
 
     def deadline(self, pod_id: str) -> Deadline | None:
         """The pod's deadline from the local store (None: it has none)."""

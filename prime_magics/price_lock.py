@@ -11,9 +11,14 @@ instant between that read and the create, the API refuses the create itself (the
 from __future__ import annotations
 
 from ._display import usd
-from .errors import BadRequestError, PriceCapRefusedError, PriceChangedError
+from .errors import (
+    BadRequestError,
+    BalanceTooLowError,
+    PriceCapRefusedError,
+    PriceChangedError,
+)
 from .models import GpuOffer
-from .pricing import quote
+from .pricing import first_hour, quote
 from .provisioning import PodRequest
 
 SLACK_HR = 1e-9
@@ -57,4 +62,17 @@ def cap_refusal(err: BadRequestError, request: PodRequest) -> PriceCapRefusedErr
         f"Nothing was rented. The API said: {err.detail or err.message}",
         status_code=err.status_code,
         detail=err.detail,
+    )
+
+
+def check_balance(request: PodRequest, disks_hr: float | None, balance: float | None) -> None:
+    """A create whose first hour (with its disks and prepaid hours) the wallet cannot pay
+    is not sent without ``despite_balance``; an unknown balance never blocks (the API
+    refuses what it cannot bill)."""
+    need = first_hour(request.quote(), disks_hr)
+    if balance is None or need is None or balance >= need:
+        return
+    raise BalanceTooLowError(
+        f"Your balance ({usd(balance, '')}) does not pay the first hour of this pod "
+        f"({usd(need, '')} with its disks and prepaid hours); nothing was sent."
     )

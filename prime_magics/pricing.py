@@ -281,6 +281,31 @@ FORECAST_HOURS = (1, 8, 24, HOURS_PER_MONTH)
 """The spans previews price by default: an hour, a working day, a day, a billing month."""
 
 
+@dataclass(frozen=True)
+class Forecast:
+    """What a pod with its disks costs over ``spans`` ((hours, USD)), and the wallet."""
+
+    spans: list[tuple[float, float | None]]
+    currency: str
+    balance: float | None
+    runway_h: float | None  # hours the balance pays for this pod and its disks
+
+
+def forecast_for(quote: Quote, disks_hr: float | None, balance: float | None) -> Forecast:
+    rate = plus_attached_disks(quote.total_hr, [disks_hr])
+    return Forecast(
+        forecast(quote.total_hr, quote.prepaid_hours, disks_hr),
+        quote.currency,
+        balance,
+        runway_hours(balance, rate or 0.0),
+    )
+
+
+def first_hour(quote: Quote, disks_hr: float | None = 0.0) -> float | None:
+    """What the first hour of a pod costs with its disks (prepaid hours all up front)."""
+    return forecast(quote.total_hr, quote.prepaid_hours, disks_hr, hours=(1,))[0][1]
+
+
 def cost_so_far(price_hr: Any, hours: Any) -> FloatArray:
     """What a pod or disk billed since creation: its $/h × the hours it has existed."""
     return finite(np.asarray(price_hr, dtype=float) * np.asarray(hours, dtype=float))

@@ -64,7 +64,7 @@ ALLOWED: dict[str, set[str]] = {
     # DataFrames; the resources return models and the facade builds the frames
     "client": {"_http", "_paging", "config", "errors", "models", "frames", "lifecycle"}
     | {"resource_frames", "provisioning", "availability", "pods", "disks", "account"}
-    | {"price_lock", "deadlines", "spend", "store", "frame_view"},
+    | {"price_lock", "deadlines", "spend", "store", "frame_view", "pricing"},
     # + models/provisioning/errors for pm.create_pod(PodRequest); sandbox for use_sandbox()
     "api": {"client", "frames", "config", "errors", "models", "provisioning", "sandbox"},
     "_display": {"config", "errors"},

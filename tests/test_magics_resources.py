@@ -50,7 +50,7 @@ def test_pods_create_without_yes_previews_and_sends_nothing(
     assert ip.user_ns["r"] is None
     assert requests(prime_sandbox, "POST", "/api/v1/pods") == []
     assert "Nothing was sent" in cell.text and "--yes" in cell.text
-    assert "Total" in cell.text and "per month" in cell.text
+    assert "Total" in cell.text and "a month" in cell.text and "it pays for" in cell.text
     assert f'"cloudId": "{offers["cloud_id"][0]}"' in cell.text
     assert "$PRIME_API_KEY" in cell.text
     assert FAKE_KEY not in cell.text + cell.html

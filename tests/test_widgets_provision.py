@@ -92,7 +92,18 @@ def test_live_cost_equals_pm_quote_after_each_change(
     for label, amount in expected.lines():
         assert f">{label}</th>" in table and usd(amount) in table
     assert usd(expected.per_gpu_hr) in table
-    assert usd(expected.per_day, "day") in table and usd(expected.per_month, "month") in table
+    assert expected.total_hr is not None
+    month = expected.total_hr * 730  # the forecast's month (no disks attached here)
+    assert usd(expected.total_hr * 24, "") in table and usd(month, "") in table
+
+
+def test_the_forecast_shows_the_wallet_and_how_long_it_pays(form: Any) -> None:
+    form.load()  # what first display does: the disks and the wallet
+    form.resources["disk"].value = 300
+    assert form.balance is not None and form.quote is not None
+    hours = form.balance / form.quote.total_hr
+    assert "wallet" in form.cost.value and usd(form.balance, "") in form.cost.value
+    assert f"{hours / 24:,.1f} days" in form.cost.value or f"{hours:,.1f} h" in form.cost.value
     assert not form.provision_button.disabled
 
 
@@ -337,8 +348,9 @@ def test_the_form_and_the_magic_preview_show_the_same_quote(form: Any, client: p
     form.resources["disk"].value = 300
     shown: list[Any] = []
     preview_pod(form.request, client, Context(user_ns={}, show=shown.append))
-    tables = [o for o in shown if getattr(o, "title", None) == "Pod quote"]
-    assert [t._repr_html_() for t in tables] == [form.cost.value]
+    titles = ("Pod quote", "What it costs")
+    tables = [o for o in shown if getattr(o, "title", None) in titles]
+    assert "".join(t._repr_html_() for t in tables) == form.cost.value
     assert sum(repr(o).startswith("[sandbox]") for o in shown) == 1
 
 

@@ -18,10 +18,19 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import api
-from .._display import Code, Notice, Table, cap_lines, pod_table, quote_table, redacted
+from .._display import (
+    Code,
+    Notice,
+    Table,
+    cap_lines,
+    forecast_table,
+    pod_table,
+    quote_table,
+    redacted,
+)
 from ..errors import ConfigurationError
 from ..models import GpuOffer
-from ..pricing import plus_attached_disks
+from ..pricing import forecast_for, plus_attached_disks
 from ..provisioning import PodRequest
 from ._context import (
     Context,
@@ -132,6 +141,11 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     add("--ssh-key-id", metavar="ID", help="an SSH key of %%prime ssh-keys list (default: primary)")
     add("--env", nargs="+", action="extend", type=key_value, metavar="KEY=VALUE")
     add(
+        "--despite-balance",
+        action="store_true",
+        help="rent even though the wallet does not pay the first hour",
+    )
+    add(
         "--yes",
         action="store_true",
         help="really create the pod (it costs money); without it: a preview, and in "
@@ -171,7 +185,7 @@ def create_pod(args: argparse.Namespace, ctx: Context) -> Table | ProvisionForm 
         form = _panels.provision_form(request, client, ctx)
         ctx.show(Notice(FORM_NOTICE.format(act="Provision"), "warning"))
         return form
-    pod = client.create_pod(request)
+    pod = client.create_pod(request, despite_balance=args.despite_balance)
     ctx.label(client)
     ctx.show(Notice(f"Pod {pod.id} created. Follow it: %prime pods status {pod.id}", "success"))
     return pod_table(pod)
@@ -200,6 +214,8 @@ def preview_pod(request: PodRequest, client: Client, ctx: Context) -> None:
     attached = [(d.name or d.id, d.price_hr) for d in map(client.disk, request.disks)]
     grand = plus_attached_disks(quote.total_hr, [hourly for _, hourly in attached])
     ctx.show(quote_table(quote, attached, grand))
+    disks_hr = plus_attached_disks(0.0, [hourly for _, hourly in attached])
+    ctx.show(forecast_table(forecast_for(quote, disks_hr, client.balance())))
     uncapped = request.max_price is None
     level = "warning" if uncapped else "info"
     variable = "This offer's price is variable. " if quote.is_variable else ""

@@ -37,6 +37,7 @@ class SandboxConfig:
     disk_delete_seconds: float = 0.0
     validation_errors: str = "spec"
     fractional_prepaid: bool = False
+    wallet_usd: float = 100.0  # the sandbox wallet before anything bills
 
     def __post_init__(self) -> None:
         # Fail at construction, not as a confusing empty catalogue or a hung server later.

@@ -69,7 +69,8 @@ class SandboxContext:
         """`monotonic` drives every lifecycle (None: `time.monotonic`); tests pass a fake."""
         catalog = Catalog(config)
         state = SandboxState(catalog, config, monotonic)
-        account = AccountState(AccountConfig(seed=config.seed), lambda: billed_usd(state))
+        wallet = AccountConfig(seed=config.seed, starting_balance_usd=config.wallet_usd)
+        account = AccountState(wallet, lambda: billed_usd(state))
         return cls(config, catalog, state, FaultPlan(), RequestLog(), account)
 
     def reset(self) -> None:

@@ -19,12 +19,20 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
-from .._display import Confirmation, cap_lines, disk_label, notice_html, quote_table, usd
+from .._display import (
+    Confirmation,
+    cap_lines,
+    disk_label,
+    forecast_table,
+    notice_html,
+    quote_table,
+    usd,
+)
 from ..config import Team, TeamChoice
-from ..errors import ConfigurationError, PrimeError
+from ..errors import BalanceTooLowError, ConfigurationError, PrimeError
 from ..models import Disk, GpuOffer, Pod
 from ..offers import PARTS, gpu_offer
-from ..pricing import Quote, plus_attached_disks
+from ..pricing import Quote, forecast_for, plus_attached_disks
 from ..provisioning import CUSTOM_TEMPLATE, PodRequest, attach_problem
 from ._controls import (
     cap_mode_control,
@@ -74,6 +82,8 @@ class ProvisionForm(Form):
         self.pod_status: PodStatus | None = None
         self.disk_form: DiskForm | None = None
         self._pending: PodRequest | None = None
+        self._despite_balance = False  # the second confirmation for a short wallet was given
+        self.balance: float | None = None  # the wallet, read by load()
         self.header = w.HTML(offer_header(offer))
         self.fixed = {r.key for r in PARTS if not getattr(offer, r.key).adjustable}
         self.resources = {r.key: resource_control(offer, r) for r in PARTS}
@@ -124,11 +134,13 @@ class ProvisionForm(Form):
 
     def load(self, select: str | None = None) -> None:
         """List your disks that can be attached to this offer (raises PrimeError)."""
+        self.balance = self.client.balance()
         models = self.client.disk_models()
         self.disks = [d for d in models if attach_problem(d, self.offer) is None]
         keep = {*self.attach.value, *([select] if select else [])}
         self.attach.options = [(disk_label(d), d.id) for d in self.disks]
         self.attach.value = tuple(d.id for d in self.disks if d.id in keep)
+        self._draw_cost()  # now with the wallet
 
     # -- the request ---------------------------------------------------------------------
 
@@ -208,6 +220,9 @@ class ProvisionForm(Form):
     def _draw_cost(self) -> None:
         attached = self.attached()
         table = quote_table(self.quote, attached, self._grand_total(attached))._repr_html_()
+        disks_hr = plus_attached_disks(0.0, [hourly for _, hourly in attached])
+        ahead = None if self.quote is None else forecast_for(self.quote, disks_hr, self.balance)
+        table += forecast_table(ahead)._repr_html_()
         variable = self.quote is not None and self.quote.is_variable
         note = "Variable price: it may change while the pod runs." if variable else ""
         self.cost.value = table + notice_html(note, "warning")
@@ -252,7 +267,7 @@ class ProvisionForm(Form):
         self.ask(Confirmation(question, "\n".join(lines))._repr_html_())
 
     def _on_cancel(self) -> None:
-        self._pending = None
+        self._pending, self._despite_balance = None, False
         self.ask(None)
         self.show("Nothing was rented.")
 
@@ -265,7 +280,12 @@ class ProvisionForm(Form):
         self.ask(None)
         self.show(f"Creating pod {req.name!r}…")
         try:
-            pod = self.client.create_pod(req)
+            pod = self.client.create_pod(req, despite_balance=self._despite_balance)
+        except BalanceTooLowError as err:  # nothing was sent: ask once more, saying why
+            self.submitted, self._pending, self._despite_balance = False, req, True
+            self.show(err.message, "warning")
+            self.ask(Confirmation("Rent it anyway?", err.message)._repr_html_())
+            return
         except PrimeError as err:
             self.submitted = not definitely_not_created(err)
             self.last_error = err
