@@ -67,7 +67,7 @@ from .watch_match import WatchEvent
 __version__ = "0.1.0"
 
 _WIDGETS = (
-    "AvailabilityExplorer", "DiskForm", "PodStatus", "ProvisionForm", "SweepPanel",
+    "AvailabilityExplorer", "DiskForm", "PodStatus", "ProvisionForm", "SweepPanel", "WatchPanel",
 )  # fmt: skip
 
 
@@ -135,6 +135,7 @@ __all__ = [
     "WaitTimeoutError",
     "Watch",
     "WatchEvent",
+    "WatchPanel",
     "Watchdog",
     "availability",
     "availability_history",

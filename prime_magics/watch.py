@@ -310,6 +310,14 @@ class Watch:
         with self._changed:
             self._changed.notify_all()
 
+    def wait(self, timeout: float) -> bool:
+        """Block up to ``timeout`` s for the thread to end (after ``stop``); True if it has.
+        For scripts and teardown; tests decide outcomes by calling ``step`` instead."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        return not self.running
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:

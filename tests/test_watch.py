@@ -195,8 +195,7 @@ def test_the_watch_ends_after_its_duration_and_on_stop(client: pm.Client, clock:
     threaded.start()
     assert threaded.running
     threaded.stop()
-    threaded._thread.join(5)  # type: ignore[union-attr]
-    assert not threaded.running
+    assert threaded.wait(5) and not threaded.running
 
 
 # -- rent first ----------------------------------------------------------------------------
