@@ -6,7 +6,7 @@ between two polls' matches into events (appeared / price changed / gone) for
 ``on_event``, the iterator and the panel. It is polite: jitter on the period, a floor
 of 15 s against any API but the local sandbox, exponential backoff after a failed poll
 (never sooner than a ``Retry-After`` asked), and watches in one process with identical
-queries on one client share the answer (``SharedQueries``). A failed poll is recorded
+queries on one client share the answer (``watch_share``). A failed poll is recorded
 and the watch goes on. The thread is a daemon that only waits on its stop event, so it
 ends with the kernel, on ``stop()``, or once ``duration`` has passed; tests call
 ``step()`` on an injected clock instead of waiting for it.
@@ -17,11 +17,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -30,6 +27,7 @@ from .history import AvailabilityHistory
 from .models import GpuOffer
 from .pricing import Quote
 from .watch_match import OfferKey, WatchEvent, WatchQuery, diff, split
+from .watch_share import SHARED, SharedQueries, is_local
 from .watch_state import Poll, Seen, shapes_seen
 
 if TYPE_CHECKING:
@@ -39,62 +37,6 @@ if TYPE_CHECKING:
 MIN_EVERY_S = 15.0  # the floor against the real API (the sandbox may be polled faster)
 JITTER = 0.1  # each pause is the period ± 10 %
 MAX_BACKOFF_S = 900.0
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-
-@dataclass
-class _Answer:
-    clock: Callable[[], float]
-    at: float
-    offers: list[GpuOffer] | None
-    error: PrimeError | None
-
-
-class SharedQueries:
-    """The last answer per client and API filters: a watch whose period is due takes an
-    answer younger than 0.9 of its period (on the same clock) instead of asking again,
-    so two watches of one query cost one request per period between them. Held weakly
-    by client, so a closed and dropped client takes its answers with it."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._answers: weakref.WeakKeyDictionary[Client, dict[Any, _Answer]] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._locks: dict[Any, threading.Lock] = {}
-        self.requests = 0  # how many queries were actually sent (for tests)
-
-    def get(
-        self,
-        client: Client,
-        key: tuple[Any, ...],
-        clock: Callable[[], float],
-        max_age: float,
-        ask: Callable[[], list[GpuOffer]],
-    ) -> _Answer:
-        with self._lock:
-            key_lock = self._locks.setdefault((id(client), key), threading.Lock())
-            answers = self._answers.setdefault(client, {})
-        with key_lock:  # a second watch due at the same moment waits for the first
-            now = clock()
-            hit = answers.get(key)
-            if hit is not None and hit.clock is clock and 0 <= now - hit.at < max_age:
-                return hit
-            self.requests += 1
-            try:
-                answer = _Answer(clock, now, ask(), None)
-            except PrimeError as err:
-                answer = _Answer(clock, now, None, err)
-            answers[key] = answer
-            return answer
-
-
-SHARED = SharedQueries()
-
-
-def is_local(base_url: str) -> bool:
-    """The embedded sandbox (or any API on loopback): not the real one."""
-    return (urlparse(base_url).hostname or "") in LOCAL_HOSTS
 
 
 class Watch:

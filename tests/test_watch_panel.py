@@ -40,6 +40,7 @@ def test_a_new_match_is_announced_and_rent_now_creates_exactly_one_pod_at_the_qu
     panel.watch.step()
     assert panel.rows.children == () and panel.announcement == ""
     assert "No match yet" in panel.status_text
+    assert panel.disarm_button.layout.display == "none"  # no rent-first: nothing to disarm
     sandbox.add_offer()
     clock.now += 15
     panel.watch.step()

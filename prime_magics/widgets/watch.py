@@ -37,7 +37,7 @@ from ..provisioning import PodRequest
 from ..watch import Watch
 from ..watch_match import APPEARED, WatchEvent
 from ..watch_state import Poll
-from ._form import Form, create_failed, definitely_not_created
+from ._form import Form, create_failed, definitely_not_created, shown
 from .provision import ProvisionForm
 
 
@@ -61,6 +61,7 @@ class WatchPanel(Form):
         self.form: ProvisionForm | None = None
         self._pending: PodRequest | None = None
         self.disarm_button = self.button("Disarm rent-first", self._disarm, "warning")
+        shown(self.disarm_button, watch.rent_first is not None)
         self.stop_button = self.button("Stop watching", self.stop)
         self.confirm_step("Rent", self._on_confirm, self._on_cancel)
         self.layout_children(
