@@ -61,10 +61,14 @@ from .models import Disk, DiskOffer, GpuOffer, Pod, ResourceSpec
 from .pricing import Quote, quote
 from .provisioning import DiskRequest, PodRequest
 from .store import Deadline, DeadlineStore
+from .watch import Watch, availability_history, watch
+from .watch_match import WatchEvent
 
 __version__ = "0.1.0"
 
-_WIDGETS = ("AvailabilityExplorer", "DiskForm", "PodStatus", "ProvisionForm", "SweepPanel")
+_WIDGETS = (
+    "AvailabilityExplorer", "DiskForm", "PodStatus", "ProvisionForm", "SweepPanel", "WatchPanel",
+)  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
@@ -129,8 +133,12 @@ __all__ = [
     "SweepPanel",
     "UnprocessableEntityError",
     "WaitTimeoutError",
+    "Watch",
+    "WatchEvent",
+    "WatchPanel",
     "Watchdog",
     "availability",
+    "availability_history",
     "create_disk",
     "create_pod",
     "delete_disk",
@@ -151,4 +159,5 @@ __all__ = [
     "unload_ipython_extension",
     "use_sandbox",
     "wait_for_pod",
+    "watch",
 ]

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .models import Disk, Pod
     from .pricing import Forecast, Quote
     from .provisioning import PodRequest
+    from .watch_match import WatchEvent, WatchQuery
 
 LEVELS = ("info", "success", "warning", "error")
 PALETTE = {  # the level's accent: a border, never the text colour (see ``colours``)
@@ -306,6 +307,59 @@ def quote_line(quote: Quote) -> str:
         if value is not None
     ]  # fmt: skip
     return f"Quote: {usd(quote.total_hr, 'h', cur)} = {parts} ({', '.join([shape, *sizes])})"
+
+
+# -- capacity watch --------------------------------------------------------------------
+
+
+def watch_title(query: WatchQuery) -> str:
+    """``8× H100_80GB at most $2.5000/h per GPU (canada)``: what a watch waits for."""
+    shape = f"{query.gpu_count or 'any'}× {query.gpu_type or 'any GPU'}"
+    caps = []
+    if query.max_price_per_gpu is not None:
+        caps.append(f"at most {usd(query.max_price_per_gpu)} per GPU")
+    if query.max_total is not None:
+        caps.append(f"at most {usd(query.max_total)} in total")
+    if query.min_stock is not None:
+        caps.append(f"stock {query.min_stock} or more")
+    where = [v for v in (query.provider, query.data_center_id, query.socket, query.security) if v]
+    where += list(query.regions or ())
+    return " ".join([shape, ", ".join(caps), f"({', '.join(where)})" if where else ""]).strip()
+
+
+def offer_place(offer: Any) -> str:
+    """``hyperstack CANADA-1 (sandbox-H100x8-SXM5)`` for a GPU offer."""
+    where = " ".join(v for v in (offer.provider, offer.data_center or offer.country) if v)
+    return f"{where} ({offer.cloud_id})"
+
+
+def watch_event_text(event: WatchEvent) -> str:
+    """One line per event: ``New match: 8× H100_80GB hyperstack CANADA-1 … at $17.60/h``."""
+    o, cur = event.offer, event.currency
+    what = f"{o.gpu_count}× {o.gpu_type} {offer_place(o)}"
+    price = f"{usd(event.total_hr, currency=cur)} ({usd(event.per_gpu_hr, currency=cur)} per GPU)"
+    if event.kind == "appeared":
+        return f"New match: {what} at {price}"
+    if event.kind == "price_changed":
+        was = usd(event.old_total_hr, currency=cur)
+        return f"Price changed: {what} from {was} to {price}"
+    return f"Gone: {what} ({event.reason}; last {usd(event.total_hr, currency=cur)})"
+
+
+def seconds_text(seconds: float | None) -> str:
+    """``45 s``, ``12 min``, ``3.5 h``: how long something has been visible."""
+    if seconds is None or math.isnan(seconds):
+        return "—"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def timeline_text(matched: Sequence[int | None], width: int = 40) -> str:
+    """The last polls as one line: ``█`` a poll with matches, ``·`` one without, ``×``
+    one that failed (None)."""
+    marks = ["×" if m is None else ("█" if m else "·") for m in matched[-width:]]
+    return "".join(marks)
 
 
 def disk_label(disk: Disk) -> str:

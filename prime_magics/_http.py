@@ -149,7 +149,9 @@ def error_from_response(
         cls, message = errors.ServerError, f"Server error {status} on {what}{said}"
     else:
         cls, message = errors.APIStatusError, f"Unexpected status {status} on {what}{said}"
-    return cls(message, status_code=status, detail=detail)
+    error = cls(message, status_code=status, detail=detail)
+    error.retry_after = parse_retry_after(response.headers.get("retry-after"))
+    return error
 
 
 class Transport:

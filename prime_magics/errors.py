@@ -173,6 +173,8 @@ class APIStatusError(PrimeError):
     """The API answered with an error status; ``detail`` is its explanation."""
 
     status_code: int = 0
+    retry_after: float | None = None
+    """Seconds the API asked to wait (its ``Retry-After``), for callers that poll."""
 
     def __init__(
         self, message: str, *, status_code: int, detail: Any = None, hint: str | None = None

@@ -1,4 +1,5 @@
-"""The local store: a small SQLite file next to the CLI's config, holding pod deadlines.
+"""The local store: a small SQLite file next to the CLI's config, holding pod deadlines
+(and, in its own table, the availability history of ``history``).
 
 A deadline set in one kernel must outlive it: a later kernel, a script's
 ``client.sweep()`` or ``%prime pods list`` should still see that a pod passed its
@@ -48,6 +49,27 @@ def epoch(stamp: str | None) -> float | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
+@contextmanager
+def connect(path: Path, schema: str, write: bool = False) -> Iterator[sqlite3.Connection | None]:
+    """A connection to the store at ``path`` with ``schema`` applied, in one transaction;
+    None when reading a store that does not exist yet. The file is created (and kept)
+    mode 0600, like the CLI's ``config.json``: it says what you rent and when."""
+    if not path.exists():
+        if not write:
+            yield None
+            return
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+    connection = sqlite3.connect(path, timeout=10)
+    try:
+        with connection:
+            connection.executescript(schema)
+            yield connection
+    finally:
+        connection.close()
+
+
 @dataclass(frozen=True)
 class Deadline:
     """When a pod is to be terminated: ``max_hours`` after it became ready.
@@ -95,20 +117,8 @@ class DeadlineStore:
 
     @contextmanager
     def _db(self, write: bool = False) -> Iterator[sqlite3.Connection | None]:
-        if not self.path.exists():
-            if not write:
-                yield None
-                return
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        os.chmod(self.path, 0o600)
-        connection = sqlite3.connect(self.path, timeout=10)
-        try:
-            with connection:
-                connection.execute(_SCHEMA)
-                yield connection
-        finally:
-            connection.close()
+        with connect(self.path, _SCHEMA, write) as db:
+            yield db
 
     def put(self, deadline: Deadline) -> None:
         with self._db(write=True) as db:

@@ -22,6 +22,7 @@ SUBPACKAGES = ("magics", "widgets", "sandbox")  # a subpackage is one unit; its 
 # The public plain-Python API the upper layers (magics, widgets, df.prime) build on.
 PLAIN_API = {"api", "config", "errors", "frames", "models", "offers", "pricing", "provisioning"}
 PLAIN_API |= {"lifecycle", "deadlines", "spend", "store"}
+PLAIN_API |= {"watch", "watch_match", "watch_state", "watch_share", "history", "rent_first"}
 
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),  # → stdlib only
@@ -51,6 +52,21 @@ ALLOWED: dict[str, set[str]] = {
     "deadlines": {"errors", "lifecycle", "store"},
     # the sweep frame and the burn rate: models and states in, pricing's numbers out
     "spend": {"lifecycle", "models", "pricing", "store"},
+    # the capacity watch: what it asks and how polls become events (prices from pricing,
+    # words from _display, lazily in WatchEvent.__str__)
+    "watch_match": {"_display", "errors", "models", "pricing"},
+    # the availability history: its own table in the local store
+    "history": {"store"},
+    # what a watch remembers between polls, and its frames (rows read back via offers)
+    "watch_state": {"history", "models", "offers", "pricing", "watch_match"},
+    # --rent-first: one quote-locked create through the watch's client
+    "rent_first": {"errors", "models", "provisioning", "watch_match"},
+    # identical watches share one query: the last answer per client and filters
+    "watch_share": {"errors", "models"},
+    # the watch itself: polls through a client (type hints; the default one from api),
+    # builds its frames with frames, writes the history
+    "watch": {"_display", "api", "errors", "frames", "history", "models", "pricing"}
+    | {"rent_first", "watch_match", "watch_share", "watch_state"},
     "_http": {"config", "errors"},
     "_paging": {"errors"},  # concurrent pages for the client
     # the resources' shared base (listing, create-once) and the resources themselves:

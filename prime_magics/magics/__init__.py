@@ -25,6 +25,20 @@ Availability (each returns a DataFrame; assign it with ``df = %prime …``)::
         grid (sort, page, filter per column), a click on a row opens its ProvisionForm.
         --max-rows: rows per page. df.prime.explore() starts one from a frame. Needs
         Jupyter widgets (elsewhere: a UsageError).
+    %prime availability watch [--gpu-type T] [--gpu-count N] [--regions R ...]
+                              [--data-center D] [--socket S] [--security S] [--provider P]
+                              [--max-price-per-gpu P] [--max-total P] [--min-stock LEVEL]
+                              [--every S] [--for DURATION]
+                              [--rent-first --max-hours H [--name N]]
+        Polls in the background (one query per --every seconds, 60 by default, never
+        under 15 against the real API) and returns at once: a WatchPanel (matches
+        cheapest first, how long each was visible, a notice on a new match, Configure
+        and Rent now with one confirmation at the quoted cap), else the pm.Watch.
+        --rent-first rents the first match at or under the caps exactly once (armed
+        in the panel, can be disarmed); it needs --max-hours. --for 2h ends it.
+    %prime availability history [--gpu-type T] [--gpu-count N] [--clear]
+        What watches saw, one row per poll and shape (offers, best $/GPU-hour, where),
+        from ~/.prime/prime_magics.sqlite3; --clear empties it.
 
 Pods::
 

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, NoReturn
 
 from IPython.core.error import UsageError
 
-from . import _account, _availability, _disks, _pods, _settings, _spend
+from . import _account, _availability, _disks, _pods, _settings, _spend, _watch
 from ._context import Context, Handler
 
 PROG = "%prime"
@@ -76,6 +76,18 @@ COMMANDS: tuple[Command, ...] = (
         "filter, sort and rent offers in a widget (Jupyter only)",
         _availability.add_explore_arguments,
         _availability.explore,
+    ),
+    Command(
+        ("availability", "watch"),
+        "watch for offers at your price in the background (a panel in Jupyter)",
+        _watch.add_watch_arguments,
+        _watch.start_watch,
+    ),
+    Command(
+        ("availability", "history"),
+        "what watches saw of a shape, over days (DataFrame); --clear empties it",
+        _watch.add_history_arguments,
+        _watch.history,
     ),
     Command(("pods", "list"), "your pods", _pods.add_no_arguments, _pods.list_pods),
     Command(("pods", "get"), "one pod's summary", _pods.add_id_argument, _pods.get_pod),

@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=SandboxConfig.validation_errors,
         help="422 body: the spec's {errors: [...]} or FastAPI's {detail: [...]}",
     )
+    parser.add_argument(
+        "--market",
+        action="store_true",
+        help="offers appear, change price and sell out over time (8×H100 every 15 min)",
+    )
     return parser
 
 
@@ -70,6 +75,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[SandboxConfig, int]:
             disk_provision_seconds=args.disk_provision_seconds,
             disk_delete_seconds=args.disk_delete_seconds,
             validation_errors=args.validation_errors,
+            market=args.market,
         )
     except ValueError as exc:
         parser.error(str(exc))

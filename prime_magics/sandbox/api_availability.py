@@ -114,10 +114,12 @@ def router(ctx: SandboxContext) -> APIRouter:
 
     @api.get("/availability/gpu-summary")
     def gpu_summary() -> JSONResponse:
+        ctx.catalog.catch_up()
         return JSONResponse(ctx.catalog.summary)
 
     @api.get("/availability/multi-node-summary")
     def multi_node_summary() -> JSONResponse:
+        ctx.catalog.catch_up()
         return JSONResponse(ctx.catalog.multinode_summary)
 
     return api

@@ -1,4 +1,5 @@
-"""`/_sandbox/*`: steer a sandbox running in another process (faults, log, reset, pods).
+"""`/_sandbox/*`: steer a sandbox running in another process (faults, log, reset, pods,
+offers that appear, change price or sell out, now or later on the sandbox's clock).
 
 No auth and not logged: these are the test harness's own controls, not part of the API
 being simulated, and they must not show up in the request log a test asserts on.
@@ -12,7 +13,8 @@ from fastapi.responses import JSONResponse
 from .catalog import OfferSelector
 from .context import SandboxContext
 from .errors import ApiError
-from .schemas import FaultSpec, OfferChange, Reason
+from .market import watch_offer
+from .schemas import FaultSpec, OfferAdd, OfferChange, Reason
 
 
 def _selector(body: OfferChange) -> OfferSelector:
@@ -78,6 +80,9 @@ def router(ctx: SandboxContext) -> APIRouter:
         """Move the matching offers' price now (a quote taken before is then stale)."""
         if body.price is None:
             raise ApiError(422, "price is required")
+        if body.afterS:
+            ctx.market.reprice(_selector(body), body.price, body.afterS)
+            return JSONResponse({"scheduled": True, "afterS": body.afterS})
         changed = ctx.catalog.reprice(_selector(body), body.price)
         if not changed:
             raise ApiError(404, f"no offer matches cloudId={body.cloudId!r}")
@@ -86,10 +91,20 @@ def router(ctx: SandboxContext) -> APIRouter:
     @api.post("/offers/remove")
     def remove(body: OfferChange) -> JSONResponse:
         """Take the matching offers away now (sold out between quote and create)."""
+        if body.afterS:
+            ctx.market.remove(_selector(body), body.afterS)
+            return JSONResponse({"scheduled": True, "afterS": body.afterS})
         removed = ctx.catalog.remove(_selector(body))
         if not removed:
             raise ApiError(404, f"no offer matches cloudId={body.cloudId!r}")
         return JSONResponse({"removed": removed})
+
+    @api.post("/offers/add")
+    def add(body: OfferAdd) -> JSONResponse:
+        """Make the 8×H100 a watch waits for appear (now or `afterS` s later)."""
+        offer = watch_offer(body.cloudId, body.price, body.stockStatus, body.dataCenter)
+        ctx.market.add(offer, body.afterS)
+        return JSONResponse({"offer": offer.json, "afterS": body.afterS})
 
     @api.post("/reset")
     def reset() -> JSONResponse:

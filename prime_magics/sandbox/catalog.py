@@ -4,8 +4,10 @@ Built once per app from the config's seed. Tests may move an offer's price or re
 offer (`reprice`, `remove`, also under `/_sandbox/offers/...`) to play a price that
 changed between quote and create; each change swaps in new tuples whole, so a reader
 iterating the old tuple is never torn, and `restore` (on reset) brings the seeded ones
-back. Filtering follows the real API's query parameters; the summary is
-derived from the same offers so it can never disagree with the lists.
+back. Offers may also appear and sell out over time: `market` applies its due
+changes through `before_read`, called before each lookup. Filtering follows the real
+API's query parameters; the summary is derived from the same offers so it can never
+disagree with the lists.
 """
 
 from __future__ import annotations
@@ -172,6 +174,8 @@ class Catalog:
         self.disk_offers = _disk_offers(config.seed, (*single, *multi))
         self.summary = _summary(single)
         self.multinode_summary = _summary(multi)
+        self.before_read: Callable[[], None] | None = None
+        """Called before every lookup: the market applies the changes that are due."""
 
     # ---- changes a test plays (the seeded offers come back with `restore`) ----------
 
@@ -215,11 +219,35 @@ class Catalog:
         """Take the matching offers out of every listing (and out of reach of a create)."""
         return self._change(selector, lambda _o: None)
 
+    def add(self, offer: GpuOffer) -> None:
+        """List ``offer`` from now on (replacing an equal-keyed one): it appeared."""
+        with self._lock:
+            single = tuple(o for o in self.gpu_offers if o.key != offer.key)
+            multi = tuple(o for o in self.multinode_offers if o.key != offer.key)
+            if offer.is_multinode:
+                self._swap(single, (*multi, offer))
+            else:
+                self._swap((*single, offer), multi)
+
+    def remove_where(self, sold_out: Callable[[GpuOffer], bool]) -> None:
+        """Take away every offer ``sold_out`` accepts (the market's scarce shapes)."""
+        with self._lock:
+            self._swap(
+                tuple(o for o in self.gpu_offers if not sold_out(o)),
+                tuple(o for o in self.multinode_offers if not sold_out(o)),
+            )
+
+    def catch_up(self) -> None:
+        """Let the market apply what is due by now (the summary routes call this too)."""
+        if self.before_read is not None:
+            self.before_read()
+
     def restore(self) -> None:
         with self._lock:
             self._swap(*self._seeded)
 
     def find(self, query: OfferQuery, *, multinode: bool) -> list[JSON]:
+        self.catch_up()
         offers = self.multinode_offers if multinode else self.gpu_offers
         return [o.json for o in offers if query.accepts(o)]
 
@@ -238,6 +266,7 @@ class Catalog:
         self, provider: str, cloud_id: str, gpu_type: str, gpu_count: int, socket: str | None
     ) -> list[GpuOffer]:
         """Offers a create-pod body may mean, before data centre and security narrow it."""
+        self.catch_up()
         return [
             o
             for o in (*self.gpu_offers, *self.multinode_offers)

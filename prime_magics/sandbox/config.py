@@ -26,6 +26,9 @@ class SandboxConfig:
     `fractional_prepaid` keeps the fractional `prepaidTime` values the spec allows (0.5,
     1.5, 2.5 h); off by default because the official CLI 0.18.0 reads `prepaidTime` as
     an integer and cannot list a catalogue that has one (they are rounded up instead).
+    `market` plays the seeded pattern of `market.py` on the clock: every 8×H100 sold
+    out at start, then one appearing, getting cheaper and selling out, every 15 minutes
+    (off by default, so the catalogue stays still for every other test).
     """
 
     seed: int = 7
@@ -38,6 +41,7 @@ class SandboxConfig:
     validation_errors: str = "spec"
     fractional_prepaid: bool = False
     wallet_usd: float = 100.0  # the sandbox wallet before anything bills
+    market: bool = False
 
     def __post_init__(self) -> None:
         # Fail at construction, not as a confusing empty catalogue or a hung server later.

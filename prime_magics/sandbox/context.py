@@ -15,6 +15,7 @@ from .account import AccountConfig, AccountState
 from .catalog import Catalog
 from .config import SandboxConfig
 from .faults import FaultPlan, RequestLog
+from .market import Market
 from .state import SandboxState
 
 EVERYTHING = 10**9  # a page size no sandbox reaches: "all rows"
@@ -61,6 +62,7 @@ class SandboxContext:
     faults: FaultPlan
     log: RequestLog
     account: AccountState
+    market: Market
 
     @classmethod
     def build(
@@ -71,14 +73,16 @@ class SandboxContext:
         state = SandboxState(catalog, config, monotonic)
         wallet = AccountConfig(seed=config.seed, starting_balance_usd=config.wallet_usd)
         account = AccountState(wallet, lambda: billed_usd(state))
-        return cls(config, catalog, state, FaultPlan(), RequestLog(), account)
+        market = Market(catalog, state.clock.now, config.seed, config.market)
+        return cls(config, catalog, state, FaultPlan(), RequestLog(), account, market)
 
     def reset(self) -> None:
         """Back to a fresh sandbox: no pods, disks, faults or logged requests; the seeded
         account (one primary SSH key, the seeded teams, a full wallet); the seeded
-        offers at their seeded prices."""
+        offers at their seeded prices, nothing scheduled (the market's pattern anew)."""
         self.state.reset()
         self.catalog.restore()
+        self.market.reset()
         self.account.reset()
         self.faults.clear()
         self.log.clear()

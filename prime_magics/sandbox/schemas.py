@@ -130,6 +130,18 @@ class OfferChange(_Loose):
     security: str | None = None
     provider: str | None = None
     price: float | None = Field(default=None, gt=0)
+    afterS: float = Field(default=0.0, ge=0)
+
+
+class OfferAdd(_Loose):
+    """`POST /_sandbox/offers/add`: list the market's 8×H100 (`market.WATCH_OFFER`), with
+    these changes, now or `afterS` seconds later on the sandbox's clock."""
+
+    cloudId: str | None = None
+    dataCenter: str | None = None
+    price: float | None = Field(default=None, gt=0)
+    stockStatus: str | None = None
+    afterS: float = Field(default=0.0, ge=0)
 
 
 class FaultSpec(_Loose):

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -22,6 +23,7 @@ from .catalog import Catalog, OfferSelector
 from .config import DEFAULT_CONFIG, SandboxConfig
 from .context import SandboxContext
 from .faults import FaultPlan, RecordedRequest
+from .market import watch_offer
 from .state import SandboxState
 
 HOST = "127.0.0.1"
@@ -74,10 +76,15 @@ class SandboxServer:
         data_center: str | None = None,
         gpu_count: int | None = None,
         security: str | None = None,
+        after_s: float = 0.0,
     ) -> int:
-        """Move the matching offers' base price to `price` $/h now (POST
-        /_sandbox/offers/price does the same); how many offers changed. Undone by reset."""
+        """Move the matching offers' base price to `price` $/h now, or `after_s` seconds
+        later on the sandbox's clock (POST /_sandbox/offers/price does the same); how many
+        offers changed (0 when scheduled). Undone by reset."""
         selector = OfferSelector(cloud_id, data_center, gpu_count, security)
+        if after_s > 0:
+            self.context.market.reprice(selector, price, after_s)
+            return 0
         return len(self.catalog.reprice(selector, price))
 
     def remove_offer(
@@ -86,9 +93,30 @@ class SandboxServer:
         data_center: str | None = None,
         gpu_count: int | None = None,
         security: str | None = None,
+        after_s: float = 0.0,
     ) -> int:
-        """Take the matching offers away now (POST /_sandbox/offers/remove); how many."""
-        return len(self.catalog.remove(OfferSelector(cloud_id, data_center, gpu_count, security)))
+        """Take the matching offers away now, or `after_s` seconds later (sold out; POST
+        /_sandbox/offers/remove); how many (0 when scheduled)."""
+        selector = OfferSelector(cloud_id, data_center, gpu_count, security)
+        if after_s > 0:
+            self.context.market.remove(selector, after_s)
+            return 0
+        return len(self.catalog.remove(selector))
+
+    def add_offer(
+        self,
+        cloud_id: str | None = None,
+        price: float | None = None,
+        after_s: float = 0.0,
+        stock_status: str | None = None,
+        data_center: str | None = None,
+    ) -> dict[str, Any]:
+        """Make the market's 8×H100 (`market.WATCH_OFFER`, $2.20/GPU-h; `price` is the
+        whole instance's $/h) appear now or `after_s` seconds later on the sandbox's clock
+        (POST /_sandbox/offers/add); its JSON. Undone by reset."""
+        offer = watch_offer(cloud_id, price, stock_status, data_center)
+        self.context.market.add(offer, after_s)
+        return dict(offer.json)
 
     @property
     def faults(self) -> FaultPlan:

@@ -1,0 +1,132 @@
+"""Availability history: what every watch saw, kept in the local store across kernels.
+
+A shape that sells out in minutes is rented by those who know *when* it tends to appear.
+Each watch poll writes, per shape (GPU type × count) it listed, one compact row — when,
+how many offers, the best $/GPU-hour and total with the cheapest provider — to the
+``availability`` table of ``~/.prime/prime_magics.sqlite3`` (mode 0600, ``store``). A
+poll that listed nothing of the watched shape writes a row with 0 offers, so gaps are
+facts, not missing data. A row cap prunes the oldest rows, keeping the file small.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from .store import connect, default_store_path
+
+MAX_ROWS = 200_000  # ~20 MB at most; a 60 s watch of one shape fills it in ~4 months
+PRUNE_TO = 0.9  # after the cap is passed, the oldest rows go until 90 % of it is left
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS availability (
+    base_url      TEXT NOT NULL,
+    seen_at       REAL NOT NULL,
+    gpu_type      TEXT NOT NULL,
+    gpu_count     INTEGER NOT NULL,
+    offers        INTEGER NOT NULL,
+    best_per_gpu  REAL,
+    best_total    REAL,
+    provider      TEXT,
+    data_center   TEXT
+);
+CREATE INDEX IF NOT EXISTS availability_shape
+    ON availability (base_url, gpu_type, gpu_count, seen_at);
+"""
+COLUMNS = [
+    "seen_at", "gpu_type", "gpu_count", "offers", "best_price_per_gpu_hr", "best_total_hr",
+    "cheapest_provider", "cheapest_data_center",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ShapeSeen:
+    """One poll's view of one shape: ``offers`` listed, the cheapest among them."""
+
+    gpu_type: str
+    gpu_count: int
+    offers: int
+    best_per_gpu_hr: float | None = None
+    best_total_hr: float | None = None
+    provider: str | None = None
+    data_center: str | None = None
+
+
+class AvailabilityHistory:
+    """The ``availability`` table of the local store (see the module)."""
+
+    def __init__(self, path: Path | str | None = None, max_rows: int = MAX_ROWS) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        self.max_rows = max_rows
+
+    def __repr__(self) -> str:
+        return f"AvailabilityHistory({str(self.path)!r})"
+
+    def record(self, base_url: str, shapes: Sequence[ShapeSeen], at: float | None = None) -> None:
+        """Write one poll (epoch seconds ``at``, default now); prune past the cap."""
+        when = time.time() if at is None else at
+        rows = [
+            (base_url, when, s.gpu_type, s.gpu_count, s.offers, s.best_per_gpu_hr,
+             s.best_total_hr, s.provider, s.data_center)
+            for s in shapes
+        ]  # fmt: skip
+        if not rows:
+            return
+        with connect(self.path, _SCHEMA, write=True) as db:
+            assert db is not None
+            db.executemany("INSERT INTO availability VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            (count,) = db.execute("SELECT COUNT(*) FROM availability").fetchone()
+            if count > self.max_rows:
+                drop = count - int(self.max_rows * PRUNE_TO)
+                db.execute(
+                    "DELETE FROM availability WHERE rowid IN "
+                    "(SELECT rowid FROM availability ORDER BY seen_at LIMIT ?)",
+                    (drop,),
+                )
+
+    def frame(
+        self,
+        base_url: str | None = None,
+        gpu_type: str | None = None,
+        gpu_count: int | None = None,
+    ) -> pd.DataFrame:
+        """The rows seen (oldest first), optionally for one API and one shape."""
+        where, args = ["1 = 1"], []
+        for column, value in (("base_url", base_url), ("gpu_type", gpu_type)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if gpu_count is not None:
+            where.append("gpu_count = ?")
+            args.append(str(gpu_count))
+        with connect(self.path, _SCHEMA) as db:
+            rows = [] if db is None else db.execute(
+                "SELECT seen_at, gpu_type, gpu_count, offers, best_per_gpu, best_total, "
+                f"provider, data_center FROM availability WHERE {' AND '.join(where)} "
+                "ORDER BY seen_at",
+                args,
+            ).fetchall()  # fmt: skip
+        frame = pd.DataFrame(rows, columns=COLUMNS)
+        frame["seen_at"] = pd.to_datetime(
+            [datetime.fromtimestamp(r[0], timezone.utc) for r in rows], utc=True
+        )
+        typed: pd.DataFrame = frame.astype(
+            {
+                "gpu_type": "string", "gpu_count": "Int64", "offers": "Int64",
+                "best_price_per_gpu_hr": "Float64", "best_total_hr": "Float64",
+                "cheapest_provider": "string", "cheapest_data_center": "string",
+            }
+        )  # fmt: skip
+        return typed
+
+    def clear(self) -> int:
+        """Empty the history; how many rows went."""
+        with connect(self.path, _SCHEMA) as db:
+            if db is None:
+                return 0
+            return int(db.execute("DELETE FROM availability").rowcount)

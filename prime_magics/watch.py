@@ -1,0 +1,335 @@
+"""``pm.watch``: poll availability in the background and say when wanted GPUs appear.
+
+A ``Watch`` makes one availability query per period for the filters the API takes and
+applies the rest here (``watch_match``); each poll (``step``) turns the difference
+between two polls' matches into events (appeared / price changed / gone) for
+``on_event``, the iterator and the panel. It is polite: jitter on the period, a floor
+of 15 s against any API but the local sandbox, exponential backoff after a failed poll
+(never sooner than a ``Retry-After`` asked), and watches in one process with identical
+queries on one client share the answer (``watch_share``). A failed poll is recorded
+and the watch goes on. The thread is a daemon that only waits on its stop event, so it
+ends with the kernel, on ``stop()``, or once ``duration`` has passed; tests call
+``step()`` on an injected clock instead of waiting for it.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .errors import ConfigurationError, PrimeError
+from .history import AvailabilityHistory
+from .models import GpuOffer
+from .pricing import Quote
+from .watch_match import OfferKey, WatchEvent, WatchQuery, diff, split
+from .watch_share import SHARED, SharedQueries, is_local
+from .watch_state import Poll, Seen, shapes_seen
+
+if TYPE_CHECKING:
+    from .client import Client
+    from .rent_first import RentFirst
+
+MIN_EVERY_S = 15.0  # the floor against the real API (the sandbox may be polled faster)
+JITTER = 0.1  # each pause is the period ± 10 %
+MAX_BACKOFF_S = 900.0
+
+
+class Watch:
+    """A running (or stepped) capacity watch; see the module and ``pm.watch``."""
+
+    def __init__(
+        self,
+        query: WatchQuery,
+        client: Client,
+        every: float = 60.0,
+        duration: float | None = None,
+        on_event: Callable[[WatchEvent], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        history: AvailabilityHistory | None = None,
+        shared: SharedQueries = SHARED,
+        rng: random.Random | None = None,
+    ) -> None:
+        local = client.is_sandbox or is_local(client.settings.base_url)
+        if not local and every < MIN_EVERY_S:
+            raise ConfigurationError(
+                f"every={every:g}: at least {MIN_EVERY_S:g} s between polls of the real API"
+            )
+        if not every > 0:
+            raise ConfigurationError(f"every={every!r}: a positive number of seconds")
+        if duration is not None and not duration > 0:
+            raise ConfigurationError(f"duration={duration!r}: a positive number of seconds")
+        self.query, self.client, self.every, self.duration = query, client, every, duration
+        self.clock, self.sleep = clock, sleep
+        self.history_store = history or AvailabilityHistory()
+        self.events: list[WatchEvent] = []
+        self.polls: list[Poll] = []
+        self.seen: dict[OfferKey, Seen] = {}
+        self.failures = 0  # failed polls in a row (the backoff's exponent)
+        self._current: dict[OfferKey, tuple[GpuOffer, Quote]] = {}
+        self._listeners: list[Callable[[WatchEvent], None]] = [on_event] if on_event else []
+        self._poll_listeners: list[Callable[[Poll], None]] = []
+        self._shared, self._rng = shared, rng or random.Random()
+        self._key = query.share_key()
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.rent_first: RentFirst | None = None
+        """Armed by ``rent_first=True`` (``--rent-first``): rents the first match once."""
+        self.started_at = clock()
+        self.next_at: float = self.started_at
+
+    def __repr__(self) -> str:
+        state = "stopped" if self.stopped else ("running" if self.running else "idle")
+        found = len(self._current)
+        return f"<Watch {self.describe()} every {self.every:g}s {state}: {found} match(es)>"
+
+    def describe(self) -> str:
+        from ._display import watch_title
+
+        return watch_title(self.query)
+
+    # -- one poll ------------------------------------------------------------------------
+
+    def step(self) -> float | None:
+        """Poll once; the seconds until the next poll is due, None once the watch ended."""
+        if self.stopped:
+            return None
+        now = self.clock()
+        if self.duration is not None and now - self.started_at >= self.duration:
+            self.stop()
+            return None
+        ask = self._ask
+        answer = self._shared.get(self.client, self._key, self.clock, 0.9 * self.every, ask)
+        if answer.error is not None:
+            pause = self._failed(now, answer.error)
+        else:
+            assert answer.offers is not None
+            pause = self._seen(now, answer.offers)
+        if self.duration is not None:
+            pause = min(pause, max(self.started_at + self.duration - now, 0.0))
+        self.next_at = now + pause
+        return pause
+
+    def _ask(self) -> list[GpuOffer]:
+        return self.client.gpu_offers(**self.query.api_filters(), refresh=True)
+
+    def _failed(self, now: float, err: PrimeError) -> float:
+        self.failures += 1
+        backoff = min(self.every * 2.0**self.failures, max(MAX_BACKOFF_S, self.every))
+        asked = getattr(err, "retry_after", None) or 0.0
+        pause = max(backoff * (1 + self._rng.uniform(0, JITTER)), asked)
+        self._record(Poll(now, False, err.message, 0, len(self._current), None, pause))
+        return pause
+
+    def _seen(self, now: float, offers: list[GpuOffer]) -> float:
+        self.failures = 0
+        matched, refused = split(self.query, offers)
+        events = diff(self._current, matched, refused, now)
+        with self._lock:
+            self._current = matched
+            for key, (offer, priced) in matched.items():
+                self.seen.setdefault(key, Seen(offer, now)).saw(offer, priced, now)
+            for key, seen in self.seen.items():
+                if key not in matched:
+                    seen.lost()
+            self.events.extend(events)
+        best = min((q.per_gpu_hr for _, q in matched.values() if q.per_gpu_hr), default=None)
+        pause = self.every * (1 + self._rng.uniform(-JITTER, JITTER))
+        self._record(Poll(now, True, None, len(offers), len(matched), best, pause))
+        try:
+            whose = history_key(self.client)
+            self.history_store.record(whose, shapes_seen(self.query, offers))
+        except OSError as err:  # a full disk must not stop the watch
+            self.polls[-1] = Poll(now, True, f"history not saved: {err}", *self.polls[-1][3:])
+        for event in events:
+            for listener in list(self._listeners):
+                listener(event)
+        return pause
+
+    def _record(self, poll: Poll) -> None:
+        with self._changed:
+            self.polls.append(poll)
+            self._changed.notify_all()
+        for listener in list(self._poll_listeners):
+            listener(poll)
+
+    # -- what it saw ---------------------------------------------------------------------
+
+    @property
+    def offers(self) -> list[GpuOffer]:
+        with self._lock:
+            return [offer for offer, _ in self._current.values()]
+
+    @property
+    def matches(self) -> pd.DataFrame:
+        """The current matches as an availability frame (cheapest first, cost columns)."""
+        from .frames import availability_frame
+
+        return availability_frame(self.offers)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """``matches`` with what the watch knows of each: visible for, first seen, times
+        seen, best price seen."""
+        from .watch_state import table
+
+        with self._lock:
+            return table(self.matches, self.seen, self.clock())
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per poll: when, whether it worked (and why not), offers listed and
+        matching, the best $/GPU-hour, the pause before the next."""
+        from .watch_state import polls_frame
+
+        return polls_frame(self.polls, self.started_at)
+
+    @property
+    def last_error(self) -> str | None:
+        return self.polls[-1].error if self.polls and not self.polls[-1].ok else None
+
+    # -- listeners, iteration ------------------------------------------------------------
+
+    def subscribe(
+        self,
+        on_event: Callable[[WatchEvent], None] | None = None,
+        on_poll: Callable[[Poll], None] | None = None,
+    ) -> None:
+        if on_event is not None:
+            self._listeners.append(on_event)
+        if on_poll is not None:
+            self._poll_listeners.append(on_poll)
+
+    def __iter__(self) -> Iterator[WatchEvent]:
+        """Each event as it is seen, until the watch ends. Without the thread running,
+        the iterator polls itself, sleeping (``sleep``) between polls."""
+        shown = 0
+        while True:
+            with self._changed:
+                pending = self.events[shown:]
+                shown = len(self.events)
+            yield from pending
+            if pending:
+                continue
+            if self.running:
+                with self._changed:
+                    self._changed.wait(timeout=self.every)
+                continue
+            pause = self.step()
+            if pause is None:
+                return
+            if len(self.events) == shown:
+                self.sleep(pause)
+
+    # -- the thread ----------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def start(self) -> Watch:
+        with self._lock:
+            if not self.running and not self.stopped:
+                name = f"prime-watch-{self.query.gpu_type or 'any'}"
+                self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+                self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop polling (immediately: the thread only waits on this)."""
+        self._stop.set()
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        """Block up to ``timeout`` s for the thread to end (after ``stop``); True if it has.
+        For scripts and teardown; tests decide outcomes by calling ``step`` instead."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        return not self.running
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                pause = self.step()
+            except Exception as exc:  # a bug: keep it visible, keep watching
+                self._record(Poll(self.clock(), False, f"internal error: {exc!r}", 0, 0, None, 0))
+                pause = self.every
+            if pause is None:
+                return
+            self._stop.wait(pause)
+
+
+def watch(
+    gpu_type: str | None = None,
+    gpu_count: int | None = None,
+    regions: str | Sequence[str] | None = None,
+    socket: str | None = None,
+    security: str | None = None,
+    data_center_id: str | None = None,
+    provider: str | None = None,
+    max_price_per_gpu: float | None = None,
+    max_total: float | None = None,
+    min_stock: str | None = None,
+    every: float = 60.0,
+    duration: float | None = None,
+    on_event: Callable[[WatchEvent], None] | None = None,
+    client: Client | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    start: bool = True,
+    rent_first: bool = False,
+    max_hours: float | None = None,
+    name: str | None = None,
+) -> Watch:
+    """Watch availability in the background; returns at once (see ``Watch``).
+
+    ``max_price_per_gpu``/``max_total`` cap the quote ($/h), ``min_stock`` is the least
+    stock level (Low, Medium, High, Available), ``duration`` seconds ends the watch.
+    ``rent_first=True`` rents the first match once (``rent_first``; needs a cap and
+    ``max_hours``). ``start=False`` leaves polling to ``step()`` or the iterator."""
+    from .api import get_client
+
+    as_tuple = (regions,) if isinstance(regions, str) else (tuple(regions) if regions else None)
+    query = WatchQuery(
+        gpu_type, gpu_count, as_tuple, socket, security, data_center_id, provider,
+        max_price_per_gpu, max_total, min_stock,
+    )  # fmt: skip
+    made = Watch(query, client or get_client(), every, duration, on_event, clock, sleep)
+    if rent_first:
+        from .rent_first import RentFirst
+
+        made.rent_first = RentFirst(made, max_hours, name)
+    return made.start() if start else made
+
+
+def history_key(client: Client) -> str:
+    """Whose history: the API's base URL, or "sandbox" (its port changes every run)."""
+    local = client.is_sandbox or is_local(client.settings.base_url)
+    return "sandbox" if local else client.settings.base_url
+
+
+def availability_history(
+    gpu_type: str | None = None,
+    gpu_count: int | None = None,
+    client: Client | None = None,
+    store: AvailabilityHistory | None = None,
+) -> pd.DataFrame:
+    """What watches saw of this shape, one row per poll (oldest first): when, how many
+    offers, the best $/GPU-hour and total, and where the cheapest was."""
+    from .api import get_client
+
+    key = history_key(client or get_client())
+    return (store or AvailabilityHistory()).frame(key, gpu_type, gpu_count)
