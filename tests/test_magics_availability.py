@@ -393,3 +393,9 @@ def test_a_failure_names_what_was_asked_not_an_endpoint(
     prime_sandbox.faults.add("GET", "/availability/multi-node", status=500, times=None)
     cell = Cell(ip, "%prime availability list --refresh")
     assert "multi-node offers" in cell.text and "/availability/multi-node" not in cell.text
+
+
+def test_sandbox_market_starts_a_sandbox_whose_offers_move(ip: Shell) -> None:
+    cell = Cell(ip, "%prime sandbox --market")
+    server = api.sandbox_server()
+    assert cell.error is None and server is not None and server.config.market

@@ -124,9 +124,10 @@ Settings::
         saves them to ~/.prime/config.json (shared with the prime CLI).
     %prime login
         Asks for the API key without echoing it and saves it (mode 0600).
-    %prime sandbox [start|restart|stop]
+    %prime sandbox [start|restart|stop] [--market]
         Point this kernel at an embedded simulated API: no account, no money.
-        Everything it returns is labelled [sandbox].
+        Everything it returns is labelled [sandbox]. --market: a fresh one whose offers
+        appear, change price and sell out over time (to try availability watch).
 
 Widgets: ``%config PrimeMagics.widgets = "auto"`` (default) returns them only in a
 Jupyter kernel (``ZMQInteractiveShell``), never in terminal IPython or a script; ``True``

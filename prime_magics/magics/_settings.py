@@ -74,6 +74,11 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
         help="start (default; a running one is kept, with its pods and disks), restart "
         "(a fresh one) or stop the embedded simulated API",
     )  # fmt: skip
+    parser.add_argument(
+        "--market", action="store_true",
+        help="a fresh sandbox whose offers appear, change price and sell out over time "
+        "(to try %%prime availability watch)",
+    )  # fmt: skip
 
 
 def sandbox(args: argparse.Namespace, ctx: Context) -> None:
@@ -85,14 +90,15 @@ def sandbox(args: argparse.Namespace, ctx: Context) -> None:
         return
     was = api.sandbox_server()
     try:
-        client = api.use_sandbox(fresh=args.action == "restart")
+        market = {"market": True} if args.market else {}
+        client = api.use_sandbox(fresh=args.action == "restart", **market)
     except ModuleNotFoundError as exc:
         if exc.name not in {"fastapi", "uvicorn", "starlette"}:
             raise
         raise ConfigurationError(
             f"The sandbox needs {exc.name}, which is not installed.", hint=SANDBOX_EXTRA
         ) from exc
-    if was is not None and args.action != "restart":
+    if was is not None and args.action != "restart" and not args.market:
         ctx.show(
             Notice(
                 f"[sandbox] still running at {client.settings.base_url}, with its pods and "
