@@ -68,6 +68,8 @@ class Client:
         pages: PageFetcher[Any] = PageFetcher(self._executor)
         parts = (self._transport, self.settings, pages)
         self._offers = Offers(*parts, cache_ttl=cache_ttl)
+        self._cache_ttl = cache_ttl
+        self._frames: dict[str, tuple[float, pd.DataFrame]] = {}
         self._pods = Pods(*parts)
         self._disks = Disks(*parts)
         self._account = Account(*parts)
@@ -103,6 +105,7 @@ class Client:
 
     def clear_cache(self) -> None:
         self._offers.clear_cache()
+        self._frames.clear()
 
     # -- availability ------------------------------------------------------------------
 
@@ -142,14 +145,32 @@ class Client:
 
         ``provider`` is filtered here, as the official CLI does (the API has no such filter).
         """
-        offers = self.gpu_offers(
-            gpu_type, gpu_count, regions, socket, security, data_center_id, cloud_id, disks,
-            refresh,
-        )  # fmt: skip
+        filters: dict[str, Any] = {
+            "gpu_type": gpu_type, "gpu_count": gpu_count, "regions": regions,
+            "socket": socket, "security": security, "data_center_id": data_center_id,
+            "cloud_id": cloud_id, "disks": disks,
+        }  # fmt: skip
+        # The finished frame is what is cached (rebuilding it cost ~35 ms a call); each
+        # caller gets its own copy to change.
+        key = repr(sorted(filters.items())) + f"|{provider}"
+        now = time.monotonic()
+        hit = self._frames.get(key)
+        if hit is not None and not refresh and hit[0] > now:
+            copied: pd.DataFrame = hit[1].copy()
+            return copied
+        offers = self._offers.gpu_rows(filters, refresh)
         if provider is not None:
             offers = [o for o in offers if o.provider == provider]
         with cyclic_gc_paused():
-            return frames.availability_frame(offers)
+            frame = frames.availability_frame(offers)
+        if self._cache_ttl > 0:
+            now = time.monotonic()
+            for old in [k for k, (until, _) in self._frames.items() if until <= now]:
+                self._frames.pop(old, None)
+            self._frames[key] = (now + self._cache_ttl, frame)
+            handed: pd.DataFrame = frame.copy()
+            return handed
+        return frame
 
     def disk_offers(
         self,

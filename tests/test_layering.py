@@ -50,10 +50,15 @@ ALLOWED: dict[str, set[str]] = {
     "spend": {"lifecycle", "models", "pricing", "store"},
     "_http": {"config", "errors"},
     "_paging": {"errors"},  # concurrent pages for the client
+    # the strict bulk decoder of availability pages (msgspec structs): nothing below it
+    "_wire": set(),
+    # page counts remembered on disk across processes (~/.prime): stdlib only
+    "page_counts": set(),
     # the resources' shared base (listing, create-once) and the resources themselves:
     # they return models, never DataFrames
     "_resource": {"_http", "_paging", "config", "errors", "models", "responses"},
-    "availability": {"_http", "_paging", "_resource", "config", "errors", "models"} | {"responses"},
+    "availability": {"_http", "_paging", "_resource", "config", "errors", "models"}
+    | {"responses", "_wire"},
     "pods": {"_resource", "errors", "lifecycle", "models", "provisioning", "responses"},
     "disks": {"_resource", "errors", "lifecycle", "models", "provisioning"},
     "account": {"_resource", "errors", "models", "responses"},
@@ -61,7 +66,7 @@ ALLOWED: dict[str, set[str]] = {
     # DataFrames; the resources return models and the facade builds the frames
     "client": {"_http", "_paging", "config", "errors", "models", "frames", "lifecycle"}
     | {"resource_frames", "provisioning", "availability", "pods", "disks", "account"}
-    | {"price_lock", "deadlines", "spend", "store"},
+    | {"price_lock", "deadlines", "spend", "store", "page_counts"},
     # + models/provisioning/errors for pm.create_pod(PodRequest); sandbox for use_sandbox()
     "api": {"client", "frames", "config", "errors", "models", "provisioning", "sandbox"},
     "_display": {"config", "errors"},
