@@ -29,6 +29,7 @@ from .disks import Disks
 from .errors import BadRequestError, ConfigurationError
 from .lifecycle import Follow, Phase
 from .models import Disk, DiskOffer, GpuOffer, GpuSummary, Pod, SshKey, Wallet
+from .page_counts import PageCounts
 from .pods import Pods
 from .price_lock import cap_refusal, check_still_priced
 from .provisioning import DiskRequest, PodRequest, check_attachable
@@ -65,7 +66,8 @@ class Client:
             self.settings, timeout=timeout, retry=retry, transport=transport
         )
         self._executor = ThreadPoolExecutor(max_concurrency, thread_name_prefix="prime-pages")
-        pages: PageFetcher[Any] = PageFetcher(self._executor)
+        memory = PageCounts(self.settings.base_url)  # a new kernel's first call: one wave
+        pages: PageFetcher[Any] = PageFetcher(self._executor, memory)
         parts = (self._transport, self.settings, pages)
         self._offers = Offers(*parts, cache_ttl=cache_ttl)
         self._cache_ttl = cache_ttl
