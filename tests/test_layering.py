@@ -68,7 +68,8 @@ ALLOWED: dict[str, set[str]] = {
     | {"resource_frames", "provisioning", "availability", "pods", "disks", "account"}
     | {"price_lock", "deadlines", "spend", "store", "page_counts"},
     # + models/provisioning/errors for pm.create_pod(PodRequest); sandbox for use_sandbox()
-    "api": {"client", "frames", "config", "errors", "models", "provisioning", "sandbox"},
+    "api": {"client", "frames", "config", "errors", "models", "provisioning", "sandbox"}
+    | {"pricing"},  # pm.quote, loaded on first use
     "_display": {"config", "errors"},
     # df.prime (the proposal's "stateless df.prime" in frames); opens a ProvisionForm lazily
     "accessor": {"frames", "models", "offers", "pricing", "provisioning", "errors", "widgets"},
