@@ -227,7 +227,7 @@ class _Pages(BaseHTTPRequestHandler):
 
 
 def median(rows: list[Any], key: str) -> float:
-    return statistics.median(r[key] for r in rows)
+    return float(statistics.median(r[key] for r in rows))
 
 
 def source_items(offers: int) -> dict[str, list[Any]]:

@@ -9,6 +9,7 @@ loop, or a widget callback. The configured team is decided in one place, ``prepa
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -72,6 +73,7 @@ class Client:
         self._offers = Offers(*parts, cache_ttl=cache_ttl)
         self._cache_ttl = cache_ttl
         self._frames: dict[str, tuple[float, pd.DataFrame]] = {}
+        self._frames_lock = threading.Lock()
         self._pods = Pods(*parts)
         self._disks = Disks(*parts)
         self._account = Account(*parts)
@@ -107,7 +109,8 @@ class Client:
 
     def clear_cache(self) -> None:
         self._offers.clear_cache()
-        self._frames.clear()
+        with self._frames_lock:
+            self._frames.clear()
 
     # -- availability ------------------------------------------------------------------
 
@@ -156,7 +159,8 @@ class Client:
         # caller gets its own copy to change.
         key = repr(sorted(filters.items())) + f"|{provider}"
         now = time.monotonic()
-        hit = self._frames.get(key)
+        with self._frames_lock:
+            hit = self._frames.get(key)
         if hit is not None and not refresh and hit[0] > now:
             copied: pd.DataFrame = hit[1].copy()
             return copied
@@ -167,9 +171,10 @@ class Client:
             frame = frames.availability_frame(offers)
         if self._cache_ttl > 0:
             now = time.monotonic()
-            for old in [k for k, (until, _) in self._frames.items() if until <= now]:
-                self._frames.pop(old, None)
-            self._frames[key] = (now + self._cache_ttl, frame)
+            with self._frames_lock:
+                for old in [k for k, (until, _) in self._frames.items() if until <= now]:
+                    del self._frames[old]
+                self._frames[key] = (now + self._cache_ttl, frame)
             handed: pd.DataFrame = frame.copy()
             return handed
         return frame
