@@ -3,15 +3,23 @@
 ``import prime_magics as pm`` gives the plain API (``pm.Client``, ``pm.availability``,
 ``pm.quote``…), which works in scripts too. ``%load_ext prime_magics`` adds ``%prime``;
 its module is imported only then, so importing the package stays light.
+
+The classes that need pydantic or httpx (``Client``, the models, ``quote``…) are loaded
+on first use (``__getattr__``); ``import prime_magics`` costs little beyond pandas.
 """
 
 from __future__ import annotations
 
+import importlib as _importlib
+import sys as _sys
+import types as _types
+import typing as _typing
 from typing import Any
 
 from . import accessor as _accessor  # noqa: F401  (registers df.prime)
 from .api import (
     availability,
+    availability_history,
     create_disk,
     create_pod,
     delete_disk,
@@ -24,15 +32,15 @@ from .api import (
     pod_history,
     pod_status,
     pods,
+    quote,
     set_client,
     stop_sandbox,
     terminate_pod,
     use_sandbox,
     wait_for_pod,
+    watch,
 )
-from .client import Client
 from .config import Settings
-from .deadlines import Watchdog
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -57,27 +65,59 @@ from .errors import (
     UnprocessableEntityError,
     WaitTimeoutError,
 )
-from .models import Disk, DiskOffer, GpuOffer, Pod, ResourceSpec
-from .pricing import Quote, quote
-from .provisioning import DiskRequest, PodRequest
-from .store import Deadline, DeadlineStore
-from .watch import Watch, availability_history, watch
-from .watch_match import WatchEvent
+
+if _typing.TYPE_CHECKING:
+    from .client import Client
+    from .deadlines import Watchdog
+    from .models import Disk, DiskOffer, GpuOffer, Pod, ResourceSpec
+    from .pricing import Quote
+    from .provisioning import DiskRequest, PodRequest
+    from .store import Deadline, DeadlineStore
+    from .watch import Watch
+    from .watch_match import WatchEvent
 
 __version__ = "0.1.0"
 
 _WIDGETS = (
     "AvailabilityExplorer", "DiskForm", "PodStatus", "ProvisionForm", "SweepPanel", "WatchPanel",
 )  # fmt: skip
+_LAZY = {
+    "Client": "client", "Watchdog": "deadlines", "Disk": "models", "DiskOffer": "models",
+    "GpuOffer": "models", "Pod": "models", "ResourceSpec": "models", "Quote": "pricing",
+    "DiskRequest": "provisioning", "PodRequest": "provisioning", "Deadline": "store",
+    "DeadlineStore": "store", "Watch": "watch", "WatchEvent": "watch_match",
+}  # fmt: skip
+"""The classes served on first use: pydantic (~90 ms) and httpx (~50 ms) load then."""
 
 
 def __getattr__(name: str) -> Any:
-    """Widgets import ipywidgets; load them only when asked for."""
+    """Widgets import ipywidgets, the client httpx and the models pydantic: each is loaded
+    the first time one of its names is asked for, then kept as a plain attribute."""
     if name in _WIDGETS:
         from . import widgets
 
         return getattr(widgets, name)
+    if name in _LAZY:
+        value = getattr(_importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'prime_magics' has no attribute {name!r}")
+
+
+class _Package(_types.ModuleType):
+    """Importing a submodule sets it as an attribute of the package; ``availability``,
+    ``pods`` and ``disks`` are both. Loaded lazily, they would replace the shortcuts of
+    the same name (``pm.pods()``), so a submodule never replaces a function here."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, _types.ModuleType) and isinstance(
+            self.__dict__.get(name), _types.FunctionType
+        ):
+            return
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
 
 
 def load_ipython_extension(ipython: Any) -> None:

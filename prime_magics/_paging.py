@@ -2,7 +2,8 @@
 
 The first wave is speculative: page 1 of each endpoint plus as many further pages as the
 last answer for the same query suggests (or a small guess), so the common case needs
-two round trips however many pages there are, and one when the size is remembered.
+two round trips however many pages there are, and one when the size is remembered (by
+this fetcher, or on disk by an earlier process: ``page_counts``).
 Each page is parsed in its worker thread, overlapping with the other pages' network
 wait. If any page still fails after the transport's retries, everything is cancelled
 and the error raised: a partial table is never returned.
@@ -16,7 +17,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 T = TypeVar("T")
 PAGE_SIZE = 100
@@ -55,12 +56,32 @@ def cyclic_gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-class PageFetcher(Generic[T]):
-    """Remembers each query's page count, so the next identical query goes in one wave."""
+class PageMemory(Protocol):
+    """Page counts kept beyond this process (``page_counts.PageCounts``)."""
 
-    def __init__(self, executor: ThreadPoolExecutor) -> None:
+    def get(self, key: str) -> int | None: ...
+    def put(self, key: str, count: int) -> None: ...
+
+
+class PageFetcher(Generic[T]):
+    """Remembers each query's page count, so the next identical query goes in one wave;
+    with a ``memory``, also the next process's first one."""
+
+    def __init__(self, executor: ThreadPoolExecutor, memory: PageMemory | None = None) -> None:
         self._executor = executor
         self._known_pages: dict[Hashable, int] = {}
+        self._memory = memory
+
+    def _guess(self, query_key: Hashable, path: str) -> int | None:
+        known = self._known_pages.get((query_key, path))
+        if known is None and self._memory is not None:
+            known = self._memory.get(f"{path} {query_key!r}")
+        return known
+
+    def _learn(self, query_key: Hashable, path: str, count: int) -> None:
+        self._known_pages[query_key, path] = count
+        if self._memory is not None:  # each time: its lifetime starts anew (a small file)
+            self._memory.put(f"{path} {query_key!r}", count)
 
     def fetch(
         self,
@@ -85,7 +106,7 @@ class PageFetcher(Generic[T]):
         for index, path in enumerate(paths):
             # Speculate on the main endpoint only; the others are usually one page.
             default = first_guess if index == 0 else 1
-            guess = self._known_pages.get((query_key, path), default)
+            guess = self._guess(query_key, path) or default
             for page in range(1, guess + 1):
                 submit(path, page)
         totals: dict[str, int] = {}
@@ -106,7 +127,7 @@ class PageFetcher(Generic[T]):
                     # a short first page is the whole answer, whatever the total says
                     totals[path] = len(items) if len(items) < page_size else total
                     count = max(1, math.ceil(totals[path] / page_size))
-                    self._known_pages[query_key, path] = count
+                    self._learn(query_key, path, count)
                     for page in range(2, count + 1):
                         submit(path, page)
                         pending.add(pages[path, page])

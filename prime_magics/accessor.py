@@ -11,12 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .models import GpuOffer
-from .offers import gpu_offer
-from .pricing import CPU_NODE, Quote, quote
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when a verb runs: ``import prime_magics`` stays light
     from .client import Client
+    from .models import GpuOffer
+    from .pricing import Quote
     from .widgets import AvailabilityExplorer, ProvisionForm
 
 REQUIRED = ("cloud_id", "gpu_type", "gpu_count", "total_hr", "price_per_gpu_hr")
@@ -43,6 +41,8 @@ class PrimeAccessor:
 
     def offer(self, i: Any) -> GpuOffer:
         """The offer of row ``i``, rebuilt from its columns."""
+        from .offers import gpu_offer
+
         return gpu_offer(self._frame.loc[i])
 
     def quote(
@@ -53,6 +53,8 @@ class PrimeAccessor:
         memory_gb: int | None = None,
     ) -> Quote:
         """``pm.quote`` for row ``i`` with the chosen resources."""
+        from .pricing import quote
+
         return quote(self._frame.loc[i], disk_gb, vcpus, memory_gb)
 
     def provision(self, i: Any, **options: Any) -> ProvisionForm:
@@ -79,6 +81,8 @@ class PrimeAccessor:
         CPU-only offers (no GPU to divide by) and offers in other currencies are left
         out, so every bar compares the same thing. Returns the matplotlib ``Axes`` (end
         the cell with ``;`` to show only the chart)."""
+        from .pricing import CPU_NODE
+
         frame = self._frame
         usd = frame["currency"].fillna("USD").eq("USD") if "currency" in frame else True
         keep = frame["price_per_gpu_hr"].notna() & frame["gpu_type"].ne(CPU_NODE) & usd

@@ -10,14 +10,15 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # the client (httpx, the models) is imported on first use, not here
+    import pandas as pd
 
-from .client import Client
-from .models import Disk, Pod
-from .provisioning import DiskRequest, PodRequest
-
-if TYPE_CHECKING:
+    from .client import Client
+    from .models import Disk, Pod
+    from .pricing import Quote
+    from .provisioning import DiskRequest, PodRequest
     from .sandbox import SandboxServer
+    from .watch import Watch
 
 _lock = threading.Lock()
 _default: Client | None = None
@@ -29,6 +30,8 @@ def get_client() -> Client:
     global _default
     with _lock:
         if _default is None:
+            from .client import Client
+
             _default = Client()
         return _default
 
@@ -49,6 +52,7 @@ def use_sandbox(fresh: bool = False, **config: Any) -> Client:
     A sandbox already running is kept, with its pods and disks (re-running a notebook's
     first cell must not wipe what it made); ``fresh=True`` or a ``config`` starts anew."""
     global _sandbox
+    from .client import Client
     from .sandbox import SandboxConfig, start_sandbox
 
     running = _sandbox
@@ -83,6 +87,35 @@ def stop_sandbox() -> bool:
 
 def sandbox_server() -> SandboxServer | None:
     return _sandbox
+
+
+def quote(
+    offer: Any,
+    disk_gb: int | None = None,
+    vcpus: int | None = None,
+    memory_gb: int | None = None,
+) -> Quote:
+    """What ``offer`` (a model, a frame row or the API's JSON) costs per hour with these
+    resources (each defaults to the offer's own): ``pricing.quote``, loaded on first use."""
+    from .pricing import quote
+
+    return quote(offer, disk_gb, vcpus, memory_gb)
+
+
+def watch(**options: Any) -> Watch:
+    """Be told when offers matching ``options`` appear (``gpu_type``, ``gpu_count``,
+    ``max_price_per_gpu``, ``max_total``, ``every`` …, documented on the engine,
+    ``prime_magics.watch.watch``, which is loaded on first use)."""
+    from .watch import watch as start
+
+    return start(**options)
+
+
+def availability_history(**filters: Any) -> pd.DataFrame:
+    """``watch.availability_history``: what the watches saw, per shape (loaded on first use)."""
+    from .watch import availability_history as read
+
+    return read(**filters)
 
 
 def availability(**filters: Any) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from pydantic import TypeAdapter
 from ._http import Params, Transport
 from ._paging import PAGE_SIZE, PageFetcher, cyclic_gc_paused
 from ._resource import APIResource
+from ._wire import gpu_page
 from .config import Settings
 from .errors import ConfigurationError, ResponseFormatError, UnprocessableEntityError
 from .models import DiskOffer, GpuOffer, GpuSummary, Page
@@ -92,12 +93,19 @@ class Offers(APIResource):
     def _all_pages(
         self, kind: str, paths: list[str], filters: dict[str, Any], refresh: bool
     ) -> dict[str, list[Any]]:
-        """Every page of each path for these filters, from the cache when fresh."""
+        """Every page of each path for these filters, from the cache when fresh.
+
+        ``kind`` "rows" reads GPU pages through the strict bulk decoder (``_wire``) and
+        falls back to the models, page by page, for any page it refuses; it is not cached
+        here (the client caches the frame built from it)."""
         params = {k: v for k, v in filters.items() if v is not None}
-        key = (kind, tuple(sorted((k, str(v)) for k, v in params.items())))
-        cached = self._cached(key, refresh)
+        # the page count is remembered per query whatever the reader: the same pages
+        shape = tuple(sorted((k, str(v)) for k, v in params.items()))
+        key = (kind, shape)
+        cached = None if kind == "rows" else self._cached(key, refresh)
         if cached is not None:
             return {path: list(items) for path, items in cached.items()}
+        models = "gpus" if kind == "rows" else kind
 
         def fetch_page(path: str, page: int) -> bytes:
             query: Params = {**params, "page": page, "page_size": PAGE_SIZE}
@@ -108,16 +116,28 @@ class Offers(APIResource):
         with cyclic_gc_paused(), tallied(what) as tally:
 
             def parse_page(path: str, content: bytes) -> tuple[list[Any], int]:
+                if kind == "rows":
+                    fast = gpu_page(content)
+                    if fast is not None:
+                        rows, count = fast
+                        if path == MULTINODE_PATH:
+                            for row in rows:
+                                row.is_multinode = True
+                        return rows, len(rows) if count is None else count
                 said = f"Reading {_WHAT[path]}"
                 if content.lstrip()[:1] == b"[":  # one guide shows a bare list
-                    items = parse(_LISTS[kind], content, said, tally)
+                    items = parse(_LISTS[models], content, said, tally)
                     return items, len(items)
-                page = parse(_PAGES[kind], content, said, tally)
+                page = parse(_PAGES[models], content, said, tally)
                 total = page.total_count
-                return page.items, len(page.items) if total is None else total
+                items = page.items
+                if kind == "rows" and path == MULTINODE_PATH:
+                    items = [o.model_copy(update={"is_multinode": True}) for o in items]
+                return items, len(items) if total is None else total
 
-            by_path = self._pages.fetch(paths, fetch_page, parse_page, key)
-        self._store(key, by_path)
+            by_path = self._pages.fetch(paths, fetch_page, parse_page, (models, shape))
+        if kind != "rows":
+            self._store(key, by_path)
         return {path: list(items) for path, items in by_path.items()}
 
     def gpu(
@@ -155,6 +175,23 @@ class Offers(APIResource):
             raise
         multinode = [o.model_copy(update={"is_multinode": True}) for o in by_path[MULTINODE_PATH]]
         return by_path[GPU_PATH] + multinode
+
+    def gpu_rows(self, filters: dict[str, Any], refresh: bool = False) -> list[Any]:
+        """What ``gpu`` returns, for building a frame: the same offers in the same order,
+        as ``_wire`` structs (or, for a page the strict decoder refused, as models read
+        leniently); ``offers.offer_columns`` reads both. Never from the cache."""
+        filters = {**filters, "regions": as_list(filters.get("regions"))}
+        filters["disks"] = as_list(filters.get("disks"))
+        try:
+            by_path = self._all_pages("rows", [GPU_PATH, MULTINODE_PATH], filters, refresh)
+        except UnprocessableEntityError as refused:
+            hint = self.did_you_mean(filters.get("gpu_type"))
+            if hint:
+                raise ConfigurationError(
+                    hint, hint="See %prime availability gpu-types."
+                ) from refused
+            raise
+        return by_path[GPU_PATH] + by_path[MULTINODE_PATH]
 
     def disk(
         self,

@@ -9,6 +9,7 @@ loop, or a widget callback. The configured team is decided in one place, ``prepa
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,7 @@ from .errors import BadRequestError, ConfigurationError, PrimeError
 from .frame_view import SOURCE
 from .lifecycle import Follow, Phase
 from .models import Disk, DiskOffer, GpuOffer, GpuSummary, Pod, SshKey, Wallet
+from .page_counts import PageCounts
 from .pods import Pods
 from .price_lock import cap_refusal, check_balance, check_still_priced
 from .pricing import plus_attached_disks
@@ -67,9 +69,13 @@ class Client:
             self.settings, timeout=timeout, retry=retry, transport=transport
         )
         self._executor = ThreadPoolExecutor(max_concurrency, thread_name_prefix="prime-pages")
-        pages: PageFetcher[Any] = PageFetcher(self._executor)
+        memory = PageCounts(self.settings.base_url)  # a new kernel's first call: one wave
+        pages: PageFetcher[Any] = PageFetcher(self._executor, memory)
         parts = (self._transport, self.settings, pages)
         self._offers = Offers(*parts, cache_ttl=cache_ttl)
+        self._cache_ttl = cache_ttl
+        self._frames: dict[str, tuple[float, pd.DataFrame]] = {}
+        self._frames_lock = threading.Lock()
         self._pods = Pods(*parts)
         self._disks = Disks(*parts)
         self._account = Account(*parts)
@@ -111,6 +117,8 @@ class Client:
 
     def clear_cache(self) -> None:
         self._offers.clear_cache()
+        with self._frames_lock:
+            self._frames.clear()
 
     # -- availability ------------------------------------------------------------------
 
@@ -150,14 +158,34 @@ class Client:
 
         ``provider`` is filtered here, as the official CLI does (the API has no such filter).
         """
-        offers = self.gpu_offers(
-            gpu_type, gpu_count, regions, socket, security, data_center_id, cloud_id, disks,
-            refresh,
-        )  # fmt: skip
+        filters: dict[str, Any] = {
+            "gpu_type": gpu_type, "gpu_count": gpu_count, "regions": regions,
+            "socket": socket, "security": security, "data_center_id": data_center_id,
+            "cloud_id": cloud_id, "disks": disks,
+        }  # fmt: skip
+        # The finished frame is what is cached (rebuilding it cost ~35 ms a call); each
+        # caller gets its own copy to change.
+        key = repr(sorted(filters.items())) + f"|{provider}"
+        now = time.monotonic()
+        with self._frames_lock:
+            hit = self._frames.get(key)
+        if hit is not None and not refresh and hit[0] > now:
+            copied: pd.DataFrame = hit[1].copy()
+            return copied
+        offers = self._offers.gpu_rows(filters, refresh)
         if provider is not None:
             offers = [o for o in offers if o.provider == provider]
         with cyclic_gc_paused():
-            return self._labelled(frames.availability_frame(offers))
+            frame = self._labelled(frames.availability_frame(offers))
+        if self._cache_ttl > 0:
+            now = time.monotonic()
+            with self._frames_lock:
+                for old in [k for k, (until, _) in self._frames.items() if until <= now]:
+                    del self._frames[old]
+                self._frames[key] = (now + self._cache_ttl, frame)
+            handed: pd.DataFrame = frame.copy()
+            return handed
+        return frame
 
     def disk_offers(
         self,

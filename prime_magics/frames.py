@@ -1,6 +1,7 @@
 """Models → DataFrames: the contract's column order, nullable dtypes, NA for the unknown.
 
-Each frame is built column by column from the models (no per-row dicts), the cost
+Each frame is built column by column from the models, or from ``_wire``'s structs of the
+same attribute paths (no per-row dicts), the cost
 columns come from ``pricing.cost_columns`` and nothing here does price arithmetic. An
 availability row keeps each resource's range, step, unit price and the raw prices, so
 ``pm.quote(row)`` and ``PodRequest.from_offer(row)`` can rebuild the offer from it.

@@ -35,9 +35,12 @@ class ApiModel(BaseModel):
     an extra ``data_center`` key in an answer is kept as extra, never taken for
     ``dataCenter``."""
 
+    # defer_build: a model's validator is built on its first use, not at import; the
+    # availability frame (``_wire``) and ``%load_ext`` never need most of them
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True
-    )
+        alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True,
+        defer_build=True,
+    )  # fmt: skip
 
 
 class ResourceSpec(ApiModel):

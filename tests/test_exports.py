@@ -50,16 +50,23 @@ def test_all_equals_the_public_names():
     assert set(pm.__all__) - lazy_names() == public_names(pm)
 
 
-def test_only_the_widgets_are_lazy():
+def test_only_classes_are_lazy():
     for name in lazy_names():
-        assert name[0].isupper(), name  # classes (panels), not functions
+        assert name[0].isupper(), name  # panels, the client, models: not functions
+    assert lazy_names() <= set(pm._WIDGETS) | set(pm._LAZY)  # the rest: loaded already
 
 
-def test_lazy_exports_resolve_to_the_widgets():
+def test_lazy_exports_resolve_to_their_modules():
     code = (
         "import prime_magics as pm\n"
         f"for name in {sorted(lazy_names())!r}:\n"
-        "    assert getattr(pm, name).__module__.startswith('prime_magics.widgets'), name\n"
+        "    where = 'widgets' if name in pm._WIDGETS else pm._LAZY[name]\n"
+        "    assert getattr(pm, name).__module__.startswith('prime_magics.' + where), name\n"
+        "for name in ('availability', 'pods', 'disks'):  # not shadowed by the submodules\n"
+        "    assert callable(getattr(pm, name)) and getattr(pm, name).__module__ == "
+        "'prime_magics.api', name\n"
+        "import prime_magics.pods, prime_magics.availability\n"
+        "assert pm.pods.__module__ == 'prime_magics.api'\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
@@ -83,6 +90,7 @@ def test_errors_module_all_is_the_error_tree():
 
 HEAVY = ["ipywidgets", "fastapi", "uvicorn", "matplotlib", "starlette", "prime_magics.sandbox"]
 HEAVY += ["prime_magics.magics", "prime_magics.widgets"]
+HEAVY += ["pydantic", "httpx", "msgspec"]  # loaded with the client or the models (issue 14)
 
 
 def test_importing_the_package_stays_light():

@@ -69,10 +69,15 @@ ALLOWED: dict[str, set[str]] = {
     | {"rent_first", "watch_match", "watch_share", "watch_state"},
     "_http": {"config", "errors"},
     "_paging": {"errors"},  # concurrent pages for the client
+    # the strict bulk decoder of availability pages (msgspec structs): nothing below it
+    "_wire": set(),
+    # page counts remembered on disk across processes (~/.prime): stdlib only
+    "page_counts": set(),
     # the resources' shared base (listing, create-once) and the resources themselves:
     # they return models, never DataFrames
     "_resource": {"_http", "_paging", "config", "errors", "models", "responses"},
-    "availability": {"_http", "_paging", "_resource", "config", "errors", "models"} | {"responses"},
+    "availability": {"_http", "_paging", "_resource", "config", "errors", "models"}
+    | {"responses", "_wire"},
     "pods": {"_resource", "errors", "lifecycle", "models", "provisioning", "responses"},
     "disks": {"_resource", "errors", "lifecycle", "models", "provisioning"},
     "account": {"_resource", "errors", "models", "responses"},
@@ -80,9 +85,10 @@ ALLOWED: dict[str, set[str]] = {
     # DataFrames; the resources return models and the facade builds the frames
     "client": {"_http", "_paging", "config", "errors", "models", "frames", "lifecycle"}
     | {"resource_frames", "provisioning", "availability", "pods", "disks", "account"}
-    | {"price_lock", "deadlines", "spend", "store", "frame_view", "pricing"},
+    | {"price_lock", "deadlines", "spend", "store", "frame_view", "pricing", "page_counts"},
     # + models/provisioning/errors for pm.create_pod(PodRequest); sandbox for use_sandbox()
-    "api": {"client", "frames", "config", "errors", "models", "provisioning", "sandbox"},
+    "api": {"client", "frames", "config", "errors", "models", "provisioning", "sandbox"}
+    | {"pricing", "watch"},  # pm.quote, pm.watch: loaded on first use
     "_display": {"config", "errors"},
     # df.prime (the proposal's "stateless df.prime" in frames); opens a ProvisionForm lazily
     "accessor": {"frames", "models", "offers", "pricing", "provisioning", "errors", "widgets"},
