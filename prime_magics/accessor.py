@@ -33,10 +33,17 @@ class PrimeAccessor:
         self._frame = frame
 
     def cheapest(self, n: int = 5, per_gpu: bool = False) -> pd.DataFrame:
-        """The ``n`` cheapest priced offers, by total or by price per GPU-hour."""
+        """The ``n`` cheapest priced offers, by total or by price per GPU-hour; USD offers
+        first, others after them (no price is compared across currencies)."""
         column = "price_per_gpu_hr" if per_gpu else "total_hr"
         priced = self._frame[self._frame[column].notna()]
-        cheapest: pd.DataFrame = priced.sort_values(column, kind="stable").head(n)
+        if "currency" in priced.columns:
+            foreign = priced["currency"].fillna("USD").ne("USD").astype(bool)
+            order = priced.assign(_foreign=foreign).sort_values(["_foreign", column], kind="stable")
+            priced = order.drop(columns="_foreign")
+        else:
+            priced = priced.sort_values(column, kind="stable")
+        cheapest: pd.DataFrame = priced.head(n)
         return cheapest
 
     def offer(self, i: Any) -> GpuOffer:

@@ -21,6 +21,7 @@ import pandas as pd
 from ._display import usd
 
 SOURCE = "prime_source"  # attrs key: "sandbox" when the rows are simulated
+CURRENCY = "prime_currency"  # attrs key: {row label: currency} of the rows not in USD
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ def view_of(frame: pd.DataFrame, view: View) -> ViewFrame:
     shown = cast(ViewFrame, ViewFrame(frame))
     shown.prime_view = view
     shown.attrs.update(frame.attrs)
+    if "currency" in frame.columns:  # the few rows not in USD, for views without the column
+        other = frame["currency"].dropna()
+        shown.attrs[CURRENCY] = {k: str(v) for k, v in other[other != "USD"].items()}
     return shown
 
 
@@ -64,13 +68,16 @@ class ViewFrame(pd.DataFrame):
         shown = self if rows <= limit else self.head(pd.get_option("display.min_rows") or 10)
         cells = pd.DataFrame(index=shown.index)
         currency = shown["currency"] if "currency" in shown.columns else None
+        other = self.attrs.get(CURRENCY, {})
         for column in lead:
             values = shown[column]
             if column in view.money:
                 per = view.money[column]
                 digits = view.decimals.get(column, 4 if per == "h" else 2)
                 cells[column] = [
-                    usd(None if pd.isna(v) else float(v), per, _currency(currency, i), digits)
+                    usd(
+                        None if pd.isna(v) else float(v), per, _currency(currency, other, i), digits
+                    )
                     for i, v in zip(values.index, values, strict=True)
                 ]
             else:
@@ -99,8 +106,9 @@ class ViewFrame(pd.DataFrame):
         return "\n".join([caption, text, *([f"… {hidden} more rows"] if hidden else [])])
 
 
-def _currency(column: pd.Series[Any] | None, label: Any) -> str:
-    value = None if column is None else column.get(label)
+def _currency(column: pd.Series[Any] | None, other: dict[Any, str], label: Any) -> str:
+    """The row's currency: from its column when shown, else from the frame's note."""
+    value = other.get(label) if column is None else column.get(label)
     return "USD" if value is None or pd.isna(value) else str(value)
 
 

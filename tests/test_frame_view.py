@@ -70,3 +70,14 @@ def test_every_other_dataframe_displays_as_before() -> None:
 def test_frames_from_the_sandbox_say_so(client: pm.Client) -> None:
     assert "from the sandbox (simulated)" in repr(client.availability(gpu_type="H100_80GB"))
     assert "disk offers from the sandbox" in repr(client.disk_availability())
+
+
+def test_a_view_without_the_currency_column_still_shows_each_rows_currency() -> None:
+    df = frame()
+    shown = html_of(df[["gpu_type", "total_hr"]])
+    assert "€2.0000/h" in shown and "$2.5000/h" in shown
+
+
+def test_cheapest_never_compares_prices_across_currencies() -> None:
+    cheapest = frame().prime.cheapest(4)
+    assert list(cheapest["cloud_id"]) == ["b", "a", "eur"]  # EUR after every USD offer
