@@ -155,24 +155,11 @@ class Offers(APIResource):
     ) -> list[GpuOffer]:
         """Every single-node and multi-node offer matching the filters."""
         filters: dict[str, Any] = {
-            "gpu_type": gpu_type,
-            "gpu_count": gpu_count,
-            "regions": as_list(regions),
-            "socket": socket,
-            "security": security,
-            "data_center_id": data_center_id,
-            "cloud_id": cloud_id,
-            "disks": as_list(disks),
-        }
-        try:
-            by_path = self._all_pages("gpus", [GPU_PATH, MULTINODE_PATH], filters, refresh)
-        except UnprocessableEntityError as refused:  # the spec's GPU types are a closed set
-            hint = self.did_you_mean(gpu_type)
-            if hint:
-                raise ConfigurationError(
-                    hint, hint="See %prime availability gpu-types."
-                ) from refused
-            raise
+            "gpu_type": gpu_type, "gpu_count": gpu_count, "regions": regions,
+            "socket": socket, "security": security, "data_center_id": data_center_id,
+            "cloud_id": cloud_id, "disks": disks,
+        }  # fmt: skip
+        by_path = self._gpu_pages("gpus", filters, refresh)
         multinode = [o.model_copy(update={"is_multinode": True}) for o in by_path[MULTINODE_PATH]]
         return by_path[GPU_PATH] + multinode
 
@@ -180,10 +167,15 @@ class Offers(APIResource):
         """What ``gpu`` returns, for building a frame: the same offers in the same order,
         as ``_wire`` structs (or, for a page the strict decoder refused, as models read
         leniently); ``offers.offer_columns`` reads both. Never from the cache."""
-        filters = {**filters, "regions": as_list(filters.get("regions"))}
-        filters["disks"] = as_list(filters.get("disks"))
+        by_path = self._gpu_pages("rows", filters, refresh)
+        return by_path[GPU_PATH] + by_path[MULTINODE_PATH]
+
+    def _gpu_pages(self, kind: str, filters: dict[str, Any], refresh: bool) -> dict[str, list[Any]]:
+        """Both GPU endpoints' pages; a GPU type the API refuses (its enum is closed) gets
+        the known names closest to it."""
+        lists = {"regions": as_list(filters.get("regions")), "disks": as_list(filters.get("disks"))}
         try:
-            by_path = self._all_pages("rows", [GPU_PATH, MULTINODE_PATH], filters, refresh)
+            return self._all_pages(kind, [GPU_PATH, MULTINODE_PATH], {**filters, **lists}, refresh)
         except UnprocessableEntityError as refused:
             hint = self.did_you_mean(filters.get("gpu_type"))
             if hint:
@@ -191,7 +183,6 @@ class Offers(APIResource):
                     hint, hint="See %prime availability gpu-types."
                 ) from refused
             raise
-        return by_path[GPU_PATH] + by_path[MULTINODE_PATH]
 
     def disk(
         self,
