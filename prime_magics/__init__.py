@@ -20,6 +20,7 @@ from . import accessor as _accessor  # noqa: F401  (registers df.prime)
 from .api import (
     availability,
     availability_history,
+    budget,
     create_disk,
     create_pod,
     delete_disk,
@@ -33,6 +34,7 @@ from .api import (
     pod_status,
     pods,
     quote,
+    set_budget,
     set_client,
     stop_sandbox,
     terminate_pod,
@@ -48,6 +50,7 @@ from .errors import (
     AuthenticationError,
     BadRequestError,
     BalanceTooLowError,
+    BudgetSpentError,
     ConfigurationError,
     ConfirmationRequiredError,
     ConflictError,
@@ -67,8 +70,10 @@ from .errors import (
 )
 
 if _typing.TYPE_CHECKING:
+    from .budget import Budget, BudgetState
     from .client import Client
     from .deadlines import Watchdog
+    from .ledger import Ledger
     from .models import Disk, DiskOffer, GpuOffer, Pod, ResourceSpec
     from .pricing import Quote
     from .provisioning import DiskRequest, PodRequest
@@ -79,13 +84,15 @@ if _typing.TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _WIDGETS = (
-    "AvailabilityExplorer", "DiskForm", "PodStatus", "ProvisionForm", "SweepPanel", "WatchPanel",
+    "AvailabilityExplorer", "BudgetPanel", "DiskForm", "PodStatus", "ProvisionForm",
+    "SweepPanel", "WatchPanel",
 )  # fmt: skip
 _LAZY = {
     "Client": "client", "Watchdog": "deadlines", "Disk": "models", "DiskOffer": "models",
     "GpuOffer": "models", "Pod": "models", "ResourceSpec": "models", "Quote": "pricing",
     "DiskRequest": "provisioning", "PodRequest": "provisioning", "Deadline": "store",
     "DeadlineStore": "store", "Watch": "watch", "WatchEvent": "watch_match",
+    "Budget": "budget", "BudgetState": "budget", "Ledger": "ledger",
 }  # fmt: skip
 """The classes served on first use: pydantic (~90 ms) and httpx (~50 ms) load then."""
 
@@ -141,6 +148,10 @@ __all__ = [
     "AvailabilityExplorer",
     "BadRequestError",
     "BalanceTooLowError",
+    "Budget",
+    "BudgetPanel",
+    "BudgetSpentError",
+    "BudgetState",
     "Client",
     "ConfigurationError",
     "ConfirmationRequiredError",
@@ -152,6 +163,7 @@ __all__ = [
     "DiskOffer",
     "DiskRequest",
     "GpuOffer",
+    "Ledger",
     "NotFoundError",
     "OutcomeUnknownError",
     "PaymentRequiredError",
@@ -179,6 +191,7 @@ __all__ = [
     "Watchdog",
     "availability",
     "availability_history",
+    "budget",
     "create_disk",
     "create_pod",
     "delete_disk",
@@ -193,6 +206,7 @@ __all__ = [
     "pod_status",
     "pods",
     "quote",
+    "set_budget",
     "set_client",
     "stop_sandbox",
     "terminate_pod",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the client (httpx, the models) is imported on first use, not here
     import pandas as pd
 
+    from .budget import BudgetState
     from .client import Client
     from .models import Disk, Pod
     from .pricing import Quote
@@ -186,3 +187,17 @@ def create_disk(request: DiskRequest) -> Disk:
 def delete_disk(disk_id: str, *, confirm: bool = False) -> None:
     """``Client.delete_disk`` on the default client; needs ``confirm=True``."""
     get_client().delete_disk(disk_id, confirm=confirm)
+
+
+def budget(
+    usd: float | None = None, *, day: bool = False, hard: bool = False
+) -> BudgetState | None:
+    """``pm.budget(50)`` sets the kernel's budget on the default client
+    (``Client.set_budget``); ``pm.budget()`` reads it. ``pm.set_budget(None)`` lifts it."""
+    client = get_client()
+    return client.budget() if usd is None else client.set_budget(usd, day=day, hard=hard)
+
+
+def set_budget(usd: float | None, *, day: bool = False, hard: bool = False) -> BudgetState | None:
+    """``Client.set_budget`` on the default client (None lifts the budget)."""
+    return get_client().set_budget(usd, day=day, hard=hard)

@@ -24,11 +24,13 @@ from ._http import RetryPolicy, Transport
 from ._paging import PageFetcher, cyclic_gc_paused
 from .account import Account
 from .availability import Offers
+from .budget import Budget, BudgetGuard, BudgetState, shared_guard
 from .config import Settings
 from .deadlines import Watchdog, shared_watchdog
 from .disks import Disks
-from .errors import BadRequestError, ConfigurationError, PrimeError
+from .errors import BadRequestError, BudgetSpentError, ConfigurationError, PrimeError
 from .frame_view import SOURCE
+from .ledger import Ledger, disk_rental, pod_rental
 from .lifecycle import Follow, Phase
 from .models import Disk, DiskOffer, GpuOffer, GpuSummary, Pod, SshKey, Wallet
 from .page_counts import PageCounts
@@ -36,7 +38,7 @@ from .pods import Pods
 from .price_lock import cap_refusal, check_balance, check_still_priced
 from .pricing import plus_attached_disks
 from .provisioning import DiskRequest, PodRequest, check_attachable
-from .spend import Burn, burn, sweep_frame
+from .spend import Burn, burn, deadlines_due, sweep_frame
 from .store import Deadline, DeadlineStore
 
 
@@ -62,6 +64,8 @@ class Client:
         cache_ttl: float = 60.0,
         deadline_store: DeadlineStore | None = None,
         watchdog: Watchdog | None = None,
+        ledger: Ledger | None = None,
+        budget_guard: BudgetGuard | None = None,
     ) -> None:
         self.settings = settings or Settings.resolve(api_key, base_url, team_id)
         self.timeout = timeout
@@ -83,6 +87,10 @@ class Client:
         """Where deadlines persist (``~/.prime/prime_magics.sqlite3`` by default)."""
         self.watchdog = watchdog or shared_watchdog()
         """Terminates pods at their deadline (one per process unless given)."""
+        self.ledger = ledger or Ledger(self.deadline_store.path)
+        """Every pod and disk created through this package, for budgets (same file)."""
+        self.budget_guard = budget_guard or shared_guard()
+        """Keeps the kernel's budget (``set_budget``; one per process unless given)."""
 
     def __repr__(self) -> str:
         return f"Client(base_url={self.settings.base_url!r}, api_key={self.settings.redacted_key})"
@@ -97,6 +105,7 @@ class Client:
         # Wait for pages still in flight (e.g. after another page failed): closing the
         # connection pool under a thread blocked in a read leaves it hanging until timeout.
         self.watchdog.forget(self)  # its deadlines stay in the store; sweep() flags them
+        self.budget_guard.release(self)  # a closed client can neither read nor end anything
         self._executor.shutdown(wait=True, cancel_futures=True)
         self._transport.close()
 
@@ -247,7 +256,9 @@ class Client:
 
     def pods(self) -> pd.DataFrame:
         """Your live pods, with what each has cost so far."""
-        return self._labelled(resource_frames.pods_frame(self._pods.all()))
+        pods = self._pods.all()
+        due = deadlines_due(pods, self._deadlines())
+        return self._labelled(resource_frames.pods_frame(pods, due=due))
 
     def pod(self, pod_id: str) -> Pod:
         return self._pods.get(pod_id)
@@ -280,6 +291,7 @@ class Client:
         (``PRIME_TEAM_ID`` or the CLI's config), as with the official CLI;
         ``team_id=None`` means none."""
         request = self.prepare(request)
+        self._check_budget()
         disks = [self.disk(disk_id) for disk_id in request.disks]
         for disk in disks:
             check_attachable(disk, request.offer)
@@ -294,8 +306,11 @@ class Client:
             if refusal is not None:
                 raise refusal from err
             raise
+        quoted = request.quote().total_hr
+        now = self.budget_guard.clock()  # the ledger keeps the budget's time
+        base = self.settings.base_url
+        self.ledger.record(pod_rental(pod, base, quoted, request.offer.prepaid_time, now))
         if request.max_hours:
-            base = self.settings.base_url
             self.deadline_store.put(Deadline(pod.id, base, request.max_hours, pod.created_at))
             self.watchdog.watch(self, pod.id)
         return pod
@@ -308,6 +323,27 @@ class Client:
             return self.wallet().balance_usd
         except PrimeError:
             return None
+
+    def set_budget(
+        self, usd: float | None, *, day: bool = False, hard: bool = False
+    ) -> BudgetState | None:
+        """Spend at most ``usd`` on the pods and disks created from this kernel (``day``:
+        on everything the local store knows, over a rolling 24 h): a warning at 80 %, at
+        100 % a notice, and with ``hard`` the pods terminated and disks deleted by the
+        client itself, after a final warning. ``None`` lifts it. See ``budget``."""
+        rule = None if usd is None else Budget(usd, day, hard)
+        return self.budget_guard.set(self, rule)
+
+    def budget(self) -> BudgetState | None:
+        """The kernel's budget now: spent, $/h still burning, when it is reached."""
+        return self.budget_guard.state()
+
+    def _check_budget(self) -> None:
+        guard = self.budget_guard
+        if guard.client is not None and guard.client.settings.base_url == self.settings.base_url:
+            refusal = guard.refusal()
+            if refusal is not None:
+                raise BudgetSpentError(refusal)
 
     def deadline(self, pod_id: str) -> Deadline | None:
         """The pod's deadline from the local store (None: it has none)."""
@@ -332,8 +368,10 @@ class Client:
         """Everything billing now — pods and disks — with $/h, cost so far, hours running,
         deadline, what is attached to what, and the flags ``unattached_disk`` and
         ``past_deadline`` (a deadline that passed while no kernel watched shows here)."""
-        deadlines = {d.pod_id: d for d in self.deadline_store.all(self.settings.base_url)}
-        return sweep_frame(self._pods.all(), self._disks.all(), deadlines, now)
+        return sweep_frame(self._pods.all(), self._disks.all(), self._deadlines(), now)
+
+    def _deadlines(self) -> dict[str, Deadline]:
+        return {d.pod_id: d for d in self.deadline_store.all(self.settings.base_url)}
 
     def burn(self) -> Burn:
         """The balance, the $/h of everything billing now, and the hours it lasts."""
@@ -387,6 +425,7 @@ class Client:
     def terminate_pod(self, pod_id: str, *, confirm: bool = False) -> None:
         """Terminate a pod; refuses (saying what would be lost) unless ``confirm=True``."""
         self._pods.terminate(pod_id, confirm=confirm)
+        self.ledger.end_live(self.settings.base_url, "pod", pod_id, self.budget_guard.clock())
 
     # -- disks -------------------------------------------------------------------------
 
@@ -402,7 +441,13 @@ class Client:
     def create_disk(self, request: DiskRequest) -> Disk:
         """Create a network disk (billed from now until deleted). Sent once; the
         configured team applies as for pods."""
-        return self._disks.create(request.for_settings(self.settings))
+        self._check_budget()
+        disk = self._disks.create(request.for_settings(self.settings))
+        rental = disk_rental(
+            disk, self.settings.base_url, request.quote_hr, self.budget_guard.clock()
+        )
+        self.ledger.record(rental)
+        return disk
 
     def find_disks(self, name: str, since: str) -> list[Disk]:
         return self._disks.find(name, since)
@@ -429,6 +474,7 @@ class Client:
     def delete_disk(self, disk_id: str, *, confirm: bool = False) -> None:
         """Delete a disk and its data for good; refuses unless ``confirm=True``."""
         self._disks.delete(disk_id, confirm=confirm)
+        self.ledger.end_live(self.settings.base_url, "disk", disk_id, self.budget_guard.clock())
 
     # -- account -----------------------------------------------------------------------
 

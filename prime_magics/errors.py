@@ -5,7 +5,8 @@ The tree, so callers can catch exactly what they can handle::
     PrimeError
     ├── ConfigurationError         a value we refuse before sending (count off-step, no key…)
     │   ├── PriceChangedError      the offer vanished or now costs more than the cap: not sent
-    │   └── BalanceTooLowError     the wallet cannot pay one hour and that was not accepted
+    │   ├── BalanceTooLowError     the wallet cannot pay one hour and that was not accepted
+    │   └── BudgetSpentError       the kernel's budget (%prime budget) is spent: not sent
     ├── ConfirmationRequiredError  a destructive act asked for without confirm=True
     ├── ProvisioningError          a pod we waited for went to ERROR or TERMINATED
     ├── WaitTimeoutError           a pod or disk was not ready within the wait's timeout
@@ -107,6 +108,12 @@ class BalanceTooLowError(ConfigurationError):
         "Add funds, or accept it explicitly: despite_balance=True (--despite-balance), "
         "or the form's second confirmation."
     )
+
+
+class BudgetSpentError(ConfigurationError):
+    """A create asked for while the budget set with ``pm.budget`` is spent: not sent."""
+
+    hint = "Raise the budget (pm.budget(usd), %prime budget USD) or lift it (--off)."
 
 
 class ConfirmationRequiredError(PrimeError):

@@ -337,4 +337,10 @@ def forecast(
     (``pod_hr × max(h, prepaid)``); the disks bill by the hour apart (``disks_hr × h``)."""
     if pod_hr is None or disks_hr is None:
         return [(h, None) for h in hours]
-    return [(h, pod_hr * max(h, prepaid_hours or 0.0) + disks_hr * h) for h in hours]
+    return [(h, billed(pod_hr, h, prepaid_hours) + disks_hr * h) for h in hours]
+
+
+def billed(price_hr: float, hours: float, prepaid_hours: float | None = None) -> float:
+    """What ``hours`` of a rental at ``price_hr`` cost: prepaid hours are charged up front,
+    so a shorter run still costs them all (the forecasts and budgets share this rule)."""
+    return price_hr * max(hours, prepaid_hours or 0.0)

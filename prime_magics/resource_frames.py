@@ -7,7 +7,7 @@ never ``inf``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any, Final
 
@@ -29,8 +29,8 @@ from .pricing import HOURS_PER_MONTH
 
 POD_COLUMNS = [
     "id", "name", "status", "gpu_type", "gpu_count", "provider", "data_center", "price_hr",
-    "created_at", "hours_running", "cost_so_far", "ssh", "ip", "installation_status",
-    "installation_progress", "disk_ids",
+    "created_at", "hours_running", "cost_so_far", "deadline", "past_deadline", "ssh", "ip",
+    "installation_status", "installation_progress", "disk_ids",
 ]  # fmt: skip
 DISK_COLUMNS = [
     "id", "name", "status", "provider", "data_center", "country", "size_gb", "price_hr",
@@ -95,9 +95,17 @@ def _hours_between(
     return _known((end - start).dt.total_seconds() / 3600)
 
 
-def pods_frame(pods: Sequence[Pod], now: datetime | None = None) -> pd.DataFrame:
-    """One row per live pod, newest first; ``cost_so_far`` = price × hours since creation."""
+def pods_frame(
+    pods: Sequence[Pod], now: datetime | None = None, due: Mapping[str, float] | None = None
+) -> pd.DataFrame:
+    """One row per live pod, newest first; ``cost_so_far`` = price × hours since creation.
+
+    ``due`` maps a pod id to its deadline (epoch seconds, from the local store):
+    ``deadline`` shows it and ``past_deadline`` flags one that passed, e.g. while no
+    kernel watched."""
     now = now or datetime.now(timezone.utc)
+    due = due or {}
+    deadlines = [due.get(p.id) for p in pods]
     created = _timestamps([p.created_at for p in pods])
     stamp = pd.Timestamp(now).tz_convert("UTC") if now.tzinfo else pd.Timestamp(now, tz="UTC")
     hours = _hours_between(created, pd.Series(stamp, index=created.index, dtype=TIME_UNIT))
@@ -115,6 +123,10 @@ def pods_frame(pods: Sequence[Pod], now: datetime | None = None) -> pd.DataFrame
             "created_at": created,
             "hours_running": hours.round(3),
             "cost_so_far": _known(hours * pd.Series(price)).round(4),
+            "deadline": pd.to_datetime(pd.Series(deadlines, dtype=float), unit="s", utc=True),
+            "past_deadline": pd.array(
+                [d is not None and d <= now.timestamp() for d in deadlines], dtype="boolean"
+            ),
             "ssh": pd.array([first_address(p.ssh_connection) for p in pods], dtype="string"),
             "ip": pd.array([first_address(p.ip) for p in pods], dtype="string"),
             "installation_status": pd.array([p.installation_status for p in pods], dtype="string"),

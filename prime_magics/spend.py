@@ -37,15 +37,10 @@ def sweep_frame(
     now = now or datetime.now(timezone.utc)
     live_pods = [p for p in pods if pod_state(p).phase is not Phase.GONE]
     live_disks = [d for d in disks if disk_state(d).phase is not Phase.GONE]
-    deadlines = {
-        pod_id: d
-        for pod_id, d in deadlines.items()
-        if any(p.id == pod_id and p.created_at == d.created_at for p in live_pods)
-    }  # a record for an older pod with a reused (sandbox) id is not this pod's
+    dues = deadlines_due(live_pods, deadlines)
     rows: list[dict[str, object]] = []
     for pod in live_pods:
-        deadline = deadlines.get(pod.id)
-        due = None if deadline is None else deadline.due
+        due = dues.get(pod.id)
         rows.append(
             _row("pod", pod.id, pod.name, pod.status, pod.price_hr, pod.created_at, now)
             | {"deadline": _stamp(due), "attached_to": ", ".join(pod.disk_ids) or None}
@@ -61,6 +56,18 @@ def sweep_frame(
             | {"unattached_disk": not disk.pods, "past_deadline": False}
         )
     return _frame(rows)
+
+
+def deadlines_due(pods: Sequence[Pod], deadlines: Mapping[str, Deadline]) -> dict[str, float]:
+    """Each pod's deadline (epoch seconds) from the store's records, by pod id. A record
+    for an older pod with a reused (sandbox) id is not this pod's: ``createdAt`` must match."""
+    due = {}
+    for pod in pods:
+        deadline = deadlines.get(pod.id)
+        same = deadline is not None and deadline.created_at == pod.created_at
+        if same and deadline is not None and deadline.due is not None:
+            due[pod.id] = deadline.due
+    return due
 
 
 def _row(

@@ -6,8 +6,8 @@ lists cannot silently change what the tests hold it to.
 
 POD_COLUMNS = [
     "id", "name", "status", "gpu_type", "gpu_count", "provider", "data_center", "price_hr",
-    "created_at", "hours_running", "cost_so_far", "ssh", "ip", "installation_status",
-    "installation_progress", "disk_ids",
+    "created_at", "hours_running", "cost_so_far", "deadline", "past_deadline", "ssh", "ip",
+    "installation_status", "installation_progress", "disk_ids",
 ]  # fmt: skip
 DISK_COLUMNS = [
     "id", "name", "status", "provider", "data_center", "country", "size_gb", "price_hr",

@@ -21,7 +21,7 @@ SUBPACKAGES = ("magics", "widgets", "sandbox")  # a subpackage is one unit; its 
 
 # The public plain-Python API the upper layers (magics, widgets, df.prime) build on.
 PLAIN_API = {"api", "config", "errors", "frames", "models", "offers", "pricing", "provisioning"}
-PLAIN_API |= {"lifecycle", "deadlines", "spend", "store"}
+PLAIN_API |= {"lifecycle", "deadlines", "spend", "store", "budget", "ledger"}
 PLAIN_API |= {"watch", "watch_match", "watch_state", "watch_share", "history", "rent_first"}
 
 ALLOWED: dict[str, set[str]] = {
@@ -50,6 +50,12 @@ ALLOWED: dict[str, set[str]] = {
     "store": set(),
     # the watchdog: reads pods through a client (type hints only), states from lifecycle
     "deadlines": {"errors", "lifecycle", "store"},
+    # every rental this package made, in the local store (models for type hints only)
+    "ledger": {"models", "store"},
+    # the kernel's budget over the ledger: states from lifecycle, costs from pricing
+    "budget": {"errors", "ledger", "lifecycle", "pricing"},
+    # the budget in words: the presentation layer's pieces, the budget's sentences
+    "_display_budget": {"_display"},
     # the sweep frame and the burn rate: models and states in, pricing's numbers out
     "spend": {"lifecycle", "models", "pricing", "store"},
     # the capacity watch: what it asks and how polls become events (prices from pricing,
@@ -85,7 +91,8 @@ ALLOWED: dict[str, set[str]] = {
     # DataFrames; the resources return models and the facade builds the frames
     "client": {"_http", "_paging", "config", "errors", "models", "frames", "lifecycle"}
     | {"resource_frames", "provisioning", "availability", "pods", "disks", "account"}
-    | {"price_lock", "deadlines", "spend", "store", "frame_view", "pricing", "page_counts"},
+    | {"price_lock", "deadlines", "spend", "store", "frame_view", "pricing", "page_counts"}
+    | {"budget", "ledger"},
     # + models/provisioning/errors for pm.create_pod(PodRequest); sandbox for use_sandbox()
     "api": {"client", "frames", "config", "errors", "models", "provisioning", "sandbox"}
     | {"pricing", "watch"},  # pm.quote, pm.watch: loaded on first use
@@ -94,8 +101,8 @@ ALLOWED: dict[str, set[str]] = {
     "accessor": {"frames", "models", "offers", "pricing", "provisioning", "errors", "widgets"},
     # magics and widgets are peers over the plain API; never the transport or the client
     # internals (the client only for type hints, under TYPE_CHECKING)
-    "magics": PLAIN_API | {"_display", "magics", "widgets"},
-    "widgets": PLAIN_API | {"_display", "widgets"},
+    "magics": PLAIN_API | {"_display", "_display_budget", "magics", "widgets"},
+    "widgets": PLAIN_API | {"_display", "_display_budget", "widgets"},
     # imports nothing from the package, so a shared-model bug cannot hide from the tests
     "sandbox": {"sandbox"},
     # the public names; magics and widgets only lazily (load_ipython_extension, __getattr__)

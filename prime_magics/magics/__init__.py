@@ -42,7 +42,8 @@ Availability (each returns a DataFrame; assign it with ``df = %prime …``)::
 
 Pods::
 
-    %prime pods list                    your pods (DataFrame, with cost so far)
+    %prime pods list                    your pods (DataFrame, with cost so far and deadline;
+                                        one past its deadline is said, with how to end it)
     %prime pods get ID                  one pod's summary (``t = …`` then ``t["status"]``)
     %prime pods status ID [ID ...]      status, installation progress, SSH (DataFrame)
     %prime pods history                 terminated pods and what each was billed
@@ -116,6 +117,15 @@ Spend::
         says what is lost, then asks; "Terminate all shown" only after typing the
         phrase it shows.
 
+    %prime budget [USD] [--day] [--hard] [--off]
+        Spend at most USD on the pods and disks created from this kernel (--day: on
+        everything ~/.prime/prime_magics.sqlite3 knows, over a rolling 24 h): spent so
+        far, $/h still billing and when the budget is reached at that rate. A warning at
+        80 % and a notice at 100 % (after the next cell that runs; with widgets, a
+        BudgetPanel whose one button ends what it counts); from then on creates are
+        refused. --hard: at 100 % the client terminates those pods and deletes those
+        disks itself, after a final warning 5 minutes before. Alone: the state; --off
+        lifts it. Rentals made in the web app or the prime CLI are not counted.
 Settings::
 
     %prime config [--base-url URL] [--team-id ID]
@@ -142,6 +152,8 @@ The plain Python API (``import prime_magics as pm``) does everything shown here.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -152,7 +164,7 @@ from traitlets import Bool, Enum, observe
 from traitlets.config import Configurable
 
 from ..errors import PrimeError
-from . import _cli
+from . import _cli, _spend
 from ._context import Context
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -210,6 +222,14 @@ class PrimeMagics(Magics, Configurable):
                 raise
             raise UsageError(str(exc)) from exc
 
+    def after_cell(self, _result: object = None) -> None:
+        """After each cell: the budget's thresholds crossed meanwhile, said once each.
+        Costs nothing until a budget module was ever imported (no budget, no import)."""
+        module = sys.modules.get("prime_magics.budget")
+        if module is not None:
+            context = Context(user_ns={}, show=display, widgets=self.widgets_enabled())
+            _spend.show_budget_events(module.shared_guard(), context)
+
 
 PrimeMagics.prime.__doc__ = __doc__
 
@@ -221,8 +241,11 @@ def has_front_end(shell: object) -> bool:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """Register ``%prime`` (``Magics.__init__`` also adds it to ``%config``)."""
-    ipython.register_magics(PrimeMagics(shell=ipython))
+    """Register ``%prime`` (``Magics.__init__`` also adds it to ``%config``), and the
+    after-cell hook that says what the budget crossed."""
+    magics = PrimeMagics(shell=ipython)
+    ipython.register_magics(magics)
+    ipython.events.register("post_run_cell", magics.after_cell)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -230,6 +253,9 @@ def unload_ipython_extension(ipython: Any) -> None:
     manager = ipython.magics_manager
     manager.magics["line"].pop("prime", None)
     magics = manager.registry.pop(PrimeMagics.__name__, None)
+    if magics is not None:
+        with contextlib.suppress(ValueError):  # registered by an older load
+            ipython.events.unregister("post_run_cell", magics.after_cell)
     if magics in ipython.configurables:
         ipython.configurables.remove(magics)
 

@@ -156,6 +156,12 @@ COMMANDS: tuple[Command, ...] = (
         _spend.sweep,
     ),
     Command(
+        ("budget",),
+        "a spending limit for this kernel's rentals (--day: any 24 h; --hard: enforced)",
+        _spend.add_budget_arguments,
+        _spend.budget,
+    ),
+    Command(
         ("config",),
         "show the settings in use; save --base-url / --team-id",
         _settings.add_config_arguments,

@@ -60,9 +60,19 @@ def add_no_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def list_pods(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
+    """The pods; one past its deadline (it passed while no kernel watched) is said above
+    the frame, with the way to end it (where widgets show, its terminate button)."""
     client = api.get_client()
     frame = client.pods()
     ctx.label(client)
+    for row in frame[frame["past_deadline"].fillna(False)].itertuples():
+        pod_id, due = str(row.id), row.deadline.strftime("%Y-%m-%d %H:%M UTC")
+        late = f"Pod {pod_id} passed its deadline ({due}) while no kernel watched; it still bills."
+        if not ctx.widgets:
+            ctx.show(Notice(f"{late} End it: %prime pods terminate {pod_id} --yes", "warning"))
+            continue
+        ctx.show(Notice(late, "warning"))
+        ctx.show(terminate_pod(argparse.Namespace(pod_id=pod_id, yes=False), ctx))
     return frame
 
 

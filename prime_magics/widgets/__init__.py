@@ -2,6 +2,7 @@
 disk, follow a pod, end what still bills, watch for capacity. Each takes an optional
 ``client=`` (default: ``api.get_client()``)."""
 
+from .budget import BudgetPanel
 from .disk import DiskForm
 from .explorer import AvailabilityExplorer
 from .provision import ProvisionForm
@@ -11,6 +12,7 @@ from .watch import WatchPanel
 
 __all__ = [
     "AvailabilityExplorer",
+    "BudgetPanel",
     "DiskForm",
     "PodStatus",
     "ProvisionForm",

@@ -1,0 +1,123 @@
+"""The budget in words: its table and the notice for each level (text and HTML).
+
+Part of the presentation layer (``_display`` holds the shared pieces: ``Notice``,
+``Table``, ``usd``); kept apart because it is only the budget's. The magic, the after-cell
+notices and ``BudgetPanel`` all say a budget through these functions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from ._display import Notice, Table, usd
+
+if TYPE_CHECKING:
+    from .budget import BudgetEvent, BudgetState
+    from .ledger import Rental
+
+BUDGET_CAVEAT = (
+    "A budget counts the pods and disks created through prime_magics (written to "
+    "~/.prime/prime_magics.sqlite3); rentals made in the web app or with the prime CLI "
+    "are not in it, and it is kept only while a kernel with prime_magics runs."
+)
+
+
+def money(amount: float) -> str:
+    return usd(amount, "")
+
+
+def duration_text(seconds: float) -> str:
+    """``4 min 30 s``, ``2 h 10 min``, ``3.2 days``: how long until a budget is reached."""
+    if seconds >= 72 * 3600:
+        return f"{seconds / 86400:.1f} days"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min {secs} s"
+
+
+def reached_text(state: BudgetState) -> str:
+    """When the budget is reached at the current burn: ``in 2 h 10 min (at 14:05 UTC)``."""
+    due = state.reached_in_s
+    if due is None:
+        return "never at this rate (nothing counted is billing)"
+    if due <= 0:
+        return "reached"
+    when = datetime.fromtimestamp(state.now + due, timezone.utc).strftime("%H:%M UTC")
+    return f"in {duration_text(due)} (at {when}) at this rate"
+
+
+def rental_names(rentals: tuple[Rental, ...]) -> str:
+    pods_first = sorted(rentals, key=lambda r: r.kind != "pod")
+    return ", ".join(f"{r.kind} {r.id}" + (f" ({r.name})" if r.name else "") for r in pods_first)
+
+
+def at_limit_text(hard: bool) -> str:
+    if hard:
+        return (
+            "the client terminates the pods and deletes the disks counted (their data "
+            "too), after a final warning 5 minutes before"
+        )
+    return "a notice with one button to end what is counted; new rentals are refused"
+
+
+def budget_table(state: BudgetState) -> Table:
+    budget = state.budget
+    live = state.live
+    rows = [
+        ("budget", f"{money(budget.limit_usd)}{' (hard)' if budget.hard else ''}"),
+        ("counts", budget.scope),
+        ("spent", f"{money(state.spent_usd)} ({state.fraction:.0%})"),
+        ("billing now", f"{usd(state.burn_hr)} ({len(live)} live)"),
+        ("in 1 h", money(state.projected_usd(1))),
+        ("reached", reached_text(state)),
+        ("at 100 %", at_limit_text(budget.hard)),
+    ]
+    if state.unpriced:
+        rows.append(("unpriced", f"{state.unpriced} rental(s) with no known price, counted as $0"))
+    return Table(rows, "Budget", strong=("spent",))
+
+
+def budget_notice(state: BudgetState) -> Notice:
+    """The one line a budget's state deserves now."""
+    limit, spent = money(state.budget.limit_usd), money(state.spent_usd)
+    level = state.level
+    if level == "reached":
+        still = rental_names(state.live)
+        billing = f" Still billing: {still}." if still else " Nothing counted bills any more."
+        return Notice(
+            f"Your {limit} budget is spent ({spent}).{billing} New rentals are refused "
+            "until you raise it.",
+            "error",
+        )
+    if level == "final":
+        return Notice(
+            f"Final warning: your {limit} budget is reached {reached_text(state)}; then, as "
+            f"--hard says, the client ends {rental_names(state.live)}. Raise the budget to "
+            "keep them.",
+            "warning",
+        )
+    if level == "warning":
+        return Notice(
+            f"{state.fraction:.0%} of your {limit} budget is spent ({spent}); it is "
+            f"reached {reached_text(state)}.",
+            "warning",
+        )
+    return Notice(f"Budget: {spent} of {limit} spent ({state.fraction:.0%}).", "info")
+
+
+def event_notice(event: BudgetEvent) -> Notice:
+    """What the after-cell hook says when a threshold was crossed."""
+    if event.level != "ended":
+        return budget_notice(event.state)
+    limit = money(event.state.budget.limit_usd)
+    text = (
+        f"Your {limit} budget was reached: as --hard says, the client ended "
+        f"{', '.join(event.ended)}. New rentals are refused until you raise it."
+    )
+    if event.failed:
+        text += " Not ended: " + "; ".join(event.failed) + " (see %prime sweep)."
+    return Notice(text, "error" if event.failed else "warning")
+
+
+__all__ = ["BUDGET_CAVEAT", "budget_notice", "budget_table", "event_notice"]

@@ -1,0 +1,350 @@
+"""Budgets: "spend at most $50 from this kernel" (or "in any 24 h"), watched in the kernel.
+
+``Budget`` is the rule; ``budget_state`` applies it to the ledger's rentals (``ledger``):
+what they cost so far (``pricing.billed``: price × hours, prepaid hours up front), the
+$/h of those still live, and when the budget is reached at that rate. The session scope
+counts the pods and disks created from this kernel (``ledger.SESSION``); ``day`` counts
+everything the local store knows within the last 24 h, from any kernel. Rentals made
+elsewhere (the web app, the CLI) are in neither: nothing on Prime's side says who made
+what, so the caveat is shown wherever a budget is.
+
+``BudgetGuard`` (one per process, ``shared_guard()``) follows it in a daemon thread that
+sleeps only on its stop event, waking early for the next threshold: a warning at 80 %,
+with ``hard`` a final warning ``FINAL_WARNING_S`` before 100 %, and at 100 % either a
+notice (the panel's one click ends everything counted) or, with ``hard``, the ending
+itself: pods terminated, disks deleted — the rule the user set is the confirmation.
+``step()`` is one round, and what tests call on an injected clock. Each threshold is said
+once per budget; ``take_unshown()`` hands the new ones to the magics' after-cell hook.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from .errors import ConfigurationError, NotFoundError, PrimeError
+from .ledger import SESSION, Rental
+from .lifecycle import Phase, disk_state, pod_state
+from .pricing import billed
+
+if TYPE_CHECKING:
+    from .client import Client
+
+WARN_AT = 0.8
+FINAL_WARNING_S = 300.0  # with --hard: the last word, five minutes before the ending
+DAY_S = 24 * 3600.0
+MAX_PAUSE_S = 30.0  # a round at least this often while a budget is set
+MIN_PAUSE_S = 0.5
+
+Level = Literal["ok", "warning", "final", "reached", "ended"]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """At most ``limit_usd`` for this kernel's rentals (``day``: any rental in 24 h);
+    ``hard``: at 100 % the client ends them itself."""
+
+    limit_usd: float
+    day: bool = False
+    hard: bool = False
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.limit_usd) and self.limit_usd > 0):
+            raise ConfigurationError(f"budget ${self.limit_usd}: give a positive USD amount")
+
+    @property
+    def scope(self) -> str:
+        if self.day:
+            return "every rental the local store knows, over the last 24 h"
+        return "the pods and disks created from this kernel"
+
+
+@dataclass(frozen=True)
+class BudgetState:
+    """A budget applied at ``now`` (epoch seconds) to the rentals it counts."""
+
+    budget: Budget
+    spent_usd: float
+    burn_hr: float
+    now: float
+    counted: tuple[Rental, ...]
+    unpriced: int = 0  # rentals with no known price: counted as nothing (said where shown)
+
+    @property
+    def live(self) -> tuple[Rental, ...]:
+        return tuple(r for r in self.counted if r.live)
+
+    @property
+    def fraction(self) -> float:
+        return self.spent_usd / self.budget.limit_usd
+
+    @property
+    def left_usd(self) -> float:
+        return max(self.budget.limit_usd - self.spent_usd, 0.0)
+
+    @property
+    def reached_in_s(self) -> float | None:
+        """Seconds until 100 % at the current burn; 0 once reached, None if nothing burns."""
+        if self.fraction >= 1:
+            return 0.0
+        if not self.burn_hr > 0:
+            return None
+        return self.left_usd / self.burn_hr * 3600
+
+    def projected_usd(self, hours: float) -> float:
+        """Spent by ``hours`` from now if everything live keeps running."""
+        return self.spent_usd + self.burn_hr * hours
+
+    @property
+    def level(self) -> Level:
+        if self.fraction >= 1:
+            return "reached"
+        due = self.reached_in_s
+        if self.budget.hard and due is not None and due <= FINAL_WARNING_S:
+            return "final"
+        return "warning" if self.fraction >= WARN_AT else "ok"
+
+
+def budget_state(budget: Budget, rentals: Sequence[Rental], now: float) -> BudgetState:
+    """``budget`` over ``rentals`` at ``now``: the day scope clips each to the last 24 h
+    (prepaid hours count only for a rental started within it)."""
+    since = now - DAY_S if budget.day else None
+    spent = burn = 0.0
+    counted, unpriced = [], 0
+    for rental in rentals:
+        end = now if rental.ended is None else min(rental.ended, now)
+        start = rental.started if since is None else max(rental.started, since)
+        if since is not None and end <= since:
+            continue  # over before the window
+        counted.append(rental)
+        if rental.price_hr is None:
+            unpriced += 1
+            continue
+        hours = max(end - start, 0.0) / 3600
+        within = since is None or rental.started >= since
+        prepaid = rental.prepaid_h if within and rental.kind == "pod" else None
+        spent += billed(rental.price_hr, hours, prepaid)
+        burn += rental.price_hr if rental.live else 0.0
+    return BudgetState(budget, spent, burn, now, tuple(counted), unpriced)
+
+
+@dataclass(frozen=True)
+class BudgetEvent:
+    """A threshold crossed (said once per budget), with the state that crossed it."""
+
+    level: Level
+    state: BudgetState
+    ended: tuple[str, ...] = ()  # with hard, at 100 %: "pod ID" / "disk ID" ended
+    failed: tuple[str, ...] = ()
+
+
+@dataclass
+class BudgetGuard:
+    """The process's budget and the thread that keeps it (see the module)."""
+
+    clock: Callable[[], float] = time.time
+    autostart: bool = True
+    max_pause: float = MAX_PAUSE_S
+    session: str = SESSION
+    budget: Budget | None = None
+    client: Client | None = None
+    events: list[BudgetEvent] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    listeners: list[Callable[[BudgetEvent | None], None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._said: set[Level] = set()
+        self._shown = 0
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- the rule ------------------------------------------------------------------------
+
+    def set(self, client: Client, budget: Budget | None) -> BudgetState | None:
+        """Keep ``budget`` over ``client``'s rentals from now on (None: no budget)."""
+        with self._lock:
+            self.budget, self.client = budget, client if budget is not None else None
+            self._said = set()
+            self._stop.set()  # the old thread (if any) ends; a new one starts below
+            self._thread = None
+        if budget is None:
+            self._tell(None)
+            return None
+        state = self.step()
+        if self.autostart:
+            self.start()
+        return state
+
+    def release(self, client: Client) -> None:
+        """``client`` is closing: a budget kept through it ends with it."""
+        if self.client is client:
+            self.set(client, None)
+
+    def rentals(self) -> list[Rental]:
+        """What the budget counts from: this session's rentals, or (day) every one."""
+        client, budget = self.client, self.budget
+        if client is None or budget is None:
+            return []
+        session = None if budget.day else self.session
+        return client.ledger.rentals(client.settings.base_url, session)
+
+    def state(self) -> BudgetState | None:
+        """The budget applied now to the ledger as it stands (no API request)."""
+        budget = self.budget
+        return None if budget is None else budget_state(budget, self.rentals(), self.clock())
+
+    # -- one round -----------------------------------------------------------------------
+
+    def step(self) -> BudgetState | None:
+        """Notice what ended, apply the budget, say a crossed threshold, act if hard."""
+        with self._lock:
+            client, budget = self.client, self.budget
+            if client is None or budget is None:
+                return None
+            try:
+                self._notice_ended(client)
+            except PrimeError as err:  # transient: the ledger as it stands, again next round
+                self.errors.append(f"reading what still runs: {err.message}")
+            state = budget_state(budget, self.rentals(), self.clock())
+            level = state.level
+            if level == "reached" and budget.hard and state.live:
+                # the rule is the confirmation; a rental made after the ending ends too
+                ended, failed = end_all(client, state)
+                self._said.add(level)
+                self._say(BudgetEvent("ended", state, ended, failed))
+            elif level != "ok" and level not in self._said:
+                self._said.add(level)
+                self._say(BudgetEvent(level, state))
+            else:
+                self._tell(None)  # the state moved: panels redraw
+            return state
+
+    def refusal(self) -> str | None:
+        """Why a create must not be sent now (the budget is spent), else None."""
+        state = self.state()
+        if state is None or state.fraction < 1:
+            return None
+        return (
+            f"Your budget of ${state.budget.limit_usd:,.2f} is spent "
+            f"(${state.spent_usd:,.2f} on {state.budget.scope}); nothing was sent."
+        )
+
+    def _notice_ended(self, client: Client) -> None:
+        """A live rental the API no longer lists (or lists as gone) ended now."""
+        live = [r for r in self.rentals() if r.live]
+        if not live:
+            return
+        now = self.clock()
+        if any(r.kind == "pod" for r in live):
+            pods = {(p.id, p.created_at or ""): p for p in client.pod_models()}
+            for r in (r for r in live if r.kind == "pod"):
+                pod = pods.get((r.id, r.created_at))
+                if pod is None or pod_state(pod).phase is Phase.GONE:
+                    client.ledger.end(r, now)
+        if any(r.kind == "disk" for r in live):
+            disks = {(d.id, d.created_at or ""): d for d in client.disk_models()}
+            for r in (r for r in live if r.kind == "disk"):
+                disk = disks.get((r.id, r.created_at))
+                if disk is None or disk_state(disk).phase is Phase.GONE:
+                    client.ledger.end(r, now)
+
+    def pause(self, state: BudgetState | None) -> float:
+        """Seconds to the next round: the next threshold at this burn, at most max_pause."""
+        due = None if state is None else state.reached_in_s
+        if state is None or due is None or due <= 0:
+            return self.max_pause
+        spent, limit = state.spent_usd, state.budget.limit_usd
+        marks = [due, due - FINAL_WARNING_S] if state.budget.hard else [due]
+        marks.append((WARN_AT * limit - spent) / state.burn_hr * 3600)
+        ahead = [m for m in marks if m > 0]
+        return max(MIN_PAUSE_S, min([self.max_pause, *ahead]))
+
+    # -- what is said --------------------------------------------------------------------
+
+    def _say(self, event: BudgetEvent) -> None:
+        self.events.append(event)
+        self._tell(event)
+
+    def _tell(self, event: BudgetEvent | None) -> None:
+        for listener in list(self.listeners):
+            listener(event)
+
+    def take_unshown(self) -> list[BudgetEvent]:
+        """The events not handed out before (the after-cell hook shows each once)."""
+        with self._lock:
+            new, self._shown = self.events[self._shown :], len(self.events)
+            return new
+
+    # -- the thread ----------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.running or self.budget is None:
+                return
+            self._stop = threading.Event()
+            self._thread = threading.Thread(
+                target=self._loop, args=(self._stop,), name="prime-budget", daemon=True
+            )
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                state = self.step()
+            except Exception as exc:  # a bug: keep guarding, keep it visible
+                self.errors.append(f"internal error: {exc!r}")
+                state = None
+            if state is None and self.budget is None:
+                return
+            stop.wait(self.pause(state))
+
+
+def end_all(client: Client, state: BudgetState) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Terminate every live pod, then delete every live disk the budget counts (pods
+    first: that frees their disks). ``(ended, failed)``, each ``"pod ID"``-style."""
+    ended, failed = [], []
+    for rental in sorted(state.live, key=lambda r: r.kind != "pod"):
+        what = f"{rental.kind} {rental.id}"
+        try:
+            if rental.kind == "pod":
+                client.terminate_pod(rental.id, confirm=True)
+            else:
+                client.delete_disk(rental.id, confirm=True)
+        except NotFoundError:
+            client.ledger.end(rental, state.now)  # already gone: nothing bills
+        except PrimeError as err:
+            failed.append(f"{what}: {err.message}")
+            continue
+        ended.append(what)
+    return tuple(ended), tuple(failed)
+
+
+_shared: BudgetGuard | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_guard() -> BudgetGuard:
+    """The process's one budget guard (a kernel has one budget)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = BudgetGuard()
+        return _shared
+
+
+__all__ = [
+    "FINAL_WARNING_S", "WARN_AT", "Budget", "BudgetEvent", "BudgetGuard", "BudgetState",
+    "budget_state", "end_all", "shared_guard",
+]  # fmt: skip

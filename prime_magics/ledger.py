@@ -1,0 +1,169 @@
+"""The ledger: every pod and disk this package rented, when, at what price, by which kernel.
+
+A budget counts "what this kernel rented" or "everything rented in the last 24 h", and
+neither can be read back from the API: its pod list has no creator and forgets ended
+pods, and a kernel that stops forgets everything. So each create is written here, in the
+local store (``~/.prime/prime_magics.sqlite3``, mode 0600, beside the deadlines), with
+the price the API answered, the prepaid hours charged up front, and the process
+(``SESSION``) that made it; an end is written when this package ends the rental or first
+sees it gone. A rental whose end nobody saw is ended at the moment it is first noticed
+gone, so the ledger errs towards counting too much, never too little.
+
+Rows are keyed by the API's base URL, the kind, the id and ``createdAt``: sandbox ids
+repeat from run to run, and one rental must never be taken for another.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from .store import connect, default_store_path, epoch
+
+if TYPE_CHECKING:
+    from .models import Disk, Pod
+
+Kind = Literal["pod", "disk"]
+
+SESSION = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+"""This process (a kernel): what "created from this kernel" means."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS rentals (
+    base_url   TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    session    TEXT NOT NULL,
+    name       TEXT,
+    price_hr   REAL,
+    prepaid_h  REAL,
+    started    REAL NOT NULL,
+    ended      REAL,
+    PRIMARY KEY (base_url, kind, id, created_at)
+)
+"""
+
+
+@dataclass(frozen=True)
+class Rental:
+    """One pod or disk as rented: ``started``/``ended`` are epoch seconds (None: live)."""
+
+    kind: Kind
+    id: str
+    base_url: str
+    created_at: str
+    started: float
+    price_hr: float | None
+    prepaid_h: float | None = None
+    name: str | None = None
+    session: str = SESSION
+    ended: float | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.ended is None
+
+
+def pod_rental(
+    pod: Pod, base_url: str, quoted_hr: float | None, prepaid_h: float | None, now: float
+) -> Rental:
+    """The rental a create answered with: the API's price, else the quote it was sent at."""
+    price = pod.price_hr if pod.price_hr is not None else quoted_hr
+    started = epoch(pod.created_at) or now
+    return Rental(
+        "pod", pod.id, base_url, pod.created_at or "", started, price, prepaid_h, pod.name
+    )
+
+
+def disk_rental(disk: Disk, base_url: str, quoted_hr: float | None, now: float) -> Rental:
+    price = disk.price_hr if disk.price_hr is not None else quoted_hr
+    started = epoch(disk.created_at) or now
+    return Rental("disk", disk.id, base_url, disk.created_at or "", started, price, None, disk.name)
+
+
+class Ledger:
+    """Rentals in the local SQLite store (created mode 0600 on first write)."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+
+    def __repr__(self) -> str:
+        return f"Ledger({str(self.path)!r})"
+
+    def record(self, rental: Rental) -> None:
+        """Write ``rental`` down. Called right after a create succeeded, so a store that
+        cannot be written warns instead of raising: the pod must not be lost over it."""
+        try:
+            self._record(rental)
+        except (sqlite3.Error, OSError) as exc:
+            warnings.warn(
+                f"{rental.kind} {rental.id} was created but could not be written to "
+                f"{self.path} ({exc}); budgets will not count it.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+
+    def _record(self, rental: Rental) -> None:
+        with connect(self.path, _SCHEMA, write=True) as db:
+            assert db is not None
+            db.execute(
+                "INSERT OR REPLACE INTO rentals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    rental.base_url, rental.kind, rental.id, rental.created_at,
+                    rental.session, rental.name, rental.price_hr, rental.prepaid_h,
+                    rental.started, rental.ended,
+                ),
+            )  # fmt: skip
+
+    def end(self, rental: Rental, at: float) -> None:
+        """Mark ``rental`` ended at ``at`` (once: a later sighting keeps the first end)."""
+        with connect(self.path, _SCHEMA) as db:
+            if db is not None:
+                db.execute(
+                    "UPDATE rentals SET ended = ? WHERE base_url = ? AND kind = ? AND id = ?"
+                    " AND created_at = ? AND ended IS NULL",
+                    (at, rental.base_url, rental.kind, rental.id, rental.created_at),
+                )
+
+    def end_live(self, base_url: str, kind: Kind, ident: str, at: float) -> None:
+        """Mark the live rental ``kind``/``ident`` ended (this package just ended it)."""
+        for rental in self.rentals(base_url):
+            if rental.live and rental.kind == kind and rental.id == ident:
+                self.end(rental, at)
+
+    def rentals(self, base_url: str, session: str | None = None) -> list[Rental]:
+        """Every rental against ``base_url`` (only ``session``'s when given), oldest first."""
+        with connect(self.path, _SCHEMA) as db:
+            if db is None:
+                return []
+            query = "SELECT * FROM rentals WHERE base_url = ?"
+            args: tuple[str, ...] = (base_url,)
+            if session is not None:
+                query, args = query + " AND session = ?", (base_url, session)
+            rows = db.execute(query + " ORDER BY started", args).fetchall()
+        return [_rental(row) for row in rows]
+
+
+def _rental(row: tuple[object, ...]) -> Rental:
+    base_url, kind, ident, created_at, session, name, price, prepaid, started, ended = row
+    return Rental(
+        kind="pod" if kind == "pod" else "disk",
+        id=str(ident),
+        base_url=str(base_url),
+        created_at=str(created_at),
+        started=float(started),  # type: ignore[arg-type]
+        price_hr=None if price is None else float(price),  # type: ignore[arg-type]
+        prepaid_h=None if prepaid is None else float(prepaid),  # type: ignore[arg-type]
+        name=None if name is None else str(name),
+        session=str(session),
+        ended=None if ended is None else float(ended),  # type: ignore[arg-type]
+    )
+
+
+__all__ = ["SESSION", "Kind", "Ledger", "Rental", "disk_rental", "pod_rental"]

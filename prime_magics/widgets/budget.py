@@ -1,0 +1,103 @@
+"""``BudgetPanel``: the kernel's budget as it stands, and one button to end what it counts.
+
+``%prime budget`` returns it where widgets show, and the after-cell hook shows a fresh
+one when a budget is spent. It redraws whenever the guard takes a round (the guard calls
+its listeners from its own thread; a widget may be changed from any thread). The button
+names exactly what it ends ("Terminate 1 pod, delete 1 disk"), so the click is the
+confirmation the notice asked for; it is there only while something counted bills.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as w
+import traitlets as t
+
+from .._display import notice_html
+from .._display_budget import BUDGET_CAVEAT, budget_notice, budget_table
+from ..budget import BudgetEvent, BudgetState, end_all
+from ._form import Form, shown
+
+if TYPE_CHECKING:
+    from ..client import Client
+
+
+def end_label(state: BudgetState | None) -> str:
+    """``Terminate 1 pod, delete 2 disks``: what the button ends, counted."""
+    live = () if state is None else state.live
+    pods = sum(r.kind == "pod" for r in live)
+    disks = len(live) - pods
+    parts = [f"terminate {pods} pod{'s' * (pods != 1)}"] if pods else []
+    parts += [f"delete {disks} disk{'s' * (disks != 1)}"] if disks else []
+    return ", ".join(parts).capitalize() or "Nothing to end"
+
+
+class BudgetPanel(Form):
+    """The budget's table, the notice its level deserves, and the end-everything button."""
+
+    state = t.Any(None, allow_none=True, help="The BudgetState last drawn (None: no budget).")
+
+    def __init__(self, client: Client | None = None) -> None:
+        super().__init__(client, "Budget")
+        self.add_class("prime-budget")
+        self.table = w.HTML()
+        self.notice = w.HTML()
+        self.end_button = self.button("Nothing to end", self._on_end, "danger")
+        self.refresh_button = self.button("Refresh", self.load)
+        caveat = w.HTML(notice_html(BUDGET_CAVEAT, "info"))
+        self.layout_children(
+            self.notice, self.table, w.HBox([self.end_button, self.refresh_button]), caveat
+        )
+        self.guard = self.client.budget_guard
+        self.guard.listeners.append(self._on_round)
+        self.state = self.guard.state()
+
+    def close(self) -> None:
+        if self._on_round in self.guard.listeners:
+            self.guard.listeners.remove(self._on_round)
+        super().close()
+
+    def load(self) -> None:
+        """One round of the guard now (reads what still runs), then redraw."""
+        self.state = self.guard.step() if self.guard.budget is not None else None
+
+    def _on_round(self, _event: BudgetEvent | None) -> None:
+        self.state = self.guard.state()
+
+    @t.observe("state")
+    def _draw(self, _change: Any) -> None:
+        state: BudgetState | None = self.state
+        if state is None:
+            self.notice.value = notice_html("No budget is set: %prime budget USD sets one.")
+            self.table.value = ""
+        else:
+            self.notice.value = budget_notice(state)._repr_html_()
+            self.table.value = budget_table(state)._repr_html_()
+        self.end_button.description = end_label(state)
+        shown(self.end_button, state is not None and bool(state.live))
+        self.refresh_buttons()
+
+    def can_enable(self, button: w.Button) -> bool:
+        if button is self.end_button:
+            return self.state is not None and bool(self.state.live)
+        return True
+
+    def _on_end(self) -> None:
+        state = self.guard.step()  # what still runs now, not what ran when drawn
+        if state is None or not state.live:
+            self.show("Nothing counted by the budget bills any more.", "success")
+            return
+        ended, failed = end_all(self.client, state)
+        self.state = self.guard.state()
+        if failed:
+            self.show("Not everything ended:\n" + "\n".join(failed), "error")
+        else:
+            self.show(f"Ended {', '.join(ended)}; nothing the budget counts bills now.", "success")
+
+    def state_lines(self) -> list[str]:
+        state: BudgetState | None = self.state
+        return [] if state is None else [str(budget_notice(state))]
+
+
+__all__ = ["BudgetPanel", "end_label"]
