@@ -26,10 +26,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from .errors import ConfigurationError, NotFoundError, PrimeError
+from .errors import ConfigurationError, PrimeError
 from .ledger import SESSION, Rental
 from .lifecycle import Phase, disk_state, pod_state
 from .pricing import billed
+from .spend import end_items
 
 if TYPE_CHECKING:
     from .client import Client
@@ -312,23 +313,9 @@ class BudgetGuard:
 
 
 def end_all(client: Client, state: BudgetState) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Terminate every live pod, then delete every live disk the budget counts (pods
-    first: that frees their disks). ``(ended, failed)``, each ``"pod ID"``-style."""
-    ended, failed = [], []
-    for rental in sorted(state.live, key=lambda r: r.kind != "pod"):
-        what = f"{rental.kind} {rental.id}"
-        try:
-            if rental.kind == "pod":
-                client.terminate_pod(rental.id, confirm=True)
-            else:
-                client.delete_disk(rental.id, confirm=True)
-        except NotFoundError:
-            client.ledger.end(rental, state.now)  # already gone: nothing bills
-        except PrimeError as err:
-            failed.append(f"{what}: {err.message}")
-            continue
-        ended.append(what)
-    return tuple(ended), tuple(failed)
+    """End every live rental the budget counts; ``(ended, failed)`` (``spend.end_items``)."""
+    ended, failed = end_items(client, [(r.kind, r.id) for r in state.live])
+    return tuple(ended), tuple(failed)  # one found gone is ended in the ledger next round
 
 
 _shared: BudgetGuard | None = None

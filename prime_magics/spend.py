@@ -9,17 +9,22 @@ no pod uses) and ``past_deadline`` (a deadline passed, e.g. while no kernel watc
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from .errors import NotFoundError, PrimeError
 from .lifecycle import Phase, disk_state, pod_state
 from .models import Disk, Pod
 from .pricing import burn_rate, cost_so_far, runway_hours
 from .store import Deadline, epoch
+
+if TYPE_CHECKING:
+    from .client import Client
 
 SWEEP_COLUMNS = [
     "kind", "id", "name", "status", "price_hr", "cost_so_far", "hours_running", "deadline",
@@ -125,3 +130,24 @@ def burn(balance_usd: float | None, sweep: pd.DataFrame) -> Burn:
     prices = sweep["price_hr"].astype("Float64").fillna(np.nan).to_numpy(dtype=float)
     rate = burn_rate(prices)
     return Burn(balance_usd, rate, runway_hours(balance_usd, rate), len(sweep))
+
+
+def end_items(client: Client, items: Iterable[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """Terminate each ``("pod", id)`` and delete each ``("disk", id)``, pods first (that
+    frees their disks), for acts already confirmed (a typed phrase, a named button, a hard
+    budget). ``(ended, failed)``: ``"pod ID"`` each, failures with the API's reason; one
+    already gone counts as ended, since nothing of it bills."""
+    ended, failed = [], []
+    for kind, ident in sorted(items, key=lambda item: item[0] != "pod"):
+        try:
+            if kind == "pod":
+                client.terminate_pod(ident, confirm=True)
+            else:
+                client.delete_disk(ident, confirm=True)
+        except NotFoundError:
+            pass
+        except PrimeError as err:
+            failed.append(f"{kind} {ident}: {err.message}")
+            continue
+        ended.append(f"{kind} {ident}")
+    return ended, failed

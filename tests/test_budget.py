@@ -335,6 +335,22 @@ def test_budget_magic_sets_shows_and_lifts(
     assert "No budget now" in off.text and shared.budget is None
 
 
+def test_in_jupyter_the_budget_magic_returns_the_live_panel(
+    ip: Any, sandbox: SandboxServer, shared: BudgetGuard, widgets_on: Any
+) -> None:
+    client = pm.Client(api_key=FAKE_KEY, base_url=sandbox.url)
+    pm.set_client(client)
+    client.create_pod(guide_request(client, name="panel-magic"))
+    assert Cell(ip, "p = %prime budget 1").error is None
+    panel = ip.user_ns["p"]
+    assert isinstance(panel, pm.BudgetPanel) and panel.end_button.description == "Terminate 1 pod"
+    shared.offset[0] = 0.9 / POD_HR * 3600  # type: ignore[attr-defined]
+    shared.step()  # a round of the guard redraws the panel, no cell needed
+    assert "90% of your $1.00 budget is spent" in panel.notice.value
+    panel.close()
+    client.set_budget(None)
+
+
 def test_a_crossed_threshold_is_said_after_the_next_cell(
     ip: Any, sandbox: SandboxServer, shared: BudgetGuard, widgets_on: Any
 ) -> None:
@@ -356,7 +372,7 @@ def test_a_crossed_threshold_is_said_after_the_next_cell(
 
 
 def test_pods_list_flags_a_pod_past_its_deadline_and_offers_to_end_it(
-    ip: Any, prime_sandbox: SandboxServer
+    ip: Any, prime_sandbox: SandboxServer, magics: Any
 ) -> None:
     client = pm.get_client()
     pod = client.create_pod(guide_request(client, name="overdue"))
@@ -370,6 +386,12 @@ def test_pods_list_flags_a_pod_past_its_deadline_and_offers_to_end_it(
     assert f"Pod {pod.id} passed its deadline" in cell.text
     assert f"%prime pods terminate {pod.id} --yes" in cell.text
     assert prime_sandbox.state.live_pod_ids() == [pod.id]  # listing ends nothing
+    magics.widgets = True
+    offered = Cell(ip, "%prime pods list")
+    panels = [o for o in offered.shown if o.startswith(f"Terminate pod {pod.id}\n")]
+    assert len(panels) == 1, offered.text  # its ConfirmPanel, summarised as text
+    assert offered.text.count("[sandbox]") == 1  # the banner once per output
+    assert prime_sandbox.state.live_pod_ids() == [pod.id]  # a button, not an act
 
 
 pytest_plugins = ("tests.magic_fixtures",)

@@ -53,11 +53,11 @@ ALLOWED: dict[str, set[str]] = {
     # every rental this package made, in the local store (models for type hints only)
     "ledger": {"models", "store"},
     # the kernel's budget over the ledger: states from lifecycle, costs from pricing
-    "budget": {"errors", "ledger", "lifecycle", "pricing"},
+    "budget": {"errors", "ledger", "lifecycle", "pricing", "spend"},
     # the budget in words: the presentation layer's pieces, the budget's sentences
     "_display_budget": {"_display"},
     # the sweep frame and the burn rate: models and states in, pricing's numbers out
-    "spend": {"lifecycle", "models", "pricing", "store"},
+    "spend": {"errors", "lifecycle", "models", "pricing", "store"},
     # the capacity watch: what it asks and how polls become events (prices from pricing,
     # words from _display, lazily in WatchEvent.__str__)
     "watch_match": {"_display", "errors", "models", "pricing"},

@@ -51,17 +51,20 @@ class Context:
         button: str,
         done: str,
         blocked: Callable[[], str | None] | None = None,
+        labelled: bool = False,
     ) -> ConfirmPanel | None:
         """With ``--yes``, terminate or delete; without, say what would be lost and, where
         widgets show, return a ``button`` that does it once (disabled, with the reason
-        beside it, when ``blocked()`` says why it cannot be done now)."""
+        beside it, when ``blocked()`` says why it cannot be done now). ``labelled``: the
+        sandbox banner is already above, in this output."""
         if yes:
             act()
             self.label(client)
             self.show(Notice(done, "success"))
             return None
         loss = describe()
-        self.label(client)
+        if not labelled:
+            self.label(client)
         self.show(Confirmation(f"{button}?", loss))
         if not self.widgets:
             self.show(Notice("Nothing happened; add --yes to do it."))

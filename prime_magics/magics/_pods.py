@@ -72,7 +72,7 @@ def list_pods(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
             ctx.show(Notice(f"{late} End it: %prime pods terminate {pod_id} --yes", "warning"))
             continue
         ctx.show(Notice(late, "warning"))
-        ctx.show(terminate_pod(argparse.Namespace(pod_id=pod_id, yes=False), ctx))
+        ctx.show(_terminate(client, pod_id, ctx, yes=False, labelled=True))
     return frame
 
 
@@ -248,14 +248,20 @@ def add_terminate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def terminate_pod(args: argparse.Namespace, ctx: Context) -> ConfirmPanel | None:
-    client, pod_id = api.get_client(), args.pod_id
+    return _terminate(api.get_client(), args.pod_id, ctx, yes=args.yes)
+
+
+def _terminate(
+    client: Client, pod_id: str, ctx: Context, *, yes: bool, labelled: bool = False
+) -> ConfirmPanel | None:
     return ctx.destroy(
         client,
         partial(client.terminate_pod, pod_id, confirm=True),
-        yes=args.yes,
+        yes=yes,
         describe=partial(client.describe_pod_termination, pod_id),
         button=f"Terminate pod {pod_id}",
         done=f"Pod {pod_id} is terminating.",
+        labelled=labelled,
     )
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 import traitlets as t
 
 from .._display import DEADLINE_CAVEAT, Confirmation, notice_html, sweep_summary, usd
-from ..errors import PrimeError
+from ..spend import end_items
 from ._form import Form
 from .confirm import ConfirmPanel
 
@@ -120,24 +120,14 @@ class SweepPanel(Form):
         """Terminate every pod shown, then delete every disk shown; say what failed."""
         if self.frame is None or self.typed.strip() != self.phrase:
             return
-        records = self.frame.to_dict("records")
-        order = sorted(records, key=lambda r: r["kind"] != "pod")  # pods first: frees disks
-        failed = []
-        for record in order:
-            ident = str(record["id"])
-            try:
-                if record["kind"] == "pod":
-                    self.client.terminate_pod(ident, confirm=True)
-                else:
-                    self.client.delete_disk(ident, confirm=True)
-            except PrimeError as err:
-                failed.append(f"{record['kind']} {ident}: {err.message}")
+        rows = self.frame[["kind", "id"]].astype(str).itertuples(index=False)
+        ended, failed = end_items(self.client, [(kind, ident) for kind, ident in rows])
         self.confirm_area.children = ()
         self.load()
         if failed:
             self.show("Not everything ended:\n" + "\n".join(failed), "error")
         else:
-            self.show(f"Ended {len(records)} item(s); nothing of them bills any more.", "success")
+            self.show(f"Ended {len(ended)} item(s); nothing of them bills any more.", "success")
 
 
 def _row_html(record: Mapping[Any, Any]) -> str:
