@@ -277,7 +277,22 @@ def disk_cost_hr(size_gb: Any, price_per_gb_hr: Any) -> FloatArray:
 
 # -- spend: what is billing now, and for how long the wallet lasts ----------------------
 
-FORECAST_HOURS = (1, 8, 24, HOURS_PER_MONTH)
+FORECAST_HOURS: tuple[float, ...] = (1, 8, 24, HOURS_PER_MONTH)
+
+
+def forecast_hours(text: str) -> tuple[float, ...]:
+    """``"2, 12, 48"`` (or ``"month"``) as forecast horizons in hours; ValueError else."""
+    problem = f"{text!r}: give positive hours, e.g. 2, 12, 48 or month"
+    try:
+        words = text.replace(",", " ").split()
+        hours = tuple(HOURS_PER_MONTH if w.lower() == "month" else float(w) for w in words)
+    except ValueError:
+        raise ValueError(problem) from None
+    if not hours or not all(math.isfinite(h) and h > 0 for h in hours):
+        raise ValueError(problem)
+    return hours
+
+
 """The spans previews price by default: an hour, a working day, a day, a billing month."""
 
 
@@ -291,10 +306,15 @@ class Forecast:
     runway_h: float | None  # hours the balance pays for this pod and its disks
 
 
-def forecast_for(quote: Quote, disks_hr: float | None, balance: float | None) -> Forecast:
+def forecast_for(
+    quote: Quote,
+    disks_hr: float | None,
+    balance: float | None,
+    hours: Sequence[float] = FORECAST_HOURS,
+) -> Forecast:
     rate = plus_attached_disks(quote.total_hr, [disks_hr])
     return Forecast(
-        forecast(quote.total_hr, quote.prepaid_hours, disks_hr),
+        forecast(quote.total_hr, quote.prepaid_hours, disks_hr, hours),
         quote.currency,
         balance,
         runway_hours(balance, rate or 0.0),

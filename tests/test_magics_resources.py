@@ -56,6 +56,22 @@ def test_pods_create_without_yes_previews_and_sends_nothing(
     assert FAKE_KEY not in cell.text + cell.html
 
 
+def test_the_forecast_hours_of_a_preview_are_chosen_with_forecast(
+    ip: Shell, prime_sandbox: SandboxServer, offers: pd.DataFrame, magics: Any
+) -> None:
+    cell = Cell(ip, "%prime pods create --offer offers[0] --forecast 2 month 100")
+    assert cell.error is None, cell.text
+    costs = next(text for text in cell.shown if text.startswith("What it costs"))
+    hours = [line.split("  ")[0] for line in costs.splitlines()[1:]]
+    assert hours[:3] == ["2 h", "a month", "100 h"] and "8 h" not in hours
+    bad = Cell(ip, "%prime pods create --offer offers[0] --forecast soon")
+    assert bad.error is not None and "give positive hours" in str(bad.error)
+    magics.widgets = True
+    Cell(ip, "f = %prime pods create --offer offers[0] --forecast 5")
+    assert ip.user_ns["f"].forecast_hours == [5.0] and ip.user_ns["f"].forecast.value == "5"
+    ip.user_ns["f"].close()
+
+
 def test_pods_create_with_yes_sends_exactly_one_post(
     ip: Shell, prime_sandbox: SandboxServer, offers: pd.DataFrame
 ) -> None:

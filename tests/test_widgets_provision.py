@@ -107,6 +107,20 @@ def test_the_forecast_shows_the_wallet_and_how_long_it_pays(form: Any) -> None:
     assert not form.provision_button.disabled
 
 
+def test_the_forecast_hours_are_the_users_to_choose(form: Any) -> None:
+    assert form.forecast.value == "1, 8, 24, month"
+    quote = form.quote
+    form.forecast.value = "3, 100"
+    assert form.forecast_hours == [3.0, 100.0]
+    assert usd(quote.total_hr * 3, "") in form.cost.value and ">100 h<" in form.cost.value
+    assert ">8 h<" not in form.cost.value and ">a month<" not in form.cost.value
+    form.forecast.value = "soon"
+    assert form.forecast_hours == [3.0, 100.0] and form.status_level == "warning"
+    assert "give positive hours" in form.status_text
+    form.forecast_hours = [2.0, 730.0]  # from Python (the magic's --forecast): the field follows
+    assert form.forecast.value == "2, month" and ">a month<" in form.cost.value
+
+
 def test_an_off_step_value_disables_provision_and_says_why(
     form: Any, sandbox: SandboxServer
 ) -> None:

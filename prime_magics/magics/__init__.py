@@ -51,7 +51,8 @@ Pods::
     %prime pods create [OFFER] [--offer VAR[ROW]] [--cloud-id C] [--data-center D]
                        [--gpu-type T] [--gpu-count N] [--name N] [--image I]
                        [--disk-size GB] [--vcpus N] [--memory GB] [--disks ID ...]
-                       [--max-price P|none] [--max-hours H] [--custom-template-id T]
+                       [--max-price P|none] [--max-hours H] [--forecast H ...]
+                       [--custom-template-id T]
                        [--team-id T] [--share-with-team] [--env KEY=VALUE ...] [--yes]
         The offer is the row labelled ROW (the number at the left of the table) of an
         availability DataFrame in your namespace (``--offer df[0]``), or the single
@@ -65,8 +66,9 @@ Pods::
         create the offer is re-read: gone, or above the cap, and nothing is sent.
         --max-hours H: terminate the pod H hours after it is ready (enforced only
         while a kernel with prime_magics runs; %prime sweep flags it otherwise).
-        The preview (and the form) forecast 1, 8, 24 h and a month with the attached
-        disks and prepaid hours, and how long the wallet pays for it; a wallet that
+        The preview (and the form) forecast 1, 8, 24 h and a month (--forecast 2 12
+        month: those instead) with the attached disks and prepaid hours, and how long
+        the wallet pays for it; a wallet that
         cannot pay the first hour stops --yes unless --despite-balance is added (the
         form asks a second time instead).
         --team-id none: no team, even when one is configured; --share-with-team or

@@ -11,7 +11,7 @@ one label per output.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._display import Notice
@@ -26,9 +26,13 @@ if TYPE_CHECKING:
     from ..client import Client
 
 
-def provision_form(request: PodRequest, client: Client, ctx: Context) -> ProvisionForm:
-    """A ``ProvisionForm`` preset to the previewed request; warns where it differs."""
+def provision_form(
+    request: PodRequest, client: Client, ctx: Context, hours: Sequence[float]
+) -> ProvisionForm:
+    """A ``ProvisionForm`` preset to the previewed request (and ``--forecast`` hours);
+    warns where it differs."""
     form = ProvisionForm.from_request(request, client)
+    form.forecast_hours = list(hours)
     form.sandbox_label = False
     _warn_if_different(request.body(), form.request, ctx, "Provision")
     return form

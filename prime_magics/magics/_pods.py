@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ from .._display import (
 )
 from ..errors import ConfigurationError
 from ..models import GpuOffer
-from ..pricing import forecast_for, plus_attached_disks
+from ..pricing import FORECAST_HOURS, forecast_for, forecast_hours, plus_attached_disks
 from ..provisioning import PodRequest
 from ._context import (
     Context,
@@ -151,6 +151,13 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     add("--ssh-key-id", metavar="ID", help="an SSH key of %%prime ssh-keys list (default: primary)")
     add("--env", nargs="+", action="extend", type=key_value, metavar="KEY=VALUE")
     add(
+        "--forecast",
+        nargs="+",
+        type=forecast_hour,
+        metavar="H",
+        help="the hours to forecast (default: 1 8 24 month)",
+    )
+    add(
         "--despite-balance",
         action="store_true",
         help="rent even though the wallet does not pay the first hour",
@@ -186,13 +193,13 @@ def create_pod(args: argparse.Namespace, ctx: Context) -> Table | ProvisionForm 
         )
     if not args.yes:
         if not ctx.widgets:
-            preview_pod(request, client, ctx)
+            preview_pod(request, client, ctx, args.forecast or FORECAST_HOURS)
             return None
         # One cost table: the form's (its Show request holds the body and the curl line).
         from . import _panels  # imports ipywidgets: only when a widget is wanted
 
         ctx.label(client)
-        form = _panels.provision_form(request, client, ctx)
+        form = _panels.provision_form(request, client, ctx, args.forecast or FORECAST_HOURS)
         ctx.show(Notice(FORM_NOTICE.format(act="Provision"), "warning"))
         return form
     pod = client.create_pod(request, despite_balance=args.despite_balance)
@@ -208,7 +215,17 @@ FORM_NOTICE = (
 POD_FLAGS = {"disk_gb": "--disk-size", "vcpus": "--vcpus", "memory_gb": "--memory"}
 
 
-def preview_pod(request: PodRequest, client: Client, ctx: Context) -> None:
+def forecast_hour(text: str) -> float:
+    """One ``--forecast`` value: hours, or ``month``."""
+    try:
+        return forecast_hours(text)[0]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def preview_pod(
+    request: PodRequest, client: Client, ctx: Context, hours: Sequence[float] = FORECAST_HOURS
+) -> None:
     """What ``--yes`` would send and cost, sending nothing."""
     ctx.label(client)
     quote = request.quote()
@@ -225,7 +242,7 @@ def preview_pod(request: PodRequest, client: Client, ctx: Context) -> None:
     grand = plus_attached_disks(quote.total_hr, [hourly for _, hourly in attached])
     ctx.show(quote_table(quote, attached, grand))
     disks_hr = plus_attached_disks(0.0, [hourly for _, hourly in attached])
-    ctx.show(forecast_table(forecast_for(quote, disks_hr, client.balance())))
+    ctx.show(forecast_table(forecast_for(quote, disks_hr, client.balance(), hours)))
     uncapped = request.max_price is None
     level = "warning" if uncapped else "info"
     variable = "This offer's price is variable. " if quote.is_variable else ""

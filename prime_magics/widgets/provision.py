@@ -13,6 +13,7 @@ A create the API certainly refused re-enables the form. Your disks are listed by
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
@@ -32,7 +33,14 @@ from ..config import Team, TeamChoice
 from ..errors import BalanceTooLowError, ConfigurationError, PrimeError
 from ..models import Disk, GpuOffer, Pod
 from ..offers import PARTS, gpu_offer
-from ..pricing import Quote, forecast_for, plus_attached_disks
+from ..pricing import (
+    FORECAST_HOURS,
+    HOURS_PER_MONTH,
+    Quote,
+    forecast_for,
+    forecast_hours,
+    plus_attached_disks,
+)
 from ..provisioning import CUSTOM_TEMPLATE, PodRequest, attach_problem
 from ._controls import (
     cap_mode_control,
@@ -62,6 +70,9 @@ class ProvisionForm(Form):
     pod = t.Instance(Pod, allow_none=True, help="The created pod.")
     disks: t.List[Disk] = t.List(
         t.Instance(Disk), help="Your disks that can be attached to this offer."
+    )
+    forecast_hours: t.List[float] = t.List(
+        t.Float(), list(FORECAST_HOURS), help="The horizons the cost forecast shows, in hours."
     )
 
     def __init__(
@@ -96,6 +107,12 @@ class ProvisionForm(Form):
         self.cap_mode, self.max_price = cap_mode_control(), max_price_control()
         self.max_price.observe(self._on_cap_typed, "value")
         self.stop_after = stop_after_control()
+        self.forecast = w.Text(
+            value=forecast_text(FORECAST_HOURS),
+            description="Forecast h",
+            tooltip="The hours the cost forecast shows: e.g. 2, 12, 48 or month",
+        )
+        self.forecast.observe(self._on_forecast_typed, "value")
         team = self.client.settings.team_id
         self.share = w.Checkbox(description=f"Share with team {team}") if team else None
         self.problem, self.cost, self.request_view = w.HTML(), w.HTML(), w.HTML()
@@ -104,7 +121,7 @@ class ProvisionForm(Form):
         self.provision_button = self.button("Provision", self._on_provision, "primary")
         self.confirm_step("Confirm", self._on_confirm, self._on_cancel)
         self.disk_area, self.pod_area = w.VBox(), w.VBox()
-        optional = [self.cap_mode, self.max_price, self.stop_after]
+        optional = [self.cap_mode, self.max_price, self.stop_after, self.forecast]
         optional += [c for c in (self.share,) if c is not None]
         self.inputs = [*self.resources.values(), self.image, self.template, self.name]
         self.inputs += [self.attach, *optional]
@@ -217,11 +234,26 @@ class ProvisionForm(Form):
         total = None if self.quote is None else self.quote.total_hr
         return plus_attached_disks(total, [hourly for _, hourly in attached])
 
+    def _on_forecast_typed(self, change: Any) -> None:
+        try:
+            self.forecast_hours = list(forecast_hours(change["new"]))
+        except ValueError as err:
+            self.show(str(err), "warning")  # the forecast keeps its last good horizons
+
+    @t.observe("forecast_hours")
+    def _on_forecast_hours(self, change: Any) -> None:
+        if forecast_hours_or_none(self.forecast.value) != tuple(change["new"]):
+            self.forecast.value = forecast_text(change["new"])  # set in Python: say so too
+        self._draw_cost()
+
     def _draw_cost(self) -> None:
         attached = self.attached()
         table = quote_table(self.quote, attached, self._grand_total(attached))._repr_html_()
         disks_hr = plus_attached_disks(0.0, [hourly for _, hourly in attached])
-        ahead = None if self.quote is None else forecast_for(self.quote, disks_hr, self.balance)
+        hours = self.forecast_hours
+        ahead = (
+            None if self.quote is None else forecast_for(self.quote, disks_hr, self.balance, hours)
+        )
         table += forecast_table(ahead)._repr_html_()
         variable = self.quote is not None and self.quote.is_variable
         note = "Variable price: it may change while the pod runs." if variable else ""
@@ -316,3 +348,15 @@ class ProvisionForm(Form):
         """From the DiskForm's thread: the disk is ready, list it and select it."""
         self.run(lambda: self.load(select=disk.id))
         self.show(f"Disk {disk.name} is ready and selected for attachment.", "success")
+
+
+def forecast_text(hours: Sequence[float]) -> str:
+    """``1, 8, 24, month``: the horizons as the form's field shows them."""
+    return ", ".join("month" if h == HOURS_PER_MONTH else f"{h:g}" for h in hours)
+
+
+def forecast_hours_or_none(text: str) -> tuple[float, ...] | None:
+    try:
+        return forecast_hours(text)
+    except ValueError:
+        return None
