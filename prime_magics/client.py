@@ -91,6 +91,7 @@ class Client:
         """Every pod and disk created through this package, for budgets (same file)."""
         self.budget_guard = budget_guard or shared_guard()
         """Keeps the kernel's budget (``set_budget``; one per process unless given)."""
+        self.watchdog.adopt(self)  # deadlines an earlier kernel set are enforced here too
 
     def __repr__(self) -> str:
         return f"Client(base_url={self.settings.base_url!r}, api_key={self.settings.redacted_key})"

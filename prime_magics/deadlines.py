@@ -69,6 +69,21 @@ class Watchdog:
         if self.autostart:
             self.start()
 
+    def adopt(self, client: Client) -> list[str]:
+        """Follow the deadlines the store holds for ``client``'s API that are still ahead,
+        so a later kernel (or script) enforces what an earlier one set. One already past
+        is not adopted: ``sweep()`` and ``%prime pods list`` flag it and ask first, since
+        it passed while nothing watched. Returns the pod ids now followed."""
+        now = self.clock()
+        ahead = [
+            d.pod_id
+            for d in client.deadline_store.all(client.settings.base_url)
+            if d.due is None or d.due > now
+        ]
+        for pod_id in ahead:
+            self.watch(client, pod_id)
+        return ahead
+
     def forget(self, client: Client, pod_id: str | None = None) -> None:
         """Stop following ``pod_id`` (every pod of ``client`` when None)."""
         with self._lock:
@@ -104,9 +119,13 @@ class Watchdog:
             self.forget(client, pod_id)
             return None
         try:
-            state = pod_state(client.pod(pod_id))
+            pod = client.pod(pod_id)
         except NotFoundError:
-            state = pod_state(None)
+            pod = None
+        born = None if pod is None else pod.created_at
+        if born and deadline.created_at and born != deadline.created_at:
+            pod = None  # another pod with a reused (sandbox) id: this rule was not for it
+        state = pod_state(pod)
         now = self.clock()
         if state.phase is Phase.GONE:
             client.deadline_store.delete(client.settings.base_url, pod_id)

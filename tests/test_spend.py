@@ -21,7 +21,7 @@ from prime_magics.deadlines import Watchdog
 from prime_magics.provisioning import DiskRequest, PodRequest
 from prime_magics.sandbox import SandboxConfig, SandboxServer, start_sandbox
 from prime_magics.spend import SWEEP_COLUMNS
-from prime_magics.store import DeadlineStore, default_store_path
+from prime_magics.store import Deadline, DeadlineStore, default_store_path
 from tests.test_resources import StillClock
 
 
@@ -118,6 +118,45 @@ def test_a_pod_gone_meanwhile_is_forgotten(
     slow_client.terminate_pod(pod.id, confirm=True)
     watchdog.step()
     assert slow_client.deadline(pod.id) is None and watchdog.terminated == []
+
+
+def test_a_later_kernel_enforces_a_deadline_an_earlier_one_set(
+    slow_server: SandboxServer, clock: StillClock, tmp_path: Path
+) -> None:
+    slow_server.reset()
+    store, keys = DeadlineStore(tmp_path / "d.sqlite3"), slow_server.api_key
+    first = pm.Client(api_key=keys, base_url=slow_server.url, deadline_store=store,
+                      watchdog=Watchdog(clock=clock, autostart=False))  # fmt: skip
+    with first:
+        pod = first.create_pod(guide_request(first, name="inherited", max_hours=0.001))
+        old = first.create_pod(guide_request(first, name="overdue", max_hours=1))
+    # the first kernel is gone; one deadline is ahead, one has passed while nothing watched
+    store.put(Deadline(old.id, slow_server.url, 1, old.created_at, clock.now - 7200, clock.now - 1))
+    later = Watchdog(clock=clock, autostart=False)
+    with pm.Client(
+        api_key=keys, base_url=slow_server.url, deadline_store=DeadlineStore(store.path),
+        watchdog=later,
+    ) as second:  # fmt: skip
+        assert later.watching(second) == [pod.id]  # the passed one is asked about, not enforced
+        clock.sleep(61)
+        later.step()  # ready now: its clock starts
+        clock.sleep(4)
+        later.step()
+        assert slow_server.state.live_pod_ids() == [old.id]
+        assert bool(second.pods().set_index("id").loc[old.id, "past_deadline"])
+
+
+def test_a_record_for_another_pod_with_the_same_id_ends_nothing(
+    slow_client: pm.Client, slow_server: SandboxServer, watchdog: Watchdog, clock: StillClock
+) -> None:
+    pod = slow_client.create_pod(guide_request(slow_client, name="new-pod"))
+    stale = Deadline(pod.id, slow_server.url, 0.001, "2020-01-01T00:00:00Z", clock.now, clock.now)
+    slow_client.deadline_store.put(stale)  # yesterday's sandbox pod had this id
+    slow_client.watchdog.watch(slow_client, pod.id)
+    clock.sleep(61)
+    watchdog.step()
+    assert slow_server.state.live_pod_ids() == [pod.id] and watchdog.terminated == []
+    assert slow_client.deadline(pod.id) is None  # the stale record is gone
 
 
 def test_the_store_is_private_and_next_to_the_cli_config(
