@@ -166,7 +166,7 @@ from traitlets import Bool, Enum, observe
 from traitlets.config import Configurable
 
 from ..errors import PrimeError
-from . import _cli, _spend
+from . import _cli
 from ._context import Context
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -229,8 +229,10 @@ class PrimeMagics(Magics, Configurable):
         Costs nothing until a budget module was ever imported (no budget, no import)."""
         module = sys.modules.get("prime_magics.budget")
         if module is not None:
+            from ._spend import show_budget_events
+
             context = Context(user_ns={}, show=display, widgets=self.widgets_enabled())
-            _spend.show_budget_events(module.shared_guard(), context)
+            show_budget_events(module.shared_guard(), context)
 
 
 PrimeMagics.prime.__doc__ = __doc__
