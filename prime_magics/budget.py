@@ -26,9 +26,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from .errors import ConfigurationError, PrimeError
+from .errors import ConfigurationError, NotFoundError, PrimeError
 from .ledger import SESSION, Rental
 from .lifecycle import Phase, disk_state, pod_state
+from .models import Disk, Pod
 from .pricing import billed
 from .spend import end_items
 
@@ -159,6 +160,7 @@ class BudgetGuard:
 
     def __post_init__(self) -> None:
         self._said: set[Level] = set()
+        self._failed: set[str] = set()  # hard endings that failed, already said
         self._shown = 0
         self._lock = threading.RLock()
         self._stop = threading.Event()
@@ -170,7 +172,7 @@ class BudgetGuard:
         """Keep ``budget`` over ``client``'s rentals from now on (None: no budget)."""
         with self._lock:
             self.budget, self.client = budget, client if budget is not None else None
-            self._said = set()
+            self._said, self._failed = set(), set()
             self._stop.set()  # the old thread (if any) ends; a new one starts below
             self._thread = None
         if budget is None:
@@ -217,7 +219,9 @@ class BudgetGuard:
                 # the rule is the confirmation; a rental made after the ending ends too
                 ended, failed = end_all(client, state)
                 self._said.add(level)
-                self._say(BudgetEvent("ended", state, ended, failed))
+                if ended or set(failed) - self._failed:  # a failure is said once, retried
+                    self._say(BudgetEvent("ended", state, ended, failed))
+                self._failed |= set(failed)
             elif level != "ok" and level not in self._said:
                 self._said.add(level)
                 self._say(BudgetEvent(level, state))
@@ -236,23 +240,21 @@ class BudgetGuard:
         )
 
     def _notice_ended(self, client: Client) -> None:
-        """A live rental the API no longer lists (or lists as gone) ended now."""
+        """A live rental that is gone ended now. One list request per kind; one missing
+        from the list (another team's listing, a page the API left out) is read on its
+        own before it is called ended, so the ledger never stops counting too early."""
         live = [r for r in self.rentals() if r.live]
-        if not live:
-            return
         now = self.clock()
-        if any(r.kind == "pod" for r in live):
-            pods = {(p.id, p.created_at or ""): p for p in client.pod_models()}
-            for r in (r for r in live if r.kind == "pod"):
-                pod = pods.get((r.id, r.created_at))
-                if pod is None or pod_state(pod).phase is Phase.GONE:
-                    client.ledger.end(r, now)
-        if any(r.kind == "disk" for r in live):
-            disks = {(d.id, d.created_at or ""): d for d in client.disk_models()}
-            for r in (r for r in live if r.kind == "disk"):
-                disk = disks.get((r.id, r.created_at))
-                if disk is None or disk_state(disk).phase is Phase.GONE:
-                    client.ledger.end(r, now)
+        for kind in ("pod", "disk"):
+            mine = [r for r in live if r.kind == kind]
+            if not mine:
+                continue
+            listed = client.pod_models() if kind == "pod" else client.disk_models()
+            seen = {(m.id, m.created_at or ""): m for m in listed}
+            for rental in mine:
+                model = seen.get((rental.id, rental.created_at)) or _read(client, rental)
+                if _gone(rental, model):
+                    client.ledger.end(rental, now)
 
     def pause(self, state: BudgetState | None) -> float:
         """Seconds to the next round: the next threshold at this burn, at most max_pause."""
@@ -310,6 +312,22 @@ class BudgetGuard:
             if state is None and self.budget is None:
                 return
             stop.wait(self.pause(state))
+
+
+def _read(client: Client, rental: Rental) -> Pod | Disk | None:
+    """The rental as the API has it now; None once the API says it does not exist."""
+    try:
+        return client.pod(rental.id) if rental.kind == "pod" else client.disk(rental.id)
+    except NotFoundError:
+        return None
+
+
+def _gone(rental: Rental, model: Pod | Disk | None) -> bool:
+    """Whether ``rental`` no longer bills: not found, gone, or the id now names another."""
+    if model is None or (model.created_at or "") != rental.created_at:
+        return True
+    state = pod_state(model) if isinstance(model, Pod) else disk_state(model)
+    return state.phase is Phase.GONE
 
 
 def end_all(client: Client, state: BudgetState) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -262,6 +262,18 @@ def test_a_rental_ended_elsewhere_stops_counting(
     assert later is not None and later.spent_usd == pytest.approx(spent)
 
 
+def test_a_rental_the_list_leaves_out_is_read_before_it_is_called_ended(
+    client: pm.Client, guard: BudgetGuard, slow_server: SandboxServer
+) -> None:
+    pod = client.create_pod(guide_request(client, name="unlisted"))
+    client.set_budget(100.0)
+    empty = {"data": [], "totalCount": 0, "offset": 0, "limit": 100}
+    slow_server.faults.add("GET", "/api/v1/pods", status=200, body=empty, times=1)
+    state = guard.step()  # the list forgot it (another team's view, say); the pod did not go
+    assert state is not None and [r.id for r in state.live] == [pod.id]
+    assert requests(slow_server, "GET", f"/api/v1/pods/{pod.id}")  # it was read on its own
+
+
 def test_the_session_scope_counts_this_kernel_and_the_day_scope_every_one(
     client: pm.Client, guard: BudgetGuard
 ) -> None:

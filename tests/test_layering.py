@@ -53,7 +53,7 @@ ALLOWED: dict[str, set[str]] = {
     # every rental this package made, in the local store (models for type hints only)
     "ledger": {"models", "store"},
     # the kernel's budget over the ledger: states from lifecycle, costs from pricing
-    "budget": {"errors", "ledger", "lifecycle", "pricing", "spend"},
+    "budget": {"errors", "ledger", "lifecycle", "models", "pricing", "spend"},
     # the budget in words: the presentation layer's pieces, the budget's sentences
     "_display_budget": {"_display"},
     # the sweep frame and the burn rate: models and states in, pricing's numbers out
