@@ -68,9 +68,8 @@ Pods::
         while a kernel with prime_magics runs; %prime sweep flags it otherwise).
         The preview (and the form) forecast 1, 8, 24 h and a month (--forecast 2 12
         month: those instead) with the attached disks and prepaid hours, and how long
-        the wallet pays for it; a wallet that
-        cannot pay the first hour stops --yes unless --despite-balance is added (the
-        form asks a second time instead).
+        the wallet pays for it; a wallet that cannot pay the first hour stops --yes
+        unless --despite-balance is added (the form asks a second time instead).
         --team-id none: no team, even when one is configured; --share-with-team or
         --add-members USER_ID ...: share it; --ssh-key-id ID: which key.
     %prime pods extend ID HOURS
