@@ -70,7 +70,10 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+@functools.cache
 def _package_version() -> str:
+    """Read once per process: ``importlib.metadata`` scans ``sys.path`` (~0.3 ms), which
+    every page's request paid again (a third of the client's CPU at 0 ms latency)."""
     try:
         return version("prime_magics")
     except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
