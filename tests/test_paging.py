@@ -69,3 +69,37 @@ def test_overlapping_pauses_in_threads_end_with_the_collector_on() -> None:
     for thread in threads:
         thread.join(5)
     assert gc.isenabled()
+
+
+def test_each_finished_page_is_looked_at_once_not_every_page_at_every_wakeup(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fetch loop is linear in the pages: a finished page is handed over once (its
+    done-callback), so no page is polled again and again while others arrive. Scanning
+    every page at every wakeup asked ``done()`` 8,082 times at 101 pages."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from prime_magics._paging import PageFetcher
+
+    polls = 0
+    done = Future.done
+
+    def counted(self: Future[object]) -> bool:
+        nonlocal polls
+        polls += 1
+        return done(self)
+
+    monkeypatch.setattr(Future, "done", counted)
+    total = 30_000  # 300 pages of 100
+
+    def fetch_page(path: str, page: int) -> bytes:
+        return f"{path} {page}".encode()
+
+    def parse(path: str, body: bytes) -> tuple[list[str], int]:
+        page = int(body.split()[1])
+        return [f"{page}.{i}" for i in range(100 if page <= 300 else 0)], total
+
+    with ThreadPoolExecutor(4) as pool:
+        got = PageFetcher[str](pool).fetch(["/a"], fetch_page, parse, "q")["/a"]
+    assert got == [f"{p}.{i}" for p in range(1, 301) for i in range(100)]
+    assert polls <= 3  # only the first wave's pages, once, when page 1 says how many
