@@ -164,3 +164,11 @@ def test_the_cached_frame_is_handed_out_as_a_copy(mock_client: Any) -> None:
     client.clear_cache()
     client.availability()
     assert len(calls) > fetched
+
+
+@pytest.mark.parametrize(("empty", "model"), [("_NO_SPEC", ResourceSpec), ("_NO_PRICES", Prices)])
+def test_the_columns_empties_are_the_models_empties(empty: str, model: Any) -> None:
+    from prime_magics import offers
+
+    for name in model.model_fields:
+        assert getattr(getattr(offers, empty), name) == getattr(model(), name), name
