@@ -10,12 +10,15 @@ the import section), printed side by side in one run; nothing is asserted.
    - remembered: a new process whose ``~/.prime`` holds the counts of an earlier one;
    - warm: the same client again with ``refresh=True``;
    - cached: the same call again within the cache's lifetime (a copy of the frame);
-   - the floor: page 1 of each endpoint, then every other page at once, bytes only.
+   - the floor: page 1 of each endpoint, then every other page at once, bytes only
+     (its ``httpx.Client`` made before the clock starts, as the client is in ours).
 2. CPU (0 ms latency): 1,000, 10,000 and 50,000 offers (+ 12 multi-node), time and peak
-   memory (max RSS growth during the call). The sandbox's catalogue holds at most 2,798
-   offers, so these are served by a plain threaded HTTP server in this script: the
-   sandbox's own 2,000-offer pages, repeated with distinct cloud ids, pre-serialised (so
-   the server's CPU does not blur the client's).
+   memory (max RSS growth during the call), next to the floor over the same server
+   (bytes only, no decoding, no frame: the two waves of section 1 or one connection page
+   after page, whichever is faster) and how each grows from size to size. The
+   sandbox's catalogue holds at most 2,798 offers, so these are served by a plain
+   threaded HTTP server in this script: the sandbox's own 2,000-offer pages, repeated with
+   distinct cloud ids, pre-serialised (so the server's CPU does not blur the client's).
 3. Import: CPU seconds of ``import prime_magics`` beyond ``import pandas``, and of the
    ``%prime`` magics module that ``%load_ext prime_magics`` imports.
 
@@ -25,6 +28,7 @@ the import section), printed side by side in one run; nothing is asserted.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -93,16 +97,25 @@ FLOOR = """
 import json, math, sys, time
 from concurrent.futures import ThreadPoolExecutor
 import httpx
-base, paths = sys.argv[1], json.loads(sys.argv[2])
-start = time.perf_counter()
-with httpx.Client(base_url=base, headers={"Authorization": "Bearer KEY"}) as http, \\
-        ThreadPoolExecutor(32) as pool:
-    get = lambda a: http.get(a[0], params={"page": a[1], "page_size": 100}).content
-    firsts = list(pool.map(get, [(p, 1) for p in paths]))
+base, paths, also_sequential = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3] == "1"
+# made before the clock starts, as the client is in OURS (an SSL context costs ~20 ms)
+http = httpx.Client(base_url=base, headers={"Authorization": "Bearer KEY"})
+pool = ThreadPoolExecutor(32)
+get = lambda a: http.get(a[0], params={"page": a[1], "page_size": 100}).content
+def rest(firsts):
     totals = [int(json.loads(b)["totalCount"]) for b in firsts]  # needed to know the rest
-    rest = [(p, n) for p, t in zip(paths, totals) for n in range(2, math.ceil(t / 100) + 1)]
-    size = sum(map(len, firsts)) + sum(map(len, pool.map(get, rest)))
-print(json.dumps({"first": time.perf_counter() - start, "bytes": size}))
+    return [(p, n) for p, t in zip(paths, totals) for n in range(2, math.ceil(t / 100) + 1)]
+start = time.perf_counter()
+firsts = list(pool.map(get, [(p, 1) for p in paths]))
+size = sum(map(len, firsts)) + sum(map(len, pool.map(get, rest(firsts))))
+out = {"waves": time.perf_counter() - start, "bytes": size}
+if also_sequential:  # at 0 ms latency one connection, page after page, may be cheaper
+    start = time.perf_counter()
+    firsts = [get((p, 1)) for p in paths]
+    [get(a) for a in rest(firsts)]
+    out["sequential"] = time.perf_counter() - start
+out["first"] = min(out["waves"], out.get("sequential", math.inf))
+print(json.dumps(out))
 """.replace("KEY", KEY)
 
 IMPORTS = """
@@ -185,9 +198,13 @@ def all_items(base: str) -> dict[str, list[Any]]:
 
 
 class Catalogue(ThreadingHTTPServer):
-    """Pre-serialised pages of ``n`` offers: the sandbox's, repeated, ids made distinct."""
+    """Pre-serialised pages of ``n`` offers: the sandbox's, repeated, ids made distinct.
+
+    Its listen backlog is an API's, not ``socketserver``'s default of 5: a client opening
+    its connections at once would otherwise lose SYNs and wait a second to resend them."""
 
     daemon_threads = True
+    request_queue_size = 128
 
     def __init__(self, port: int, source: dict[str, list[Any]], n: int) -> None:
         single = source[PATHS[0]]
@@ -252,7 +269,7 @@ def latency_section(rounds: int, latency_ms: int, offers: int) -> dict[str, list
             results["remembered"].append(child(sys.executable, OURS, base, "0", home=home))
             if (answer := sdk(base)) is not None:
                 results["sdk"].append(answer)
-            results["floor"].append(child(sys.executable, FLOOR, base, json.dumps(PATHS)))
+            results["floor"].append(child(sys.executable, FLOOR, base, json.dumps(PATHS), "0"))
     finally:
         process.terminate()
         process.wait(10)
@@ -265,16 +282,17 @@ def cpu_run(source: dict[str, list[Any]], n: int, rounds: int, with_sdk: bool) -
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
-    ours, theirs = [], []
+    ours, theirs, floors = [], [], []
     try:
         for _ in range(rounds):
             ours.append(child(sys.executable, OURS, base, "0"))
             if with_sdk and (answer := sdk(base)) is not None:
                 theirs.append(answer)
+            floors.append(child(sys.executable, FLOOR, base, json.dumps(PATHS), "1"))
     finally:
         server.shutdown()
         server.server_close()
-    return ours, theirs
+    return ours, theirs, floors
 
 
 def main() -> None:
@@ -312,23 +330,40 @@ def main() -> None:
           f" (goal ≤ 1.15);  remembered / floor = ×{remembered / floor:.2f}")  # fmt: skip
 
     source = source_items(args.offers)
-    print("\n2. 0 ms latency (CPU-bound); peak = max RSS growth during the call")
+    print("\n2. 0 ms latency (CPU-bound); peak = max RSS growth during the call;")
+    print("   floor = bytes only over the same HTTP stack (httpx): the two waves of section 1 or")
+    print("   one connection page after page, whichever is faster")
     print(
-        "     offers |    ours ms | ours peak MB | µs/offer |     SDK ms | SDK peak MB | SDK/ours"
+        "     offers |  ours ms | floor ms | ours/floor | ours peak MB | µs/offer |"
+        "   SDK ms | SDK peak MB | SDK/ours | SDK/floor"
     )
     sdk_sizes = {int(s) for s in args.sdk_sizes.split(",") if s}
+    grown: list[tuple[int, float, float]] = []
     for n in (int(s) for s in args.sizes.split(",")):
-        ours, theirs = cpu_run(source, n, r, n in sdk_sizes)
+        ours, theirs, floors = cpu_run(source, n, r, n in sdk_sizes)
         t, peak = median(ours, "first"), median(ours, "peak_bytes") / 1e6
+        bare = median(floors, "first")
         total = ours[0]["rows"]
-        line = f"   {total:8d} | {t * 1000:10.0f} | {peak:12.1f} | {t / total * 1e6:8.1f} |"
+        grown.append((total, t, peak))
+        line = (
+            f"   {total:8d} | {t * 1000:8.0f} | {bare * 1000:8.0f} | {t / bare:10.2f} |"
+            f" {peak:12.1f} | {t / total * 1e6:8.1f} |"
+        )
         if theirs:
             assert theirs[0]["rows"] == total, f"the SDK read {theirs[0]['rows']} of {total}"
             ts, ps = median(theirs, "first"), median(theirs, "peak_bytes") / 1e6
-            line += f" {ts * 1000:10.0f} | {ps:11.1f} | ×{ts / t:.1f}"
+            line += f" {ts * 1000:8.0f} | {ps:11.1f} | {'×' + format(ts / t, '.1f'):>8} |"
+            line += f" ×{ts / bare:.1f}"
         else:
-            line += "          – |           – |"
+            line += "        – |           – |        – |"
         print(line)
+    steps = [
+        f"{a[0]:,}→{b[0]:,} offers ×{b[0] / a[0]:.1f}: time ×{b[1] / a[1]:.1f},"
+        f" peak ×{b[2] / a[2]:.1f}"
+        for a, b in itertools.pairwise(grown)
+    ]
+    if steps:
+        print("   growth: " + ";  ".join(steps))
 
     imports = [child(sys.executable, IMPORTS) for _ in range(r)]
     print("\n3. import, CPU ms (goal: the package < 100 beyond pandas)")

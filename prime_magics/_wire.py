@@ -15,41 +15,46 @@ snake_case names, camelCase on the wire, the same defaults), so ``offers.offer_c
 reads either shape; ``tests/test_wire.py`` keeps the two in step. Unknown fields are
 skipped (a frame never shows them). Only the availability frame uses these; the model
 methods (``gpu_offers``, ``find_offer``, re-reads) still return pydantic models.
+
+Cheap to build on purpose (issue 14, goal 2): no ``__post_init__`` (a Python call per
+offer; the models' "null is an empty spec/price/list" is applied where the columns are
+read, ``offers.offer_columns``), no cyclic-GC tracking (``gc=False``: a struct of scalars,
+strings and lists of strings cannot form a cycle), and the models' ``FiniteFloat`` as a
+bound checked in C (``Finite``) rather than a Python loop over every number. msgspec's
+JSON reader already refuses ``NaN``/``Infinity`` (not JSON) and ``1e400`` (out of range);
+the bound keeps that true whatever its version; ``tests/test_wire.py`` tries each spelling.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Annotated, Any
+import sys
+from typing import Annotated
 
 import msgspec
 
 Int = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 Total = Annotated[int, msgspec.Meta(ge=-(2**63), le=1_000_000)]  # models.Total
+Finite = Annotated[float, msgspec.Meta(ge=-sys.float_info.max, le=sys.float_info.max)]
 
 
-class WireSpec(msgspec.Struct, rename="camel"):
+class WireSpec(msgspec.Struct, rename="camel", gc=False):
     min_count: Int | None = None
     default_count: Int | None = None
     max_count: Int | None = None
-    price_per_unit: float | None = None
+    price_per_unit: Finite | None = None
     step: Int | None = None
     default_included_in_price: bool | None = None
     additional_info: str | None = None
 
 
-class WirePrices(msgspec.Struct, rename="camel"):
-    on_demand: float | None = None
-    community_price: float | None = None
+class WirePrices(msgspec.Struct, rename="camel", gc=False):
+    on_demand: Finite | None = None
+    community_price: Finite | None = None
     is_variable: bool | None = None
     currency: str | None = None
 
 
-_NO_SPEC = WireSpec()
-_NO_PRICES = WirePrices()
-
-
-class WireGpuOffer(msgspec.Struct, rename="camel"):
+class WireGpuOffer(msgspec.Struct, rename="camel", gc=False):
     cloud_id: str
     gpu_type: str
     gpu_count: Int | None = 1
@@ -63,8 +68,8 @@ class WireGpuOffer(msgspec.Struct, rename="camel"):
     shared_disk: WireSpec | None = None
     vcpu: WireSpec | None = None
     memory: WireSpec | None = None
-    internet_speed: float | None = None
-    interconnect: float | None = None
+    internet_speed: Finite | None = None
+    interconnect: Finite | None = None
     interconnect_type: str | None = None
     provisioning_time: Int | None = None
     stock_status: str | None = None
@@ -72,47 +77,17 @@ class WireGpuOffer(msgspec.Struct, rename="camel"):
     prices: WirePrices | None = None
     images: list[str] | None = None
     is_spot: bool | None = None
-    prepaid_time: float | None = None
+    prepaid_time: Finite | None = None
     is_multinode: bool = False
 
-    def __post_init__(self) -> None:
-        # as the models' "null is empty" validators; the shared empties are never mutated
-        if self.disk is None:
-            self.disk = _NO_SPEC
-        if self.vcpu is None:
-            self.vcpu = _NO_SPEC
-        if self.memory is None:
-            self.memory = _NO_SPEC
-        if self.prices is None:
-            self.prices = _NO_PRICES
-        if self.images is None:
-            self.images = []
 
-
-class WirePage(msgspec.Struct, rename="camel"):
+class WirePage(msgspec.Struct, rename="camel", gc=False):
     items: list[WireGpuOffer]
     total_count: Total | None = None
 
 
 _page = msgspec.json.Decoder(WirePage)
 _list = msgspec.json.Decoder(list[WireGpuOffer])
-
-
-def _finite(offers: list[WireGpuOffer]) -> bool:
-    """msgspec refuses ``1e400`` already; this is the models' ``FiniteFloat`` made sure."""
-    for o in offers:
-        for x in (o.internet_speed, o.interconnect, o.prepaid_time):
-            if x is not None and not math.isfinite(x):
-                return False
-        p: Any = o.prices
-        for x in (p.on_demand, p.community_price):
-            if x is not None and not math.isfinite(x):
-                return False
-        for s in (o.disk, o.vcpu, o.memory, o.shared_disk):
-            unit = None if s is None else s.price_per_unit
-            if unit is not None and not math.isfinite(unit):
-                return False
-    return True
 
 
 def gpu_page(content: bytes) -> tuple[list[WireGpuOffer], int | None] | None:
@@ -126,4 +101,4 @@ def gpu_page(content: bytes) -> tuple[list[WireGpuOffer], int | None] | None:
             items, total = page.items, page.total_count
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
-    return (items, total) if _finite(items) else None
+    return items, total

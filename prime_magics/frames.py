@@ -9,7 +9,7 @@ availability row keeps each resource's range, step, unit price and the raw price
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -67,35 +67,52 @@ def _floats(values: Sequence[Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
     return np.array(values, dtype=float)  # None becomes NaN
 
 
-def _array(name: str, values: list[Any]) -> Any:
-    """A nullable pandas array, built from numpy directly (``pd.array`` on lists is slow)."""
+def _array(
+    name: str,
+    values: Sequence[Any],
+    rows: np.ndarray[Any, Any] | None = None,
+    floats: np.ndarray[Any, Any] | None = None,
+) -> Any:
+    """A nullable pandas array, built from numpy directly (``pd.array`` on lists is slow),
+    reordered by ``rows`` (an ordering) at the numpy level, before any pandas wrapper.
+
+    ``floats`` is ``values`` already as floats (NaN for None), when the caller has it.
+    Masks come from that float view (one C pass) rather than a Python test per value."""
+    if name == "images":  # lists stay objects: np.array would make a 2-D array of them
+        objects = np.empty(len(values), dtype=object)
+        objects[:] = values
+        return objects if rows is None else objects[rows]
     kind = _dtype(name)
+    if kind == "string":
+        strings = pd.array(values, dtype="string")
+        return strings if rows is None else strings[rows]
+    if kind == "Int64":  # exact: the values as int64, never through float (which rounds
+        ints: Any = np.array(values, dtype=object)  # past 2**53)
+        if rows is not None:
+            ints = ints[rows]
+        mask = ints == None  # noqa: E711 - elementwise, in C
+        ints[mask] = 0
+        return pd.arrays.IntegerArray(ints.astype(np.int64), mask)
+    numbers = _floats(values) if floats is None else floats
+    if rows is not None:
+        numbers = numbers[rows]
+    mask = np.isnan(numbers)
     if kind == "Float64":
-        numbers = _floats(values)
-        return pd.arrays.FloatingArray(numbers, np.isnan(numbers))
-    if kind == "Int64":  # exact: never through float, which rounds past 2**53
-        mask = np.array([v is None for v in values], dtype=bool)
-        ints = np.array([0 if v is None else v for v in values], dtype=np.int64)
-        return pd.arrays.IntegerArray(ints, mask)
-    if kind == "boolean":
-        mask = np.array([v is None for v in values], dtype=bool)
-        return pd.arrays.BooleanArray(np.array([v is True for v in values], bool), mask)
-    return pd.array(values, dtype="string")
+        return pd.arrays.FloatingArray(numbers, mask)
+    return pd.arrays.BooleanArray(numbers == 1.0, mask)  # True/False/None: 1.0/0.0/NaN
 
 
 def _to_frame(
-    columns: dict[str, list[Any]], names: list[str], rows: np.ndarray[Any, Any] | None = None
+    columns: Mapping[str, Sequence[Any]],
+    names: list[str],
+    rows: np.ndarray[Any, Any] | None = None,
+    floats: dict[str, np.ndarray[Any, Any]] | None = None,
 ) -> pd.DataFrame:
-    """Build the frame column by column, taking ``rows`` (an ordering) when given."""
-    data = {}
-    for name in names:
-        array = (
-            np.array(columns[name] + [None], dtype=object)[:-1]  # keeps lists as objects
-            if name == "images"
-            else _array(name, columns[name])
-        )
-        data[name] = array if rows is None else array[rows]
-    frame: pd.DataFrame = pd.DataFrame(data)
+    """Build the frame column by column, taking ``rows`` (an ordering) when given;
+    ``floats`` holds columns already converted to floats (reused, not converted again)."""
+    ready = floats or {}
+    data = {name: _array(name, columns[name], rows, ready.get(name)) for name in names}
+    frame: pd.DataFrame = pd.DataFrame(data, copy=False)
     return frame
 
 
@@ -104,16 +121,19 @@ def availability_frame(offers: Sequence[GpuOffer]) -> pd.DataFrame:
 
     Offers priced in another currency than USD sort after the USD ones (by their own
     price), so no total is ever compared across currencies; unpriced ones come last."""
-    columns = offer_columns(list(offers))
+    columns: dict[str, Any] = dict(offer_columns(list(offers)))
     numeric = ["gpu_count", *RESOURCE_COLUMNS, *RAW_PRICE_COLUMNS]
     numeric += [p.column("unit_price_hr") for p in PARTS]
-    inputs: dict[str, Any] = {name: _floats(columns[name]) for name in numeric}
+    floats = {name: _floats(columns[name]) for name in numeric}
+    inputs: dict[str, Any] = dict(floats)
     inputs["security"] = np.array(columns["security"], dtype=object)
     for part in PARTS:
-        included = columns[part.column("included")]
-        inputs[part.column("included")] = np.array([v is True for v in included], bool)
+        included = _floats(columns[part.column("included")])
+        floats[part.column("included")] = included
+        inputs[part.column("included")] = included == 1.0  # True; not False, not None
     costs = cost_columns(inputs)
-    columns.update({name: list(values) for name, values in costs.items()})
+    columns.update(costs)
+    floats.update(costs)
     currency = np.array([c or "USD" for c in columns["currency"]], dtype=str)
     # Cheapest first, unpriced (NaN) last; numpy sorts faster than the finished frame.
     rows = np.lexsort(
@@ -126,7 +146,7 @@ def availability_frame(offers: Sequence[GpuOffer]) -> pd.DataFrame:
             np.isnan(costs["total_hr"]),
         )
     )
-    return view_of(_to_frame(columns, AVAILABILITY_COLUMNS, rows), OFFERS)
+    return view_of(_to_frame(columns, AVAILABILITY_COLUMNS, rows, floats), OFFERS)
 
 
 def disk_availability_frame(offers: Sequence[DiskOffer], size_gb: int | None) -> pd.DataFrame:

@@ -203,12 +203,32 @@ def disk_offer(offer: AnyDiskOffer) -> DiskOffer:
     )
 
 
-def offer_columns(offers: list[GpuOffer]) -> dict[str, list[Any]]:
-    """The availability frame's raw columns, each a list over ``offers`` (no costs yet)."""
-    columns = {name: list(map(attrgetter(path), offers)) for name, path in OFFER_FIELDS.items()}
+class _Empty:
+    """A null spec or prices as the models read it: every field ``None``. (Not the models'
+    own empties: building one at import would build their validators, ~10 ms.)"""
+
+    def __getattr__(self, name: str) -> None:
+        return None
+
+
+_NO_SPEC = _NO_PRICES = _Empty()
+
+
+def offer_columns(offers: list[Any]) -> dict[str, list[Any]]:
+    """The availability frame's raw columns, each a list over ``offers`` (no costs yet).
+
+    ``offers`` are models or ``_wire`` structs; a struct's null spec, prices or images
+    read as the models' empty ones (their "null is empty" validators), here rather than
+    per struct when it is decoded (a Python call per offer there, one pass here)."""
+    prices = [_NO_PRICES if p is None else p for p in map(attrgetter("prices"), offers)]
+    columns = {}
+    for name, path in OFFER_FIELDS.items():
+        owner, _, field = path.rpartition(".")
+        columns[name] = list(map(attrgetter(field), prices if owner else offers))
+    columns["images"] = [[] if i is None else i for i in columns["images"]]
     for p in PARTS:
-        specs = list(map(attrgetter(p.key), offers))
-        columns[p.count_column] = [s.default_count for s in specs]
+        specs = [_NO_SPEC if s is None else s for s in map(attrgetter(p.key), offers)]
+        columns[p.count_column] = list(map(attrgetter("default_count"), specs))
         for part, field in SPEC_FIELDS.items():
             columns[p.column(part)] = list(map(attrgetter(field), specs))
     return columns

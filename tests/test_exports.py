@@ -107,3 +107,22 @@ def test_importing_the_package_stays_light():
 
 def test_version_is_exposed():
     assert isinstance(pm.__version__, str) and pm.__version__
+
+
+def test_loading_the_extension_stays_light():
+    """``%load_ext prime_magics`` imports the magics module only: the command tree, the
+    models and the HTTP stack come with the first ``%prime`` (issue 14, goal 4)."""
+    code = (
+        "import json, sys\n"
+        "from IPython.testing.globalipapp import get_ipython\n"
+        "ip = get_ipython()\n"
+        "ip.run_line_magic('load_ext', 'prime_magics')\n"
+        "assert 'prime' in ip.magics_manager.magics['line']\n"
+        "heavy = ['pydantic', 'httpx', 'msgspec', 'prime_magics.models', 'ipywidgets',\n"
+        "         'prime_magics.magics._cli', 'prime_magics.client']\n"
+        "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

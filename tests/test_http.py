@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -83,6 +84,31 @@ def test_get_sends_auth_user_agent_and_repeated_params(transport_for):
     assert request.url.params["gpu_count"] == "1"
     assert request.headers["authorization"] == f"Bearer {KEY}"
     assert request.headers["user-agent"].startswith("prime_magics/")
+
+
+ODD_PARAMS: dict[str, Any] = {
+    "regions": ["canada", "united states", "é/ü?&="], "gpu_type": "H100 80GB+",
+    "gpu_count": 1, "price": 1.5, "flag": True, "empty": "", "none": None, "page": 2,
+}  # fmt: skip
+
+
+def test_the_query_is_encoded_as_httpx_encodes_params(transport_for):
+    """The read path builds its URL string itself (one parse): byte for byte what
+    ``httpx.Client.get(params=…)`` sends, repeated keys, spaces, unicode and all."""
+    handler = Recorder(json_response(200, {}))
+    transport_for(handler).get_bytes("/availability/gpus", ODD_PARAMS, what="x")
+    (request,) = handler.requests
+    with httpx.Client(transport=httpx.MockTransport(handler)) as plain:
+        plain.get(f"{BASE}/api/v1/availability/gpus", params=ODD_PARAMS)
+    assert request.url.raw_path == handler.requests[1].url.raw_path  # bytes on the wire
+
+
+def test_a_retried_read_sends_the_same_request_again(transport_for, sleeps):
+    handler = Recorder(json_response(503, {}), json_response(200, {"ok": 1}))
+    assert transport_for(handler).get("/availability/gpus", {"page": 3}) == {"ok": 1}
+    first, second = handler.requests
+    assert first.url == second.url and first.headers == second.headers and len(sleeps) == 1
+    assert second.extensions["timeout"] == first.extensions["timeout"]
 
 
 def test_no_key_is_a_configuration_error_before_any_request(transport_for):

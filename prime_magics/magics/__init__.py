@@ -165,7 +165,6 @@ from traitlets import Bool, Enum, observe
 from traitlets.config import Configurable
 
 from ..errors import PrimeError
-from . import _cli
 from ._context import Context
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -209,6 +208,11 @@ class PrimeMagics(Magics, Configurable):
 
     @_line_magic("prime")
     def prime(self, line: str) -> Any:
+        # The command tree is imported at the first %prime, not at %load_ext: it brings
+        # the models, pydantic and the rest (~95 ms of CPU); every command needs them, so
+        # the first command pays once what loading the extension would have.
+        from . import _cli
+
         context = Context(
             user_ns=self.shell.user_ns if self.shell else {},
             show=display,
