@@ -24,7 +24,8 @@ BUDGET_CAVEAT = (
 
 
 def money(amount: float) -> str:
-    return usd(amount, "")
+    """``$12.30``; under a cent, four digits (``$0.0020``), so a tiny test budget reads."""
+    return usd(amount, "", decimals=4 if 0 < abs(amount) < 0.01 else 2)
 
 
 def duration_text(seconds: float) -> str:
@@ -42,7 +43,7 @@ def reached_text(state: BudgetState) -> str:
     if due is None:
         return "never at this rate (nothing counted is billing)"
     if due <= 0:
-        return "reached"
+        return "already: the budget is spent"
     when = datetime.fromtimestamp(state.now + due, timezone.utc).strftime("%H:%M UTC")
     return f"in {duration_text(due)} (at {when}) at this rate"
 
@@ -61,7 +62,7 @@ def at_limit_text(hard: bool) -> str:
     return "a notice with one button to end what is counted; new rentals are refused"
 
 
-def budget_table(state: BudgetState) -> Table:
+def budget_table(state: BudgetState, title: str | None = "Budget") -> Table:
     budget = state.budget
     live = state.live
     rows = [
@@ -75,7 +76,7 @@ def budget_table(state: BudgetState) -> Table:
     ]
     if state.unpriced:
         rows.append(("unpriced", f"{state.unpriced} rental(s) with no known price, counted as $0"))
-    return Table(rows, "Budget", strong=("spent",))
+    return Table(rows, title, strong=("spent",))
 
 
 def budget_notice(state: BudgetState) -> Notice:

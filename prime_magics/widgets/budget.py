@@ -73,7 +73,7 @@ class BudgetPanel(Form):
             self.table.value = ""
         else:
             self.notice.value = budget_notice(state)._repr_html_()
-            self.table.value = budget_table(state)._repr_html_()
+            self.table.value = budget_table(state, title=None)._repr_html_()  # the heading says it
         self.end_button.description = end_label(state)
         shown(self.end_button, state is not None and bool(state.live))
         self.refresh_buttons()
