@@ -4,21 +4,25 @@ thread, no cell running) to say the budget is spent, offer one button that names
 ends, and end it with exactly one terminate when clicked.
 
 The browser waits on what the panel shows, with bounded timeouts, never on a fixed sleep.
+With ``PRIME_UPDATE_SCREENSHOTS=1`` the panel's screenshot refreshes ``docs/budget-panel.png``.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .lab import JupyterLab, Notebook, Steps
+from .lab import REPO, JupyterLab, Notebook, Steps, copy_file
 from .test_e2e_watch import control, sandbox_url
 
 pytestmark = pytest.mark.e2e
 
 RUN_ALL_TIMEOUT_S = 120
+UPDATE_SCREENSHOTS = os.environ.get("PRIME_UPDATE_SCREENSHOTS") == "1"
+DOCS_BUDGET = REPO / "docs" / "budget-panel.png"
 BUDGET_CELLS = [
     "import prime_magics as pm\n\nclient = pm.use_sandbox()\n"
     "print('SANDBOX', client.settings.base_url)",
@@ -45,7 +49,9 @@ def test_budget_panel_says_it_is_spent_and_ends_the_pod_with_one_click(
     with step("the panel redraws by itself once the budget is spent"):
         expect(panel).to_be_visible()
         expect(panel).to_contain_text("Your $0.0020 budget is spent", timeout=30_000)
-        step.screenshot(panel, "budget-panel.png")
+        shot = step.screenshot(panel, "budget-panel.png")
+        if UPDATE_SCREENSHOTS:
+            copy_file(shot, DOCS_BUDGET)
     url = sandbox_url(notebook)
     with step("one button names what it ends; a click terminates the pod once"):
         button = panel.get_by_role("button", name="Terminate 1 pod", exact=True)
