@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from ._display import Notice, Table, usd
 
 if TYPE_CHECKING:
-    from .budget import BudgetEvent, BudgetState
+    from .budget import BudgetState
+    from .budget_guard import BudgetEvent
     from .ledger import Rental
 
 BUDGET_CAVEAT = (

@@ -24,7 +24,8 @@ from ._http import RetryPolicy, Transport
 from ._paging import PageFetcher, cyclic_gc_paused
 from .account import Account
 from .availability import Offers
-from .budget import Budget, BudgetGuard, BudgetState, shared_guard
+from .budget import Budget, BudgetState
+from .budget_guard import BudgetGuard, shared_guard
 from .config import Settings
 from .deadlines import Watchdog, shared_watchdog
 from .disks import Disks

@@ -5,7 +5,6 @@ itself after a final warning. The ledger behind it lives in the local store."""
 
 from __future__ import annotations
 
-import importlib
 import re
 import time
 import warnings
@@ -15,8 +14,10 @@ from typing import Any
 import pytest
 
 import prime_magics as pm
+from prime_magics import budget_guard as guard_module
 from prime_magics._display_budget import event_notice
-from prime_magics.budget import Budget, BudgetGuard, budget_state
+from prime_magics.budget import Budget, budget_state
+from prime_magics.budget_guard import BudgetGuard
 from prime_magics.deadlines import Watchdog
 from prime_magics.ledger import SESSION, Ledger, Rental
 from prime_magics.sandbox import SandboxConfig, SandboxServer, start_sandbox
@@ -25,7 +26,6 @@ from tests.magic_fixtures import FAKE_KEY, Cell, requests
 from tests.test_resources import StillClock
 from tests.test_spend import canada_disk, guide_request
 
-budget_module = importlib.import_module("prime_magics.budget")  # pm.budget is the function
 POD_HR = 1.9  # the guides' n3-H100x1 in CANADA-1, as the sandbox prices it
 DISK_HR = 100 * 0.00015  # a 100 GB hyperstack disk there
 
@@ -322,7 +322,7 @@ def shared(monkeypatch: pytest.MonkeyPatch) -> Iterator[BudgetGuard]:
     offset = [0.0]
     guard = BudgetGuard(clock=lambda: time.time() + offset[0], autostart=False)
     guard.offset = offset  # type: ignore[attr-defined]
-    monkeypatch.setattr(budget_module, "_shared", guard)
+    monkeypatch.setattr(guard_module, "_shared", guard)
     yield guard
 
 

@@ -21,7 +21,7 @@ SUBPACKAGES = ("magics", "widgets", "sandbox")  # a subpackage is one unit; its 
 
 # The public plain-Python API the upper layers (magics, widgets, df.prime) build on.
 PLAIN_API = {"api", "config", "errors", "frames", "models", "offers", "pricing", "provisioning"}
-PLAIN_API |= {"lifecycle", "deadlines", "spend", "store", "budget", "ledger"}
+PLAIN_API |= {"lifecycle", "deadlines", "spend", "store", "budget", "budget_guard", "ledger"}
 PLAIN_API |= {"watch", "watch_match", "watch_state", "watch_share", "history", "rent_first"}
 
 ALLOWED: dict[str, set[str]] = {
@@ -52,8 +52,11 @@ ALLOWED: dict[str, set[str]] = {
     "deadlines": {"errors", "lifecycle", "store"},
     # every rental this package made, in the local store (models for type hints only)
     "ledger": {"models", "store"},
-    # the kernel's budget over the ledger: states from lifecycle, costs from pricing
-    "budget": {"errors", "ledger", "lifecycle", "models", "pricing", "spend"},
+    # the budget as arithmetic over the ledger's rentals: costs from pricing
+    "budget": {"errors", "ledger", "pricing"},
+    # the kernel's budget kept by a thread: reads through a client (type hints), states
+    # from lifecycle, endings through spend
+    "budget_guard": {"budget", "errors", "ledger", "lifecycle", "models", "spend"},
     # the budget in words: the presentation layer's pieces, the budget's sentences
     "_display_budget": {"_display"},
     # the sweep frame and the burn rate: models and states in, pricing's numbers out
@@ -92,7 +95,7 @@ ALLOWED: dict[str, set[str]] = {
     "client": {"_http", "_paging", "config", "errors", "models", "frames", "lifecycle"}
     | {"resource_frames", "provisioning", "availability", "pods", "disks", "account"}
     | {"price_lock", "deadlines", "spend", "store", "frame_view", "pricing", "page_counts"}
-    | {"budget", "ledger"},
+    | {"budget", "budget_guard", "ledger"},
     # + models/provisioning/errors for pm.create_pod(PodRequest); sandbox for use_sandbox()
     "api": {"client", "frames", "config", "errors", "models", "provisioning", "sandbox"}
     | {"pricing", "watch"},  # pm.quote, pm.watch: loaded on first use

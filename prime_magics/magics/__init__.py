@@ -230,7 +230,7 @@ class PrimeMagics(Magics, Configurable):
     def after_cell(self, _result: object = None) -> None:
         """After each cell: the budget's thresholds crossed meanwhile, said once each.
         Costs nothing until a budget module was ever imported (no budget, no import)."""
-        module = sys.modules.get("prime_magics.budget")
+        module = sys.modules.get("prime_magics.budget_guard")
         if module is not None:
             from ._spend import show_budget_events
 

@@ -21,7 +21,7 @@ from ._context import Context, positive_float
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..budget import BudgetGuard
+    from ..budget_guard import BudgetGuard
     from ..widgets.budget import BudgetPanel
     from ..widgets.sweep import SweepPanel
 

@@ -16,7 +16,8 @@ import traitlets as t
 
 from .._display import notice_html
 from .._display_budget import BUDGET_CAVEAT, budget_notice, budget_table
-from ..budget import BudgetEvent, BudgetState, end_all
+from ..budget import BudgetState
+from ..budget_guard import BudgetEvent, end_all
 from ._form import Form, shown
 
 if TYPE_CHECKING:
