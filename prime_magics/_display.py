@@ -244,6 +244,16 @@ def cap_lines(request: PodRequest) -> list[str]:
     return lines
 
 
+def stock_warning(stock_status: str | None) -> str | None:
+    """What someone about to rent an offer out of stock should know first (None: nothing)."""
+    if stock_status != "Unavailable":
+        return None
+    return (
+        "Stock: Unavailable. The API usually refuses a create until it is back in stock; "
+        "%prime availability watch says when it is."
+    )
+
+
 def deadline_text(
     due: float | None, left_s: float | None, estimated: bool, max_hours: float
 ) -> str:

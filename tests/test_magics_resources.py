@@ -64,6 +64,10 @@ def test_the_forecast_hours_of_a_preview_are_chosen_with_forecast(
     costs = next(text for text in cell.shown if text.startswith("What it costs"))
     hours = [line.split("  ")[0] for line in costs.splitlines()[1:]]
     assert hours[:3] == ["2 h", "a month", "100 h"] and "8 h" not in hours
+    assert "Stock: Unavailable" not in cell.text  # the fixture keeps offers in stock
+    ip.user_ns["gone"] = offers.assign(stock_status="Unavailable")
+    out = Cell(ip, "%prime pods create --offer gone[0]")
+    assert "Stock: Unavailable. The API usually refuses a create" in out.text
     bad = Cell(ip, "%prime pods create --offer offers[0] --forecast soon")
     assert bad.error is not None and "give positive hours" in str(bad.error)
     magics.widgets = True

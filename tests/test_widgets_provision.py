@@ -107,6 +107,18 @@ def test_the_forecast_shows_the_wallet_and_how_long_it_pays(form: Any) -> None:
     assert not form.provision_button.disabled
 
 
+def test_an_offer_out_of_stock_is_said_before_anything_is_sent(
+    client: pm.Client, row: pd.Series[Any]
+) -> None:
+    gone = row.copy()
+    gone["stock_status"] = "Unavailable"
+    made = ProvisionForm(gone, client=client, autostart=False)
+    in_stock = ProvisionForm(row, client=client, autostart=False)
+    assert "Stock: Unavailable" in made.stock_note.value and in_stock.stock_note.value == ""
+    made.close()
+    in_stock.close()
+
+
 def test_the_forecast_hours_are_the_users_to_choose(form: Any) -> None:
     assert form.forecast.value == "1, 8, 24, month"
     quote = form.quote

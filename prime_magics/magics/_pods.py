@@ -27,6 +27,7 @@ from .._display import (
     pod_table,
     quote_table,
     redacted,
+    stock_warning,
 )
 from ..errors import ConfigurationError
 from ..models import GpuOffer
@@ -247,6 +248,8 @@ def preview_pod(
     level = "warning" if uncapped else "info"
     variable = "This offer's price is variable. " if quote.is_variable else ""
     ctx.show(Notice(variable + "\n".join(cap_lines(request)), level))
+    if stock := stock_warning(offer.stock_status):
+        ctx.show(Notice(stock, "warning"))
     body = json.dumps(client.prepare(request).body(), indent=2)
     ctx.show(Code(redacted(body, client.settings), "Request body"))
     curl = client.prepare(request).curl(client.settings.base_url)

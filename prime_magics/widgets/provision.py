@@ -27,6 +27,7 @@ from .._display import (
     forecast_table,
     notice_html,
     quote_table,
+    stock_warning,
     usd,
 )
 from ..config import Team, TeamChoice
@@ -96,6 +97,8 @@ class ProvisionForm(Form):
         self._despite_balance = False  # the second confirmation for a short wallet was given
         self.balance: float | None = None  # the wallet, read by load()
         self.header = w.HTML(offer_header(offer))
+        stock = stock_warning(offer.stock_status)
+        self.stock_note = w.HTML(notice_html(stock, "warning") if stock else "")
         self.fixed = {r.key for r in PARTS if not getattr(offer, r.key).adjustable}
         self.resources = {r.key: resource_control(offer, r) for r in PARTS}
         self.image = image_dropdown(offer)
@@ -127,6 +130,7 @@ class ProvisionForm(Form):
         self.inputs += [self.attach, *optional]
         self.layout_children(
             self.header,
+            self.stock_note,
             *(w.HBox([self.resources[r.key], w.HTML(resource_hint(offer, r))]) for r in PARTS),
             self.image, self.template, self.name,
             w.HBox([self.attach, self.new_disk_button]), self.disk_area, *optional,
