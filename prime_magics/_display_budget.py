@@ -75,6 +75,8 @@ def budget_table(state: BudgetState, title: str | None = "Budget") -> Table:
         ("reached", reached_text(state)),
         ("at 100 %", at_limit_text(budget.hard)),
     ]
+    if budget.day:
+        rows.append(("kept", "in this and every later kernel, until %prime budget --off"))
     if state.unpriced:
         rows.append(("unpriced", f"{state.unpriced} rental(s) with no known price, counted as $0"))
     return Table(rows, title, strong=("spent",))

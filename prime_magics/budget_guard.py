@@ -65,6 +65,23 @@ class BudgetGuard:
 
     # -- the rule ------------------------------------------------------------------------
 
+    def adopt(self, client: Client) -> Budget | None:
+        """Take up the standing day budget the store keeps for ``client``'s API, unless this
+        process keeps a budget already. Armed only: the thread takes the first round, so a
+        client's constructor sends nothing."""
+        if self.budget is not None:
+            return None
+        standing = client.ledger.day_budget(client.settings.base_url)
+        if standing is None:
+            return None
+        budget = Budget(standing[0], day=True, hard=standing[1])
+        with self._lock:
+            self.budget, self.client = budget, client
+            self._said, self._failed = set(), set()
+        if self.autostart:
+            self.start()
+        return budget
+
     def set(self, client: Client, budget: Budget | None) -> BudgetState | None:
         """Keep ``budget`` over ``client``'s rentals from now on (None: no budget)."""
         with self._lock:

@@ -93,6 +93,7 @@ class Client:
         self.budget_guard = budget_guard or shared_guard()
         """Keeps the kernel's budget (``set_budget``; one per process unless given)."""
         self.watchdog.adopt(self)  # deadlines an earlier kernel set are enforced here too
+        self.budget_guard.adopt(self)  # and so is a day budget, which spans kernels
 
     def __repr__(self) -> str:
         return f"Client(base_url={self.settings.base_url!r}, api_key={self.settings.redacted_key})"
@@ -334,6 +335,8 @@ class Client:
         100 % a notice, and with ``hard`` the pods terminated and disks deleted by the
         client itself, after a final warning. ``None`` lifts it. See ``budget``."""
         rule = None if usd is None else Budget(usd, day, hard)
+        standing = (rule.limit_usd, rule.hard) if rule is not None and rule.day else None
+        self.ledger.keep_day_budget(self.settings.base_url, standing)  # kept until lifted
         return self.budget_guard.set(self, rule)
 
     def budget(self) -> BudgetState | None:

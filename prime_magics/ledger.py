@@ -87,8 +87,19 @@ def disk_rental(disk: Disk, base_url: str, quoted_hr: float | None, now: float) 
     return Rental("disk", disk.id, base_url, disk.created_at or "", started, price, None, disk.name)
 
 
+_DAY_BUDGET_SCHEMA = """
+CREATE TABLE IF NOT EXISTS day_budget (
+    base_url  TEXT PRIMARY KEY,
+    limit_usd REAL NOT NULL,
+    hard      INTEGER NOT NULL
+)
+"""
+
+
 class Ledger:
-    """Rentals in the local SQLite store (created mode 0600 on first write)."""
+    """Rentals in the local SQLite store (created mode 0600 on first write), and the
+    standing day budget over them: a rolling 24 h spans kernels, so its rule is kept
+    here too and every later kernel's client takes it up (``day_budget``)."""
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else default_store_path()
@@ -148,6 +159,25 @@ class Ledger:
                 query, args = query + " AND session = ?", (base_url, session)
             rows = db.execute(query + " ORDER BY started", args).fetchall()
         return [_rental(row) for row in rows]
+
+    def day_budget(self, base_url: str) -> tuple[float, bool] | None:
+        """The standing day budget for ``base_url``: ``(limit_usd, hard)``, else None."""
+        with connect(self.path, _DAY_BUDGET_SCHEMA) as db:
+            if db is None:
+                return None
+            row = db.execute(
+                "SELECT limit_usd, hard FROM day_budget WHERE base_url = ?", (base_url,)
+            ).fetchone()
+        return None if row is None else (float(row[0]), bool(row[1]))
+
+    def keep_day_budget(self, base_url: str, limit: tuple[float, bool] | None) -> None:
+        """Keep ``(limit_usd, hard)`` as the standing day budget; None drops it."""
+        with connect(self.path, _DAY_BUDGET_SCHEMA, write=limit is not None) as db:
+            if db is None:
+                return
+            db.execute("DELETE FROM day_budget WHERE base_url = ?", (base_url,))
+            if limit is not None:
+                db.execute("INSERT INTO day_budget VALUES (?, ?, ?)", (base_url, *limit))
 
 
 def _rental(row: tuple[object, ...]) -> Rental:

@@ -291,6 +291,35 @@ def test_the_session_scope_counts_this_kernel_and_the_day_scope_every_one(
     assert client.set_budget(None) is None and client.budget() is None
 
 
+def test_a_day_budget_is_taken_up_by_every_later_kernel_until_lifted(
+    slow_server: SandboxServer, tmp_path: Any
+) -> None:
+    made: list[pm.Client] = []
+
+    def kernel() -> tuple[pm.Client, BudgetGuard]:
+        """A new process, as far as budgets go: its own guard over the same store."""
+        guard = BudgetGuard(autostart=False)
+        made.append(pm.Client(
+            api_key=slow_server.api_key, base_url=slow_server.url, budget_guard=guard,
+            ledger=Ledger(tmp_path / "store.sqlite3"), watchdog=Watchdog(autostart=False),
+        ))  # fmt: skip
+        return made[-1], guard
+
+    first, _ = kernel()
+    first.set_budget(20.0, day=True, hard=True)
+    before = len(slow_server.requests)
+    second, guard = kernel()
+    assert guard.budget == Budget(20.0, day=True, hard=True) and guard.client is second
+    assert len(slow_server.requests) == before  # taken up, not checked: nothing was sent
+    second.set_budget(5.0)  # a session budget replaces it, here and for later kernels
+    assert kernel()[1].budget is None
+    second.set_budget(30.0, day=True)
+    second.set_budget(None)  # lifted: gone for later kernels too
+    assert kernel()[1].budget is None
+    for client in made:
+        client.close()
+
+
 def test_the_guard_thread_keeps_the_budget_without_any_cell(
     slow_server: SandboxServer, clock: StillClock
 ) -> None:

@@ -120,13 +120,15 @@ Spend::
 
     %prime budget [USD] [--day] [--hard] [--off]
         Spend at most USD on the pods and disks created from this kernel (--day: on
-        everything ~/.prime/prime_magics.sqlite3 knows, over a rolling 24 h): spent so
-        far, $/h still billing and when the budget is reached at that rate. A warning at
-        80 % and a notice at 100 % (after the next cell that runs; with widgets, a
-        BudgetPanel whose one button ends what it counts); from then on creates are
-        refused. --hard: at 100 % the client terminates those pods and deletes those
-        disks itself, after a final warning 5 minutes before. Alone: the state; --off
-        lifts it. Rentals made in the web app or the prime CLI are not counted.
+        everything ~/.prime/prime_magics.sqlite3 knows, over a rolling 24 h, and kept
+        for every later kernel until --off): spent so far, $/h still billing and when
+        the budget is reached at that rate. A warning at 80 % and a notice at 100 %
+        (after the next cell that runs; with widgets, a BudgetPanel whose one button
+        ends what it counts); from then on creates are refused. --hard: at 100 % the
+        client terminates those pods and deletes those disks itself, after a final
+        warning 5 minutes before. Alone: the state; --off lifts it. Rentals made in
+        the web app or the prime CLI are not counted.
+
 Settings::
 
     %prime config [--base-url URL] [--team-id ID]
