@@ -75,27 +75,27 @@ class BudgetGuard:
         if standing is None:
             return None
         budget = Budget(standing[0], day=True, hard=standing[1])
-        with self._lock:
-            self.budget, self.client = budget, client
-            self._said, self._failed = set(), set()
-        if self.autostart:
-            self.start()
+        self._arm(client, budget)
         return budget
 
     def set(self, client: Client, budget: Budget | None) -> BudgetState | None:
-        """Keep ``budget`` over ``client``'s rentals from now on (None: no budget)."""
-        with self._lock:
-            self.budget, self.client = budget, client if budget is not None else None
-            self._said, self._failed = set(), set()
-            self._stop.set()  # the old thread (if any) ends; a new one starts below
-            self._thread = None
+        """Keep ``budget`` over ``client``'s rentals from now on (None: no budget); the
+        first round is taken now, so the state returned is the API's."""
+        self._arm(client, budget)
         if budget is None:
             self._tell(None)
             return None
-        state = self.step()
-        if self.autostart:
+        return self.step()
+
+    def _arm(self, client: Client, budget: Budget | None) -> None:
+        """The new rule, said afresh, kept by a new thread (the old one ends)."""
+        with self._lock:
+            self.budget, self.client = budget, client if budget is not None else None
+            self._said, self._failed = set(), set()
+            self._stop.set()
+            self._thread = None
+        if budget is not None and self.autostart:
             self.start()
-        return state
 
     def release(self, client: Client) -> None:
         """``client`` is closing: a budget kept through it ends with it."""
