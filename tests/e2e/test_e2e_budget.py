@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .lab import REPO, JupyterLab, Notebook, Steps, copy_file
-from .test_e2e_watch import control, sandbox_url
+from .sandbox_notebook import control, run_clean, sandbox_url
 
 pytestmark = pytest.mark.e2e
 
@@ -41,10 +41,7 @@ def test_budget_panel_says_it_is_spent_and_ends_the_pod_with_one_click(
     lab.write_notebook("budget.ipynb", BUDGET_CELLS)
     notebook = Notebook(page, lab, "budget.ipynb")
     with step("open a notebook that rents a pod and sets a budget of $0.002"):
-        notebook.open()
-        notebook.run_all(RUN_ALL_TIMEOUT_S)
-        failed = notebook.errors()
-        assert not failed, "cells failed:\n" + "\n".join(failed)
+        run_clean(notebook, RUN_ALL_TIMEOUT_S)
     panel = notebook.panel.locator(".prime-budget").first
     with step("the panel redraws by itself once the budget is spent"):
         expect(panel).to_be_visible()

@@ -26,6 +26,7 @@ from playwright.sync_api import Locator, Page, expect
 import prime_magics as pm
 
 from .lab import REPO, JupyterLab, Notebook, Steps, copy_file
+from .sandbox_notebook import run_clean
 
 pytestmark = pytest.mark.e2e
 
@@ -184,10 +185,7 @@ def explore_the_grid(page: Page, lab: JupyterLab, step: Steps, front_end: str) -
     notebook = Notebook(page, lab, "explorer.ipynb")
 
     with step(f"open a notebook showing pm.AvailabilityExplorer() in {front_end}, run it"):
-        notebook.open()
-        notebook.run_all(RUN_ALL_TIMEOUT_S)
-        failed = notebook.errors()
-        assert not failed, "cells failed:\n" + "\n".join(failed)
+        run_clean(notebook, RUN_ALL_TIMEOUT_S)
     explorer = notebook.panel.locator(".prime-availability-explorer").first
     grid = explorer.locator(".dt-container").first  # the grid, its controls and its pages
     rows = grid.locator("table.prime-offer-grid tbody tr")

@@ -9,16 +9,13 @@ panel shows, with bounded timeouts, never on a fixed sleep.
 
 from __future__ import annotations
 
-import json
-import re
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from .lab import JupyterLab, Notebook, Steps
+from .sandbox_notebook import control, run_clean, sandbox_url
 
 pytestmark = pytest.mark.e2e
 
@@ -32,24 +29,6 @@ WATCH_CELLS = [
 ]
 
 
-def sandbox_url(notebook: Notebook) -> str:
-    for cell in notebook.save()["cells"]:
-        for output in cell.get("outputs", []):
-            found = re.search(r"SANDBOX (http://127\.0\.0\.1:\d+)", "".join(output.get("text", "")))
-            if found:
-                return found.group(1)
-    raise AssertionError("the first cell did not print the sandbox's URL")
-
-
-def control(url: str, method: str, path: str) -> Any:
-    data = b"{}" if method == "POST" else None
-    request = urllib.request.Request(
-        f"{url}{path}", data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read())
-
-
 def test_watch_panel_announces_the_offer_and_rents_it_once(
     page: Page, lab: JupyterLab, artifacts: Path, saved_artifacts: list[Path]
 ) -> None:
@@ -57,10 +36,7 @@ def test_watch_panel_announces_the_offer_and_rents_it_once(
     lab.write_notebook("watch.ipynb", WATCH_CELLS)
     notebook = Notebook(page, lab, "watch.ipynb")
     with step("open a notebook running %prime availability watch on the sandbox"):
-        notebook.open()
-        notebook.run_all(RUN_ALL_TIMEOUT_S)
-        failed = notebook.errors()
-        assert not failed, "cells failed:\n" + "\n".join(failed)
+        run_clean(notebook, RUN_ALL_TIMEOUT_S)
     panel = notebook.panel.locator(".prime-watch").first
     with step("check the WatchPanel shows no match yet"):
         expect(panel).to_be_visible()
