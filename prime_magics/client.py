@@ -31,7 +31,7 @@ from .deadlines import Watchdog, shared_watchdog
 from .disks import Disks
 from .errors import BadRequestError, BudgetSpentError, ConfigurationError, PrimeError
 from .frame_view import SOURCE
-from .ledger import Ledger, disk_rental, pod_rental
+from .ledger import Ledger, rental_of
 from .lifecycle import Follow, Phase
 from .models import Disk, DiskOffer, GpuOffer, GpuSummary, Pod, SshKey, Wallet
 from .page_counts import PageCounts
@@ -312,7 +312,7 @@ class Client:
         quoted = request.quote().total_hr
         now = self.budget_guard.clock()  # the ledger keeps the budget's time
         base = self.settings.base_url
-        self.ledger.record(pod_rental(pod, base, quoted, request.offer.prepaid_time, now))
+        self.ledger.record(rental_of("pod", pod, base, quoted, now, request.offer.prepaid_time))
         if request.max_hours:
             self.deadline_store.put(Deadline(pod.id, base, request.max_hours, pod.created_at))
             self.watchdog.watch(self, pod.id)
@@ -448,10 +448,8 @@ class Client:
         configured team applies as for pods."""
         self._check_budget()
         disk = self._disks.create(request.for_settings(self.settings))
-        rental = disk_rental(
-            disk, self.settings.base_url, request.quote_hr, self.budget_guard.clock()
-        )
-        self.ledger.record(rental)
+        now = self.budget_guard.clock()
+        self.ledger.record(rental_of("disk", disk, self.settings.base_url, request.quote_hr, now))
         return disk
 
     def find_disks(self, name: str, since: str) -> list[Disk]:

@@ -70,21 +70,19 @@ class Rental:
         return self.ended is None
 
 
-def pod_rental(
-    pod: Pod, base_url: str, quoted_hr: float | None, prepaid_h: float | None, now: float
+def rental_of(
+    kind: Kind,
+    made: Pod | Disk,
+    base_url: str,
+    quoted_hr: float | None,
+    now: float,
+    prepaid_h: float | None = None,
 ) -> Rental:
     """The rental a create answered with: the API's price, else the quote it was sent at."""
-    price = pod.price_hr if pod.price_hr is not None else quoted_hr
-    started = epoch(pod.created_at) or now
-    return Rental(
-        "pod", pod.id, base_url, pod.created_at or "", started, price, prepaid_h, pod.name
-    )
-
-
-def disk_rental(disk: Disk, base_url: str, quoted_hr: float | None, now: float) -> Rental:
-    price = disk.price_hr if disk.price_hr is not None else quoted_hr
-    started = epoch(disk.created_at) or now
-    return Rental("disk", disk.id, base_url, disk.created_at or "", started, price, None, disk.name)
+    price = made.price_hr if made.price_hr is not None else quoted_hr
+    started = epoch(made.created_at) or now
+    created = made.created_at or ""
+    return Rental(kind, made.id, base_url, created, started, price, prepaid_h, made.name)
 
 
 _DAY_BUDGET_SCHEMA = """
@@ -144,9 +142,13 @@ class Ledger:
 
     def end_live(self, base_url: str, kind: Kind, ident: str, at: float) -> None:
         """Mark the live rental ``kind``/``ident`` ended (this package just ended it)."""
-        for rental in self.rentals(base_url):
-            if rental.live and rental.kind == kind and rental.id == ident:
-                self.end(rental, at)
+        with connect(self.path, _SCHEMA) as db:
+            if db is not None:
+                db.execute(
+                    "UPDATE rentals SET ended = ? WHERE base_url = ? AND kind = ? AND id = ?"
+                    " AND ended IS NULL",
+                    (at, base_url, kind, ident),
+                )
 
     def rentals(self, base_url: str, session: str | None = None) -> list[Rental]:
         """Every rental against ``base_url`` (only ``session``'s when given), oldest first."""
@@ -196,4 +198,4 @@ def _rental(row: tuple[object, ...]) -> Rental:
     )
 
 
-__all__ = ["SESSION", "Kind", "Ledger", "Rental", "disk_rental", "pod_rental"]
+__all__ = ["SESSION", "Kind", "Ledger", "Rental", "rental_of"]

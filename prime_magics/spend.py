@@ -66,13 +66,12 @@ def sweep_frame(
 def deadlines_due(pods: Sequence[Pod], deadlines: Mapping[str, Deadline]) -> dict[str, float]:
     """Each pod's deadline (epoch seconds) from the store's records, by pod id. A record
     for an older pod with a reused (sandbox) id is not this pod's: ``createdAt`` must match."""
-    due = {}
-    for pod in pods:
-        deadline = deadlines.get(pod.id)
-        same = deadline is not None and deadline.created_at == pod.created_at
-        if same and deadline is not None and deadline.due is not None:
-            due[pod.id] = deadline.due
-    return due
+    records = [(pod, deadlines.get(pod.id)) for pod in pods]
+    return {
+        pod.id: record.due
+        for pod, record in records
+        if record is not None and record.created_at == pod.created_at and record.due is not None
+    }
 
 
 def _row(
