@@ -70,14 +70,13 @@ from .errors import (
 )
 
 if _typing.TYPE_CHECKING:
-    from .budget import Budget, BudgetState
     from .client import Client
-    from .deadlines import Watchdog
-    from .ledger import Ledger
     from .models import Disk, DiskOffer, GpuOffer, Pod, ResourceSpec
     from .pricing import Quote
     from .provisioning import DiskRequest, PodRequest
-    from .store import Deadline, DeadlineStore
+    from .rentals.budgets import Budget, BudgetState
+    from .rentals.records import Rental
+    from .rentals.store import Store, StoreError
     from .watch import Watch
     from .watch_match import WatchEvent
 
@@ -88,11 +87,11 @@ _WIDGETS = (
     "SweepPanel", "WatchPanel",
 )  # fmt: skip
 _LAZY = {
-    "Client": "client", "Watchdog": "deadlines", "Disk": "models", "DiskOffer": "models",
+    "Client": "client", "Disk": "models", "DiskOffer": "models",
     "GpuOffer": "models", "Pod": "models", "ResourceSpec": "models", "Quote": "pricing",
-    "DiskRequest": "provisioning", "PodRequest": "provisioning", "Deadline": "store",
-    "DeadlineStore": "store", "Watch": "watch", "WatchEvent": "watch_match",
-    "Budget": "budget", "BudgetState": "budget", "Ledger": "ledger",
+    "DiskRequest": "provisioning", "PodRequest": "provisioning", "Watch": "watch",
+    "WatchEvent": "watch_match", "Budget": "rentals.budgets", "BudgetState": "rentals.budgets",
+    "Rental": "rentals.records", "Store": "rentals.store", "StoreError": "rentals.store",
 }  # fmt: skip
 """The classes served on first use: pydantic (~90 ms) and httpx (~50 ms) load then."""
 
@@ -156,14 +155,11 @@ __all__ = [
     "ConfigurationError",
     "ConfirmationRequiredError",
     "ConflictError",
-    "Deadline",
-    "DeadlineStore",
     "Disk",
     "DiskForm",
     "DiskOffer",
     "DiskRequest",
     "GpuOffer",
-    "Ledger",
     "NotFoundError",
     "OutcomeUnknownError",
     "PaymentRequiredError",
@@ -178,17 +174,19 @@ __all__ = [
     "ProvisioningError",
     "Quote",
     "RateLimitError",
+    "Rental",
     "ResourceSpec",
     "ResponseFormatError",
     "ServerError",
     "Settings",
+    "Store",
+    "StoreError",
     "SweepPanel",
     "UnprocessableEntityError",
     "WaitTimeoutError",
     "Watch",
     "WatchEvent",
     "WatchPanel",
-    "Watchdog",
     "availability",
     "availability_history",
     "budget",

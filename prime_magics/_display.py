@@ -34,8 +34,8 @@ PALETTE = {  # the level's accent: a border, never the text colour (see ``colour
 }
 SANDBOX_LABEL = "[sandbox] simulated API: nothing here is real, rented or billed"
 DEADLINE_CAVEAT = (
-    "A deadline is enforced only while some kernel (or script) with prime_magics runs; "
-    "with none running, the pod keeps billing (%prime sweep then flags it)."
+    "The deadline is kept by the guard process, also after the kernel is gone, while this "
+    "machine is on (%prime guard shows it; the README says how to keep it across reboots)."
 )
 
 
@@ -263,7 +263,9 @@ def deadline_text(
     if due is None or left_s is None:
         return f"Terminated {max_hours:g} h after it is ready (the clock starts then)."
     when = datetime.fromtimestamp(due, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    guess = " (estimated from its creation; fixed once seen ready)" if estimated else ""
+    guess = (
+        " (counted from its creation until it is ready; it never ends later)" if estimated else ""
+    )
     if left_s <= 0:
         return f"Deadline {when}{guess} has passed: it is terminated at the next check."
     minutes, seconds = divmod(int(left_s), 60)

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 from ._display import Notice, Table, usd
 
 if TYPE_CHECKING:
-    from .budget import BudgetState
-    from .budget_guard import BudgetEvent
-    from .ledger import Rental
+    from .rentals.budgets import BudgetState
+    from .rentals.records import Rental
 
 BUDGET_CAVEAT = (
     "A budget counts the pods and disks created through prime_magics (written to "
     "~/.prime/prime_magics.sqlite3); rentals made in the web app or with the prime CLI "
-    "are not in it, and it is kept only while a kernel with prime_magics runs."
+    "are not in it. It is kept by the guard process, also when no kernel runs, while "
+    "this machine is on (%prime guard)."
 )
 
 
@@ -51,13 +51,13 @@ def reached_text(state: BudgetState) -> str:
 
 def rental_names(rentals: tuple[Rental, ...]) -> str:
     pods_first = sorted(rentals, key=lambda r: r.kind != "pod")
-    return ", ".join(f"{r.kind} {r.id}" + (f" ({r.name})" if r.name else "") for r in pods_first)
+    return ", ".join(r.label for r in pods_first)
 
 
 def at_limit_text(hard: bool) -> str:
     if hard:
         return (
-            "the client terminates the pods and deletes the disks counted (their data "
+            "the guard terminates the pods and deletes the disks counted (their data "
             "too), after a final warning 5 minutes before"
         )
     return "a notice with one button to end what is counted; new rentals are refused"
@@ -97,7 +97,7 @@ def budget_notice(state: BudgetState) -> Notice:
     if level == "final":
         return Notice(
             f"Final warning: your {limit} budget is reached {reached_text(state)}; then, as "
-            f"--hard says, the client ends {rental_names(state.live)}. Raise the budget to "
+            f"--hard says, the guard ends {rental_names(state.live)}. Raise the budget to "
             "keep them.",
             "warning",
         )
@@ -110,18 +110,4 @@ def budget_notice(state: BudgetState) -> Notice:
     return Notice(f"Budget: {spent} of {limit} spent ({state.fraction:.0%}).", "info")
 
 
-def event_notice(event: BudgetEvent) -> Notice:
-    """What the after-cell hook says when a threshold was crossed."""
-    if event.level != "ended":
-        return budget_notice(event.state)
-    limit = money(event.state.budget.limit_usd)
-    text = (
-        f"Your {limit} budget was reached: as --hard says, the client ended "
-        f"{', '.join(event.ended)}. New rentals are refused until you raise it."
-    )
-    if event.failed:
-        text += " Not ended: " + "; ".join(event.failed) + " (see %prime sweep)."
-    return Notice(text, "error" if event.failed else "warning")
-
-
-__all__ = ["BUDGET_CAVEAT", "budget_notice", "budget_table", "event_notice"]
+__all__ = ["BUDGET_CAVEAT", "budget_notice", "budget_table"]

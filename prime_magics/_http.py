@@ -2,8 +2,14 @@
 
 Reads (GET) are retried with exponential backoff and jitter on 429 (honouring
 ``Retry-After``), 502/503/504 and connection failures, bounded both in attempts and in
-total time. Writes are sent exactly once: a create that times out after leaving might
-have rented a pod, so it surfaces as ``OutcomeUnknownError`` for the caller to reconcile.
+total time. Writes are sent exactly once: a create that times out after leaving, or is
+answered 500/502/503/504 (a gateway's error says nothing about what the API behind it
+did), might have rented a pod, so it surfaces as ``OutcomeUnknownError`` for the caller
+to reconcile.
+
+The key is attached by ``BearerAuth`` (an ``httpx.Auth``) inside httpx, as the request
+leaves: no header dict, request or local variable of ours holds it, so a verbose
+traceback (``%xmode Verbose`` prints every frame's locals) cannot show it.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import random
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
@@ -24,10 +30,28 @@ from typing import Any
 import httpx
 
 from . import errors
-from .config import Settings, redact
+from .config import REDACTED, Secret, Settings, redact
 
 Params = Mapping[str, str | int | float | Sequence[str] | None]
 SANDBOX_HEADER = "x-prime-sandbox"
+UNKNOWN_AFTER = frozenset({500, 502, 503, 504})
+"""Statuses that, answering a create, do not say whether it happened: the API failing
+midway, or a gateway in front of it failing after it may have acted."""
+
+
+class BearerAuth(httpx.Auth):
+    """Sets ``Authorization: Bearer …`` as httpx sends the request; its repr is redacted."""
+
+    def __init__(self, key: Secret) -> None:
+        self._key = key
+
+    def __repr__(self) -> str:
+        return f"BearerAuth({REDACTED!r})"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        # No local holds the plain key: it goes straight from the Secret into the header.
+        request.headers["Authorization"] = "Bearer " + self._key.reveal()
+        yield request
 
 
 @dataclass(frozen=True)
@@ -89,7 +113,7 @@ def _detail_of(response: httpx.Response) -> Any:
     return body.get("detail", body) if isinstance(body, dict) else body
 
 
-def _scrub(value: Any, secret: str | None) -> Any:
+def _scrub(value: Any, secret: str | Secret | None) -> Any:
     """``value`` with the secret removed from every string in it (servers may echo it)."""
     if not secret:
         return value
@@ -121,7 +145,7 @@ def _validation_lines(detail: Any) -> list[str]:
 
 
 def error_from_response(
-    response: httpx.Response, what: str, secret: str | None = None
+    response: httpx.Response, what: str, secret: str | Secret | None = None
 ) -> errors.APIStatusError:
     """Turn an error status into the exception a person can act on (``secret`` redacted)."""
     status = response.status_code
@@ -175,6 +199,7 @@ class Transport:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._http = httpx.Client(
+            auth=BearerAuth(settings.secret) if settings.secret else None,
             transport=transport,
             verify=shared_ssl_context(),
             timeout=timeout,
@@ -194,15 +219,18 @@ class Transport:
     def close(self) -> None:
         self._http.close()
 
+    def __repr__(self) -> str:
+        return f"Transport(base_url={self.settings.base_url!r})"
+
     def _headers(self) -> dict[str, str]:
-        if not self.settings.api_key:
+        """Every header but the key, which ``BearerAuth`` sets as the request leaves."""
+        if not self.settings.secret:
             raise errors.ConfigurationError(
                 "No Prime Intellect API key is configured.",
                 hint="Run %prime login, set PRIME_API_KEY, or try %prime sandbox for a "
                 "simulated API with no account.",
             )
         return {
-            "Authorization": f"Bearer {self.settings.api_key}",
             "User-Agent": f"prime_magics/{_package_version()}",
             "Accept": "application/json",
         }
@@ -214,7 +242,7 @@ class Transport:
         if response.headers.get(SANDBOX_HEADER):
             self._sandbox.set()
         if response.status_code >= 400:
-            raise error_from_response(response, what, self.settings.api_key)
+            raise error_from_response(response, what, self.settings.secret)
         return response
 
     def _decode(self, response: httpx.Response, what: str) -> Any:
@@ -224,7 +252,7 @@ class Transport:
         try:
             return json.loads(response.content)
         except ValueError as exc:
-            snippet = redact(response.text[:80], self.settings.api_key)
+            snippet = redact(response.text[:80], self.settings.secret)
             raise errors.ResponseFormatError(
                 f"{what}: the API answered {response.status_code} with a body that is not "
                 f"JSON ({snippet!r}…)"
@@ -271,7 +299,7 @@ class Transport:
             else:
                 if response.status_code not in self.retry.retry_statuses:
                     return response
-                failure = error_from_response(response, what, self.settings.api_key)
+                failure = error_from_response(response, what, self.settings.secret)
                 cause = failure
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
             delay = self.retry.delay(attempt, retry_after)
@@ -291,7 +319,8 @@ class Transport:
         what: str,
         creates: tuple[str, str | None] | None = None,
     ) -> Any:
-        """A write, sent exactly once. ``creates=(kind, name)`` marks a create request."""
+        """A write, sent exactly once. ``creates=(kind, name)`` marks a create request: one
+        whose answer is lost, or is 500/502/503/504, raises ``OutcomeUnknownError``."""
         headers = self._headers()
         since = datetime.now(timezone.utc).isoformat(timespec="seconds")
         try:
@@ -314,4 +343,19 @@ class Transport:
                 name=name,
                 since=since,
             ) from exc
+        if creates is not None and response.status_code in UNKNOWN_AFTER:
+            failed = error_from_response(response, what, self.settings.secret)
+            said = f" ({failed.detail})" if isinstance(failed.detail, str) and failed.detail else ""
+            kind, name = creates
+            unknown = errors.OutcomeUnknownError(
+                f"{what}: the API answered {response.status_code}{said}, which does not say "
+                "whether it acted (a gateway can fail after the API did); it was NOT retried.",
+                kind=kind,
+                name=name,
+                since=since,
+                status_code=response.status_code,
+            )
+            # Not chained: the ServerError's hint ("try again in a minute") is the one
+            # thing this must never say; its status and detail are in the message.
+            raise unknown from None
         return self._decode(response, what)

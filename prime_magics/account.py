@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from ._resource import APIResource
 from .errors import ConfigurationError
+from .inputs import path_id
 from .models import SshKey, TeamMember, TeamSummary, Wallet
 from .responses import read
 
 SSH_KEYS = "/ssh_keys/"
+
+
+def _key_path(key_id: str) -> str:
+    return f"{SSH_KEYS}{path_id('key_id', key_id, 'SSH key id')}"
 
 
 class Account(APIResource):
@@ -29,19 +34,18 @@ class Account(APIResource):
 
     def set_primary_ssh_key(self, key_id: str) -> None:
         self._transport.send_once(
-            "PATCH", f"{SSH_KEYS}{key_id}", {"isPrimary": True}, what=f"SSH key {key_id}"
+            "PATCH", _key_path(key_id), {"isPrimary": True}, what=f"SSH key {key_id}"
         )
 
     def delete_ssh_key(self, key_id: str) -> None:
-        self._transport.send_once(
-            "DELETE", f"{SSH_KEYS}{key_id}", what=f"Deleting SSH key {key_id}"
-        )
+        self._transport.send_once("DELETE", _key_path(key_id), what=f"Deleting SSH key {key_id}")
 
     def teams(self) -> list[TeamSummary]:
         return self._list("/user/teams", TeamSummary, 100)
 
     def team_members(self, team_id: str) -> list[TeamMember]:
-        return self._list(f"/teams/{team_id}/members", TeamMember, 100)
+        team = path_id("team_id", team_id, "team id")
+        return self._list(f"/teams/{team}/members", TeamMember, 100)
 
     def wallet(self, team_id: str | None = None) -> Wallet:
         params = {"teamId": team_id} if team_id else None

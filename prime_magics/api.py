@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the client (httpx, the models) is imported on first use, not here
     import pandas as pd
 
-    from .budget import BudgetState
     from .client import Client
     from .models import Disk, Pod
     from .pricing import Quote
     from .provisioning import DiskRequest, PodRequest
+    from .rentals.budgets import BudgetState
     from .sandbox import SandboxServer
     from .watch import Watch
 
@@ -38,11 +38,17 @@ def get_client() -> Client:
 
 
 def set_client(client: Client | None) -> None:
-    """Make ``client`` the default (``None`` re-resolves settings on next use)."""
+    """Make ``client`` the default (``None`` re-resolves settings on next use).
+
+    Budgets and deadlines are the store's, so they stay in force; a budget this kernel
+    set on the old client's API is set on the new one's too (``%prime sandbox restart``
+    or ``%prime config --base-url`` must not lift it)."""
     global _default
     with _lock:
         old, _default = _default, client
     if old is not None and old is not client:
+        if client is not None:
+            client.rentals.take_budget_from(old.rentals)
         old.close()
 
 

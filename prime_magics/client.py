@@ -2,13 +2,16 @@
 
 The resources (``offers``, ``pods``, ``disks`` and ``account``, each a small module)
 return models; the facade keeps the contract's explicit signatures and turns lists into
-DataFrames. It never touches asyncio: concurrency comes from a small thread pool over one
-pooled ``httpx.Client``, so it works the same in a script, a kernel with a running event
-loop, or a widget callback. The configured team is decided in one place, ``prepare``.
+DataFrames; everything that bills (create, extend, end, budgets) goes through the one
+owner of rentals, ``rentals.owner.Rentals``, over the machine's store. It never touches
+asyncio: concurrency comes from a small thread pool over one pooled ``httpx.Client``, so
+it works the same in a script, a kernel with a running event loop, or a widget callback.
+The configured team is decided in one place, ``prepare``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -24,14 +27,10 @@ from ._http import RetryPolicy, Transport
 from ._paging import PageFetcher, cyclic_gc_paused
 from .account import Account
 from .availability import Offers
-from .budget import Budget, BudgetState
-from .budget_guard import BudgetGuard, shared_guard
 from .config import Settings
-from .deadlines import Watchdog, shared_watchdog
 from .disks import Disks
-from .errors import BadRequestError, BudgetSpentError, ConfigurationError, PrimeError
+from .errors import BadRequestError, ConfigurationError, PrimeError
 from .frame_view import SOURCE
-from .ledger import Ledger, rental_of
 from .lifecycle import Follow, Phase
 from .models import Disk, DiskOffer, GpuOffer, GpuSummary, Pod, SshKey, Wallet
 from .page_counts import PageCounts
@@ -39,8 +38,13 @@ from .pods import Pods
 from .price_lock import cap_refusal, check_balance, check_still_priced
 from .pricing import plus_attached_disks
 from .provisioning import DiskRequest, PodRequest, check_attachable
+from .rentals import daemon
+from .rentals.budgets import Budget, BudgetState
+from .rentals.guard import Guard, Round, guarded
+from .rentals.owner import Rentals
+from .rentals.records import Rental
+from .rentals.store import Store, StoreError
 from .spend import Burn, burn, deadlines_due, sweep_frame
-from .store import Deadline, DeadlineStore
 
 
 class Client:
@@ -49,6 +53,8 @@ class Client:
     ``api_key``/``base_url``/``team_id`` default to the environment, then the official
     CLI's ``~/.prime/config.json``. ``transport`` (an ``httpx`` transport) is the seam for
     tests and proxies; the client's timeout, limits and SSL context still apply.
+    ``store`` is the machine's store of rentals and budgets (``~/.prime/…`` by default),
+    ``clock`` the epoch clock rentals are timed by (tests inject one).
     """
 
     def __init__(
@@ -63,10 +69,8 @@ class Client:
         transport: httpx.BaseTransport | None = None,
         max_concurrency: int = 24,
         cache_ttl: float = 60.0,
-        deadline_store: DeadlineStore | None = None,
-        watchdog: Watchdog | None = None,
-        ledger: Ledger | None = None,
-        budget_guard: BudgetGuard | None = None,
+        store: Store | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings or Settings.resolve(api_key, base_url, team_id)
         self.timeout = timeout
@@ -84,19 +88,25 @@ class Client:
         self._pods = Pods(*parts)
         self._disks = Disks(*parts)
         self._account = Account(*parts)
-        self.deadline_store = deadline_store or DeadlineStore()
-        """Where deadlines persist (``~/.prime/prime_magics.sqlite3`` by default)."""
-        self.watchdog = watchdog or shared_watchdog()
-        """Terminates pods at their deadline (one per process unless given)."""
-        self.ledger = ledger or Ledger(self.deadline_store.path)
-        """Every pod and disk created through this package, for budgets (same file)."""
-        self.budget_guard = budget_guard or shared_guard()
-        """Keeps the kernel's budget (``set_budget``; one per process unless given)."""
-        self.watchdog.adopt(self)  # deadlines an earlier kernel set are enforced here too
-        self.budget_guard.adopt(self)  # and so is a day budget, which spans kernels
+        self.store = store or Store()
+        """The machine's rentals, budgets and findings (``~/.prime/prime_magics.sqlite3``)."""
+        self.rentals = Rentals(
+            self._pods, self._disks, self.settings.base_url, self.store, clock=clock,
+            on_open=self.ensure_guard,
+        )  # fmt: skip
+        """The one owner of what bills: every create, extend and end goes through it."""
+        with contextlib.suppress(StoreError):  # a broken store must not stop reading offers
+            if guarded(
+                self.rentals.book.open(self.settings.base_url),
+                self.rentals.budgets.all(self.settings.base_url),
+            ):
+                self.ensure_guard()  # what an earlier kernel left is guarded again
 
     def __repr__(self) -> str:
-        return f"Client(base_url={self.settings.base_url!r}, api_key={self.settings.redacted_key})"
+        settings = self.__dict__.get("settings")  # a half-built client is shown in tracebacks
+        if settings is None:
+            return "Client(<not built>)"
+        return f"Client(base_url={settings.base_url!r}, api_key={settings.redacted_key})"
 
     def __enter__(self) -> Client:
         return self
@@ -107,8 +117,7 @@ class Client:
     def close(self) -> None:
         # Wait for pages still in flight (e.g. after another page failed): closing the
         # connection pool under a thread blocked in a read leaves it hanging until timeout.
-        self.watchdog.forget(self)  # its deadlines stay in the store; sweep() flags them
-        self.budget_guard.release(self)  # a closed client can neither read nor end anything
+        # deadlines and budgets stay in force: they are the store's and the guard's
         self._executor.shutdown(wait=True, cancel_futures=True)
         self._transport.close()
 
@@ -260,8 +269,9 @@ class Client:
     def pods(self) -> pd.DataFrame:
         """Your live pods, with what each has cost so far."""
         pods = self._pods.all()
-        due = deadlines_due(pods, self._deadlines())
-        return self._labelled(resource_frames.pods_frame(pods, due=due))
+        due = deadlines_due(pods, self.rentals.deadlines())
+        frame = resource_frames.pods_frame(pods, due=due, prepaid=self.rentals.prepaid())
+        return self._labelled(frame)
 
     def pod(self, pod_id: str) -> Pod:
         return self._pods.get(pod_id)
@@ -294,7 +304,7 @@ class Client:
         (``PRIME_TEAM_ID`` or the CLI's config), as with the official CLI;
         ``team_id=None`` means none."""
         request = self.prepare(request)
-        self._check_budget()
+        self.rentals.check_budget()
         disks = [self.disk(disk_id) for disk_id in request.disks]
         for disk in disks:
             check_attachable(disk, request.offer)
@@ -303,20 +313,12 @@ class Client:
             disks_hr = plus_attached_disks(0.0, [d.price_hr for d in disks])
             check_balance(request, disks_hr, self.balance())
         try:
-            pod = self._pods.create(request)
+            return self.rentals.create_pod(request)
         except BadRequestError as err:
             refusal = cap_refusal(err, request)
             if refusal is not None:
                 raise refusal from err
             raise
-        quoted = request.quote().total_hr
-        now = self.budget_guard.clock()  # the ledger keeps the budget's time
-        base = self.settings.base_url
-        self.ledger.record(rental_of("pod", pod, base, quoted, now, request.offer.prepaid_time))
-        if request.max_hours:
-            self.deadline_store.put(Deadline(pod.id, base, request.max_hours, pod.created_at))
-            self.watchdog.watch(self, pod.id)
-        return pod
 
     # -- spend control -----------------------------------------------------------------
 
@@ -332,51 +334,59 @@ class Client:
     ) -> BudgetState | None:
         """Spend at most ``usd`` on the pods and disks created from this kernel (``day``:
         on everything the local store knows, over a rolling 24 h): a warning at 80 %, at
-        100 % a notice, and with ``hard`` the pods terminated and disks deleted by the
-        client itself, after a final warning. ``None`` lifts it. See ``budget``."""
-        rule = None if usd is None else Budget(usd, day, hard)
-        standing = (rule.limit_usd, rule.hard) if rule is not None and rule.day else None
-        self.ledger.keep_day_budget(self.settings.base_url, standing)  # kept until lifted
-        return self.budget_guard.set(self, rule)
+        100 % a notice and new rentals refused, and with ``hard`` the pods terminated and
+        disks deleted by the guard, after a final warning. ``None`` lifts it. The budget
+        is kept in the machine's store: another client, a later kernel (``day``) and the
+        guard process (when no kernel runs) all keep it. See ``budget``."""
+        rule = None if usd is None else Budget(usd, day, hard, self.rentals.session)
+        return self.rentals.set_budget(rule)
 
     def budget(self) -> BudgetState | None:
         """The kernel's budget now: spent, $/h still burning, when it is reached."""
-        return self.budget_guard.state()
+        return self.rentals.budget_state()
 
-    def _check_budget(self) -> None:
-        guard = self.budget_guard
-        if guard.client is not None and guard.client.settings.base_url == self.settings.base_url:
-            refusal = guard.refusal()
-            if refusal is not None:
-                raise BudgetSpentError(refusal)
+    def deadline(self, pod_id: str) -> Rental | None:
+        """The pod's record if it has a deadline (``.due``, epoch seconds), else None."""
+        return self.rentals.deadline(pod_id)
 
-    def deadline(self, pod_id: str) -> Deadline | None:
-        """The pod's deadline from the local store (None: it has none)."""
-        return self.deadline_store.get(self.settings.base_url, pod_id)
-
-    def extend(self, pod_id: str, hours: float) -> Deadline:
+    def extend(self, pod_id: str, hours: float) -> Rental:
         """Move the pod's deadline ``hours`` later; a pod without one gets one ``hours``
-        from now. Returns the deadline as stored (and watched, from this process)."""
-        if not hours > 0:
-            raise ConfigurationError(f"hours={hours}: extend by a positive number of hours")
-        current = self.deadline(pod_id)
-        if current is None:
-            now = self.watchdog.clock()
-            pod = self.pod(pod_id)
-            current = Deadline(pod_id, self.settings.base_url, 0.0, pod.created_at, now, now)
-        moved = current.extended(hours)
-        self.deadline_store.put(moved)
-        self.watchdog.watch(self, pod_id)
-        return moved
+        from now. Returns the record as stored (``.due``); the guard keeps it."""
+        return self.rentals.extend(pod_id, hours)
 
     def sweep(self, now: datetime | None = None) -> pd.DataFrame:
         """Everything billing now — pods and disks — with $/h, cost so far, hours running,
         deadline, what is attached to what, and the flags ``unattached_disk`` and
-        ``past_deadline`` (a deadline that passed while no kernel watched shows here)."""
-        return sweep_frame(self._pods.all(), self._disks.all(), self._deadlines(), now)
+        ``past_deadline`` (a deadline that passed while nothing could end it shows here)."""
+        return sweep_frame(
+            self._pods.all(), self._disks.all(), self.rentals.deadlines(), now,
+            self.rentals.prepaid(),
+        )  # fmt: skip
 
-    def _deadlines(self) -> dict[str, Deadline]:
-        return {d.pod_id: d for d in self.deadline_store.all(self.settings.base_url)}
+    def end_items(self, items: Sequence[tuple[str, str]]) -> tuple[list[str], list[str]]:
+        """End confirmed items (``Rentals.end_items``): the sweep's and the budget's acts."""
+        return self.rentals.end_items(items)
+
+    # -- the guard ---------------------------------------------------------------------
+
+    def ensure_guard(self) -> int | None:
+        """Start this API's guard process unless one runs (``rentals.daemon``); its pid."""
+        return daemon.ensure(self.settings, self.store)
+
+    def guard_round(self) -> Round:
+        """One round of the guard, here and now (what the guard process does each period):
+        unknown outcomes looked up, deadlines and hard budgets enforced, findings written."""
+        guard = Guard(self._pods, self._disks, self.settings.base_url, self.store,
+                      clock=self.rentals.clock)  # fmt: skip
+        return guard.step()
+
+    def guard_status(self) -> daemon.GuardStatus:
+        """What the guard process for this API guards, its last round and its errors."""
+        return daemon.status(self.store, self.settings.base_url)
+
+    def stop_guard(self) -> int | None:
+        """Stop this API's guard process; its pid, or None if none ran."""
+        return daemon.stop(self.store, self.settings.base_url)
 
     def burn(self) -> Burn:
         """The balance, the $/h of everything billing now, and the hours it lasts."""
@@ -429,8 +439,7 @@ class Client:
 
     def terminate_pod(self, pod_id: str, *, confirm: bool = False) -> None:
         """Terminate a pod; refuses (saying what would be lost) unless ``confirm=True``."""
-        self._pods.terminate(pod_id, confirm=confirm)
-        self.ledger.end_live(self.settings.base_url, "pod", pod_id, self.budget_guard.clock())
+        self.rentals.terminate_pod(pod_id, confirm=confirm)
 
     # -- disks -------------------------------------------------------------------------
 
@@ -446,11 +455,7 @@ class Client:
     def create_disk(self, request: DiskRequest) -> Disk:
         """Create a network disk (billed from now until deleted). Sent once; the
         configured team applies as for pods."""
-        self._check_budget()
-        disk = self._disks.create(request.for_settings(self.settings))
-        now = self.budget_guard.clock()
-        self.ledger.record(rental_of("disk", disk, self.settings.base_url, request.quote_hr, now))
-        return disk
+        return self.rentals.create_disk(request.for_settings(self.settings))
 
     def find_disks(self, name: str, since: str) -> list[Disk]:
         return self._disks.find(name, since)
@@ -476,8 +481,7 @@ class Client:
 
     def delete_disk(self, disk_id: str, *, confirm: bool = False) -> None:
         """Delete a disk and its data for good; refuses unless ``confirm=True``."""
-        self._disks.delete(disk_id, confirm=confirm)
-        self.ledger.end_live(self.settings.base_url, "disk", disk_id, self.budget_guard.clock())
+        self.rentals.delete_disk(disk_id, confirm=confirm)
 
     # -- account -----------------------------------------------------------------------
 

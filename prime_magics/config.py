@@ -1,26 +1,143 @@
 """Settings resolved once, explicitly: argument → environment → the CLI's file → default.
 
 Sharing ``~/.prime/config.json`` with the official ``prime`` CLI means ``prime login`` and
-``%prime login`` are interchangeable. The key lives in a field whose repr is redacted, so
-printing a ``Settings`` (or a traceback showing one) never reveals it.
+``%prime login`` are interchangeable. The key is held in a ``Secret``, whose repr and str
+are redacted, so printing a ``Settings`` (or a traceback showing one, or its key) never
+reveals it; only ``Secret.reveal()`` does, where the request is authenticated.
+
+The base URL is where the key goes, so it is checked once, here: plain ``http://`` only to
+this machine (127.0.0.0/8, ::1, ``localhost``: the sandbox) unless ``PRIME_ALLOW_INSECURE=1``
+(or ``Settings.resolve(allow_insecure=True)``) says it is meant, and never with
+credentials in it (``https://user:pass@host``: httpx would send those as Basic auth in
+place of the key), which are refused without being echoed.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
 import os
 import re
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
 
 DEFAULT_BASE_URL = "https://api.primeintellect.ai"
 API_PREFIX = "/api/v1"
 REDACTED = "••••••••"
+INSECURE_ENV = "PRIME_ALLOW_INSECURE"
+
+
+class Secret:
+    """A value that must never show: repr, str and format give ``REDACTED``.
+
+    ``reveal()`` is the one way to the value (the transport's ``httpx.Auth`` calls it as
+    the header is set). Comparing with ``==`` (to a str or another ``Secret``) is allowed
+    and constant-time. Every live ``Secret`` is known to ``scrub_secrets``, so text shown
+    from anywhere (a warning quoting what a server echoed) can be cleaned of all of them.
+    """
+
+    __slots__ = ("__weakref__", "_value")
+    _live: ClassVar[weakref.WeakSet[Secret]] = weakref.WeakSet()
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"a Secret holds a str, not {type(value).__name__}")
+        self._value = value
+        Secret._live.add(self)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({REDACTED!r})"
+
+    def __str__(self) -> str:
+        return REDACTED
+
+    def __format__(self, spec: str) -> str:
+        return format(REDACTED, spec)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Secret):
+            other = other._value
+        if not isinstance(other, str):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other.encode())
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+SCRUB_MIN_LENGTH = 8
+"""``scrub_secrets`` skips shorter secrets: no real key is that short (the API's are ~40
+characters), and replacing a test's ``"k"`` everywhere would mangle every message. Where
+the one key in use is known (the transport's errors), it is removed whatever its length."""
+
+
+def scrub_secrets(text: str) -> str:
+    """``text`` with the value of every live ``Secret`` (of ``SCRUB_MIN_LENGTH`` or more
+    characters) replaced by ``REDACTED``: for text that may quote what a server echoed,
+    shown where the key in use is not at hand (a warning about unreadable values)."""
+    for secret in list(Secret._live):
+        if len(secret.reveal()) >= SCRUB_MIN_LENGTH:
+            text = redact(text, secret)
+    return text
+
+
+def insecure_allowed(env: Mapping[str, str] | None = None) -> bool:
+    """Whether ``$PRIME_ALLOW_INSECURE`` says plain http:// to another host is meant."""
+    value = (os.environ if env is None else env).get(INSECURE_ENV, "")
+    return value.strip().lower() in ("1", "true", "yes")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any ``user:password@`` before its host replaced by ``REDACTED``."""
+    return re.sub(r"(?<=://)[^/?#]*@", f"{REDACTED}@", url)
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str, *, allow_insecure: bool = False) -> str:
+    """``url`` if the key may go there; ``ConfigurationError`` (``field="base_url"``) for
+    credentials in it, or plain http:// to a host other than this machine unless
+    ``allow_insecure``."""
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            f"base_url={redact_url(url)!r}: credentials in the base URL are not used (the "
+            "API key authenticates; httpx would send them instead of it)",
+            hint="Remove user:password@ from the base URL.",
+            field="base_url",
+        )
+    if parts.scheme.lower() == "http" and not allow_insecure and not _is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"base_url={url!r}: plain http:// to {parts.hostname or 'another host'} would send "
+            "the API key unencrypted",
+            hint=f"Use https://, or set {INSECURE_ENV}=1 (Settings.resolve(allow_insecure="
+            "True)) if this network is yours. http:// to 127.0.0.1/localhost needs neither.",
+            field="base_url",
+        )
+    return url
 
 
 def default_config_path() -> Path:
@@ -34,7 +151,7 @@ def normalize_base_url(url: str) -> str:
         url = url[: -len(API_PREFIX)]
     if not re.match(r"^https?://", url):
         raise ConfigurationError(
-            f"Base URL {url!r} must start with http:// or https://",
+            f"Base URL {redact_url(url)!r} must start with http:// or https://",
             hint="For example: https://api.primeintellect.ai",
         )
     return url.rstrip("/")
@@ -75,14 +192,32 @@ TeamChoice = str | None | Literal[Team.CONFIGURED]
 
 @dataclass(frozen=True)
 class Settings:
-    """What a client needs to talk to the API. Build it with ``Settings.resolve``."""
+    """What a client needs to talk to the API. Build it with ``Settings.resolve``.
 
-    api_key: str | None = field(default=None, repr=False)
+    ``secret`` holds the key (a str given here is wrapped in a ``Secret``); ``api_key``
+    reads it as plain text for the callers that must hand the string on. ``base_url`` is
+    checked (``check_base_url``): plain http:// to another host only with
+    ``allow_insecure``."""
+
+    secret: Secret | None = field(default=None, repr=False)
     base_url: str = DEFAULT_BASE_URL
     team_id: str | None = None
     ssh_key_path: str = "~/.ssh/id_rsa"
     share_with_team: bool = False
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+    allow_insecure: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.secret, str):  # a plain key from a caller: hide it at once
+            object.__setattr__(self, "secret", Secret(self.secret))
+        check_base_url(self.base_url, allow_insecure=self.allow_insecure)
+
+    @property
+    def api_key(self) -> str | None:
+        """The key as plain text, for a caller that must pass the string on (a child
+        process's environment). Reading it puts the key in that caller's locals; the
+        transport never does: its ``BearerAuth`` reveals ``secret`` into the header."""
+        return self.secret.reveal() if self.secret else None
 
     def team_for(self, choice: TeamChoice) -> str | None:
         """The team id a create goes to for this choice (see ``Team``)."""
@@ -95,19 +230,41 @@ class Settings:
     @property
     def redacted_key(self) -> str:
         """Enough to recognise which key is in use, never enough to use it."""
-        if not self.api_key:
+        if not self.secret:
             return "(not set)"
-        return f"{REDACTED}{self.api_key[-4:]}" if len(self.api_key) >= 12 else REDACTED
+        key = self.secret.reveal()
+        return f"{REDACTED}{key[-4:]}" if len(key) >= 12 else REDACTED
 
     @classmethod
     def resolve(
         cls,
-        api_key: str | None = None,
+        api_key: str | Secret | None = None,
         base_url: str | None = None,
         team_id: str | None = None,
         *,
         env: Mapping[str, str] | None = None,
         config_path: Path | None = None,
+        allow_insecure: bool = False,
+    ) -> Settings:
+        """``allow_insecure`` (or ``$PRIME_ALLOW_INSECURE=1``): accept a plain http://
+        base URL to another host, whose traffic (the key included) is unencrypted."""
+        try:
+            return cls._resolve(api_key, base_url, team_id, env, config_path, allow_insecure)
+        except ConfigurationError as refused:
+            # Its message says what is wrong. The frames below it hold the environment and
+            # the config file's text, the key among them, which a verbose traceback
+            # (``%xmode Verbose``) prints: it leaves without them.
+            raise refused.with_traceback(None) from None
+
+    @classmethod
+    def _resolve(
+        cls,
+        api_key: str | Secret | None,
+        base_url: str | None,
+        team_id: str | None,
+        env: Mapping[str, str] | None,
+        config_path: Path | None,
+        allow_insecure: bool,
     ) -> Settings:
         env = os.environ if env is None else env
         stored = read_config_file(config_path or default_config_path())
@@ -124,17 +281,25 @@ class Settings:
             sources[name] = "default"
             return None
 
-        key = pick("api_key", api_key, ("PRIME_API_KEY",), "api_key")
+        insecure = allow_insecure or insecure_allowed(env)
         url = pick("base_url", base_url, ("PRIME_API_BASE_URL", "PRIME_BASE_URL"), "base_url")
+        url = check_base_url(normalize_base_url(url or DEFAULT_BASE_URL), allow_insecure=insecure)
         team = pick("team_id", team_id, ("PRIME_TEAM_ID",), "team_id")
+        given = api_key.reveal() if isinstance(api_key, Secret) else api_key
+        key = _secret(pick("api_key", given, ("PRIME_API_KEY",), "api_key"))
         return cls(
-            api_key=key,
-            base_url=normalize_base_url(url or DEFAULT_BASE_URL),
+            secret=key,
+            base_url=url,
             team_id=team,
             ssh_key_path=_as_str(stored.get("ssh_key_path")) or "~/.ssh/id_rsa",
             share_with_team=bool(stored.get("share_resources_with_team", False)),
             sources=sources,
+            allow_insecure=insecure,
         )
+
+
+def _secret(value: str | None) -> Secret | None:
+    return Secret(value) if value else None
 
 
 def _as_str(value: object) -> str | None:
@@ -156,6 +321,7 @@ def save_settings(path: Path | None = None, **values: str | None) -> Path:
     return path
 
 
-def redact(text: str, secret: str | None) -> str:
+def redact(text: str, secret: str | Secret | None) -> str:
     """Remove a secret from text that is about to be shown or logged."""
-    return text.replace(secret, REDACTED) if secret else text
+    value = secret.reveal() if isinstance(secret, Secret) else secret
+    return text.replace(value, REDACTED) if value else text

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ._resource import APIResource, created_since
 from .errors import ConfirmationRequiredError
+from .inputs import path_id
 from .lifecycle import Follow, Phase, disk_state
 from .models import Disk
 from .provisioning import DiskRequest
@@ -19,12 +20,17 @@ from .provisioning import DiskRequest
 DISKS = "/disks/"
 
 
+def _disk_path(disk_id: str) -> str:
+    """``/disks/{id}``, the id checked as one path segment (``inputs.path_id``)."""
+    return f"{DISKS}{path_id('disk_id', disk_id, 'disk id')}"
+
+
 class Disks(APIResource):
     def all(self) -> list[Disk]:
         return self._list(DISKS, Disk, 100)
 
     def get(self, disk_id: str) -> Disk:
-        return self._get(Disk, f"{DISKS}{disk_id}", what=f"disk {disk_id}")
+        return self._get(Disk, _disk_path(disk_id), what=f"disk {disk_id}")
 
     def create(self, request: DiskRequest) -> Disk:
         """``request`` with its team already decided (``DiskRequest.for_settings``)."""
@@ -43,7 +49,7 @@ class Disks(APIResource):
 
     def rename(self, disk_id: str, name: str) -> None:
         self._transport.send_once(
-            "PATCH", f"{DISKS}{disk_id}", {"name": name}, what="Renaming disk"
+            "PATCH", _disk_path(disk_id), {"name": name}, what="Renaming disk"
         )
 
     def describe_deletion(self, disk_id: str) -> str:
@@ -60,6 +66,7 @@ class Disks(APIResource):
         return text
 
     def delete(self, disk_id: str, *, confirm: bool = False) -> None:
+        path = _disk_path(disk_id)
         if not confirm:
             raise ConfirmationRequiredError(self.describe_deletion(disk_id))
-        self._transport.send_once("DELETE", f"{DISKS}{disk_id}", what=f"Deleting disk {disk_id}")
+        self._transport.send_once("DELETE", path, what=f"Deleting disk {disk_id}")

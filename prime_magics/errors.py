@@ -12,7 +12,7 @@ The tree, so callers can catch exactly what they can handle::
     ├── WaitTimeoutError           a pod or disk was not ready within the wait's timeout
     ├── APIConnectionError         the request never got an answer
     │   ├── APITimeoutError        …because it took too long
-    │   └── OutcomeUnknownError    …and it was a create: it may have happened (never retried)
+    │   └── OutcomeUnknownError    …or a 5xx to a create: it may have happened (never retried)
     ├── ResponseFormatError        an answer came, but not the JSON we expected
     └── APIStatusError             the API answered with an error status
         ├── BadRequestError        400
@@ -147,7 +147,8 @@ class APITimeoutError(APIConnectionError):
 
 
 class OutcomeUnknownError(APIConnectionError):
-    """A create request may have reached the API, but no answer came back.
+    """A create request may have reached the API, but no answer says what it did: none
+    came back, it could not be read, or it was 500/502/503/504 (``status_code``).
 
     It is never retried, because a second POST could rent a second pod. Before raising,
     the client looks for what it may have created (same name, created since the call):
@@ -159,11 +160,21 @@ class OutcomeUnknownError(APIConnectionError):
         "%prime pods list / %prime disks list (or client.find_pods(name, since))."
     )
 
-    def __init__(self, message: str, *, kind: str, name: str | None, since: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str,
+        name: str | None,
+        since: str,
+        status_code: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.name = name
         self.since = since
+        self.status_code = status_code
+        """The status that answered the create, when one did (a 5xx); None: no answer."""
         self.found: list[Any] = []
 
 

@@ -18,26 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .store import connect, default_store_path
+from .rentals.store import Store
 
 MAX_ROWS = 200_000  # ~20 MB at most; a 60 s watch of one shape fills it in ~4 months
 PRUNE_TO = 0.9  # after the cap is passed, the oldest rows go until 90 % of it is left
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS availability (
-    base_url      TEXT NOT NULL,
-    seen_at       REAL NOT NULL,
-    gpu_type      TEXT NOT NULL,
-    gpu_count     INTEGER NOT NULL,
-    offers        INTEGER NOT NULL,
-    best_per_gpu  REAL,
-    best_total    REAL,
-    provider      TEXT,
-    data_center   TEXT
-);
-CREATE INDEX IF NOT EXISTS availability_shape
-    ON availability (base_url, gpu_type, gpu_count, seen_at);
-"""
 COLUMNS = [
     "seen_at", "gpu_type", "gpu_count", "offers", "best_price_per_gpu_hr", "best_total_hr",
     "cheapest_provider", "cheapest_data_center",
@@ -61,7 +46,8 @@ class AvailabilityHistory:
     """The ``availability`` table of the local store (see the module)."""
 
     def __init__(self, path: Path | str | None = None, max_rows: int = MAX_ROWS) -> None:
-        self.path = Path(path) if path is not None else default_store_path()
+        self.store = Store(path)
+        self.path = self.store.path
         self.max_rows = max_rows
 
     def __repr__(self) -> str:
@@ -77,8 +63,7 @@ class AvailabilityHistory:
         ]  # fmt: skip
         if not rows:
             return
-        with connect(self.path, _SCHEMA, write=True) as db:
-            assert db is not None
+        with self.store.write() as db:
             db.executemany("INSERT INTO availability VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             (count,) = db.execute("SELECT COUNT(*) FROM availability").fetchone()
             if count > self.max_rows:
@@ -104,7 +89,7 @@ class AvailabilityHistory:
         if gpu_count is not None:
             where.append("gpu_count = ?")
             args.append(str(gpu_count))
-        with connect(self.path, _SCHEMA) as db:
+        with self.store.read() as db:
             rows = [] if db is None else db.execute(
                 "SELECT seen_at, gpu_type, gpu_count, offers, best_per_gpu, best_total, "
                 f"provider, data_center FROM availability WHERE {' AND '.join(where)} "
@@ -126,7 +111,7 @@ class AvailabilityHistory:
 
     def clear(self) -> int:
         """Empty the history; how many rows went."""
-        with connect(self.path, _SCHEMA) as db:
-            if db is None:
-                return 0
+        if not self.path.exists():
+            return 0
+        with self.store.write() as db:
             return int(db.execute("DELETE FROM availability").rowcount)

@@ -17,12 +17,20 @@ from pydantic import TypeAdapter
 
 from ._resource import APIResource, created_since
 from .errors import ConfirmationRequiredError
+from .inputs import path_id
 from .lifecycle import Follow, Phase, pod_state
 from .models import HistoryItem, Pod, PodStatus, first_address
 from .provisioning import PodRequest
 from .responses import parse, tallied
 
 PODS = "/pods/"
+
+
+def _pod_path(pod_id: str, tail: str = "") -> str:
+    """``/pods/{id}{tail}``, the id checked as one path segment (``inputs.path_id``)."""
+    return f"{PODS}{path_id('pod_id', pod_id, 'pod id')}{tail}"
+
+
 _statuses: TypeAdapter[list[PodStatus]] = TypeAdapter(list[PodStatus])
 
 
@@ -31,10 +39,12 @@ class Pods(APIResource):
         return self._list(PODS, Pod, 100)
 
     def get(self, pod_id: str) -> Pod:
-        return self._get(Pod, f"{PODS}{pod_id}", what=f"pod {pod_id}")
+        return self._get(Pod, _pod_path(pod_id), what=f"pod {pod_id}")
 
     def status(self, pod_ids: Sequence[str]) -> list[PodStatus]:
         what = "GET /pods/status"
+        for pod_id in pod_ids:  # a query parameter, but still only ever an id
+            path_id("pod_id", pod_id, "pod id")
         body = self._transport.get(f"{PODS}status", {"pod_ids": list(pod_ids)}, what=what)
         data = body.get("data") if isinstance(body, dict) else body
         with tallied(what) as tally:
@@ -47,7 +57,7 @@ class Pods(APIResource):
     def logs(self, pod_id: str, tail: int | None = None) -> list[str]:
         """The pod's log lines (the spec leaves the shape open: text, lines or an object)."""
         params = {"tail": tail} if tail is not None else None
-        body = self._transport.get(f"{PODS}{pod_id}/log", params, what=f"logs of pod {pod_id}")
+        body = self._transport.get(_pod_path(pod_id, "/log"), params, what=f"logs of pod {pod_id}")
         if isinstance(body, dict):
             body = body.get("logs", body.get("data", body.get("log", "")))
         if isinstance(body, list):
@@ -92,9 +102,10 @@ class Pods(APIResource):
         return "\n".join(lines)
 
     def terminate(self, pod_id: str, *, confirm: bool = False) -> None:
+        path = _pod_path(pod_id)
         if not confirm:
             raise ConfirmationRequiredError(self.describe_termination(pod_id))
-        self._transport.send_once("DELETE", f"{PODS}{pod_id}", what=f"Terminating pod {pod_id}")
+        self._transport.send_once("DELETE", path, what=f"Terminating pod {pod_id}")
 
     def ssh_command(self, pod: Pod) -> str | None:
         """``ssh -i KEY user@host -p PORT``, or None while the pod has no address yet."""

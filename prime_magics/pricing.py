@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from . import inputs
 from .errors import ConfigurationError
 from .models import ResourceSpec
 from .offers import PARTS, AnyGpuOffer, Part, gpu_offer
@@ -140,7 +141,13 @@ def _refused(resource: Part, message: str) -> ConfigurationError:
 
 
 def check_count(resource: Part, spec: ResourceSpec, count: int) -> None:
-    """Refuse a count the API would refuse, saying what would be accepted."""
+    """Refuse a count the API would refuse, saying what would be accepted; first, one no
+    machine has (inf, nan, a fraction, beyond ``inputs``' bounds), even where the offer
+    names no maximum."""
+    if resource.unit == "GB":
+        inputs.size_gb(resource.count_column, count)
+    else:
+        inputs.count(resource.count_column, count)
     label = f"{resource.count_column}={count}"
     if not spec.adjustable:
         if spec.default_count is not None and count != spec.default_count:
@@ -326,9 +333,15 @@ def first_hour(quote: Quote, disks_hr: float | None = 0.0) -> float | None:
     return forecast(quote.total_hr, quote.prepaid_hours, disks_hr, hours=(1,))[0][1]
 
 
-def cost_so_far(price_hr: Any, hours: Any) -> FloatArray:
-    """What a pod or disk billed since creation: its $/h × the hours it has existed."""
-    return finite(np.asarray(price_hr, dtype=float) * np.asarray(hours, dtype=float))
+@_quiet
+def cost_so_far(price_hr: Any, hours: Any, prepaid_hours: Any = None) -> FloatArray:
+    """What a pod or disk billed since creation: its $/h × the hours it has existed, or
+    × its prepaid hours while fewer have passed (``billed``, vectorised). The one cost so
+    far: the sweep, the pods list, budgets and the wallet all use this rule."""
+    hours_ = np.asarray(hours, dtype=float)
+    if prepaid_hours is not None:
+        hours_ = np.maximum(hours_, np.nan_to_num(np.asarray(prepaid_hours, dtype=float)))
+    return finite(np.asarray(price_hr, dtype=float) * hours_)
 
 
 def burn_rate(prices_hr: Sequence[float | None] | Any) -> float:
@@ -362,5 +375,6 @@ def forecast(
 
 def billed(price_hr: float, hours: float, prepaid_hours: float | None = None) -> float:
     """What ``hours`` of a rental at ``price_hr`` cost: prepaid hours are charged up front,
-    so a shorter run still costs them all (the forecasts and budgets share this rule)."""
-    return price_hr * max(hours, prepaid_hours or 0.0)
+    so a shorter run still costs them all (forecasts, budgets and ``cost_so_far`` share
+    this rule)."""
+    return float(cost_so_far(price_hr, hours, prepaid_hours))

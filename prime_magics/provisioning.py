@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from .config import Settings, Team, TeamChoice
 from .errors import ConfigurationError
+from .inputs import hours, price_hr, size_gb
 from .models import Disk, GpuOffer
 from .offers import DISK_SIZE, PARTS, AnyDiskOffer, AnyGpuOffer, Part, disk_offer, gpu_offer
 from .pricing import Quote, check_count, disk_cost_hr, known, per_month, quote
@@ -117,8 +118,8 @@ class PodRequest:
         quoted = quote(model, disk_gb, vcpus, memory_gb)  # range and step checks, one truth
         image = cls._choose_image(model, image, custom_template_id)
         cap, source = _cap(max_price, quoted.total_hr)
-        if max_hours is not None and not max_hours > 0:
-            raise ConfigurationError(f"max_hours={max_hours}: must be a positive number of hours")
+        if max_hours is not None:  # inf: a pod never stopped; nan: a deadline never due
+            max_hours = hours("max_hours", max_hours)
         if (share_with_team or team_member_ids) and team_id is None:
             raise ConfigurationError(_NO_TEAM_TO_SHARE)
         disks = [disks] if isinstance(disks, (str, Disk)) else list(disks)  # once, not per char
@@ -247,9 +248,7 @@ def _cap(
         return (quoted_hr, "quote") if quoted_hr is not None else (None, "none")
     if max_price is None:
         return None, "none"
-    if not max_price > 0:
-        raise ConfigurationError(f"max_price={max_price}: must be a positive $/h")
-    return float(max_price), "given"
+    return price_hr("max_price", max_price), "given"  # nan would compare false: no cap
 
 
 def attach_problem(disk: Disk, offer: GpuOffer) -> str | None:
@@ -305,8 +304,7 @@ class DiskRequest:
 
     def __post_init__(self) -> None:
         _check_name(self.name)
-        if self.size_gb < 1:
-            raise ConfigurationError(f"size_gb={self.size_gb}: a disk needs at least 1 GB")
+        size_gb("size_gb", self.size_gb, low=1)  # finite, whole, 1 GB up to a petabyte
 
     @classmethod
     def from_offer(

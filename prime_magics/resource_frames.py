@@ -25,7 +25,7 @@ from .models import (
     TeamSummary,
     first_address,
 )
-from .pricing import HOURS_PER_MONTH
+from .pricing import HOURS_PER_MONTH, cost_so_far
 
 POD_COLUMNS = [
     "id", "name", "status", "gpu_type", "gpu_count", "provider", "data_center", "price_hr",
@@ -96,15 +96,21 @@ def _hours_between(
 
 
 def pods_frame(
-    pods: Sequence[Pod], now: datetime | None = None, due: Mapping[str, float] | None = None
+    pods: Sequence[Pod],
+    now: datetime | None = None,
+    due: Mapping[str, float] | None = None,
+    prepaid: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """One row per live pod, newest first; ``cost_so_far`` = price × hours since creation.
+    """One row per live pod, newest first; ``cost_so_far`` as ``pricing.cost_so_far``
+    (price × hours since creation, prepaid hours up front: ``prepaid`` maps a pod id to
+    them, from the local store).
 
     ``due`` maps a pod id to its deadline (epoch seconds, from the local store):
     ``deadline`` shows it and ``past_deadline`` flags one that passed, e.g. while no
     kernel watched."""
     now = now or datetime.now(timezone.utc)
     due = due or {}
+    prepaid = prepaid or {}
     deadlines = [due.get(p.id) for p in pods]
     created = _timestamps([p.created_at for p in pods])
     stamp = pd.Timestamp(now).tz_convert("UTC") if now.tzinfo else pd.Timestamp(now, tz="UTC")
@@ -122,7 +128,16 @@ def pods_frame(
             "price_hr": price,
             "created_at": created,
             "hours_running": hours.round(3),
-            "cost_so_far": _known(hours * pd.Series(price)).round(4),
+            "cost_so_far": _known(
+                pd.Series(
+                    cost_so_far(
+                        price.to_numpy(dtype=float, na_value=np.nan),
+                        hours.to_numpy(dtype=float, na_value=np.nan),
+                        [prepaid.get(p.id, np.nan) for p in pods],
+                    ),
+                    index=hours.index,
+                )
+            ).round(4),
             "deadline": pd.to_datetime(pd.Series(deadlines, dtype=float), unit="s", utc=True),
             "past_deadline": pd.array(
                 [d is not None and d <= now.timestamp() for d in deadlines], dtype="boolean"

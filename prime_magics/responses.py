@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from .config import scrub_secrets
 from .errors import ResponseFormatError
 
 M = TypeVar("M", bound=BaseModel)
@@ -50,7 +51,7 @@ class Unread:
     dropped: bool = False  # a required field: its whole item was left out
 
     def __str__(self) -> str:
-        shown = repr(self.value)
+        shown = scrub_secrets(repr(self.value))  # before shortening: no key half-shown
         left = ", item left out" if self.dropped else ""
         return f"{self.where}={shown[:40]}{'…' if len(shown) > 40 else ''} ({self.why}{left})"
 
@@ -73,8 +74,10 @@ class Tally:
             dropped = sum(u.dropped for u in self.items)
             left = f", {dropped} item(s) left out" if dropped else ""
             warnings.warn(
-                f"{what}: {len(self.items)} value(s) could not be read (shown as NA/None"
-                f"{left}): {first}{more}",
+                scrub_secrets(  # the values quoted are the server's: it may echo the key
+                    f"{what}: {len(self.items)} value(s) could not be read (shown as NA/None"
+                    f"{left}): {first}{more}"
+                ),
                 UnreadValuesWarning,
                 stacklevel=4,
             )

@@ -2,29 +2,25 @@
 
 Researchers' most expensive mistake is the pod or disk they forgot, and a disk bills by
 the GB-hour whether attached or not. ``sweep_frame`` lists every live pod and disk with
-its $/h, hours since creation and cost so far (the arithmetic is ``pricing``'s), the
-deadline the local store holds for it, and two flags: ``unattached_disk`` (a network disk
-no pod uses) and ``past_deadline`` (a deadline passed, e.g. while no kernel watched).
+its $/h, hours since creation and cost so far (``pricing.cost_so_far``, prepaid hours
+up front, as budgets count it), the deadline the local store holds for it, and two flags:
+``unattached_disk`` (a network disk no pod uses) and ``past_deadline`` (a deadline
+passed, e.g. while the guard could not reach the API).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .errors import NotFoundError, PrimeError
 from .lifecycle import Phase, disk_state, pod_state
 from .models import Disk, Pod
 from .pricing import burn_rate, cost_so_far, runway_hours
-from .store import Deadline, epoch
-
-if TYPE_CHECKING:
-    from .client import Client
+from .rentals.records import Rental, epoch
 
 SWEEP_COLUMNS = [
     "kind", "id", "name", "status", "price_hr", "cost_so_far", "hours_running", "deadline",
@@ -35,10 +31,13 @@ SWEEP_COLUMNS = [
 def sweep_frame(
     pods: Sequence[Pod],
     disks: Sequence[Disk],
-    deadlines: Mapping[str, Deadline],
+    deadlines: Mapping[str, Rental],
     now: datetime | None = None,
+    prepaid: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """One row per pod or disk still billing, most expensive first."""
+    """One row per pod or disk still billing, most expensive first; ``prepaid`` maps a
+    pod id to its prepaid hours (the local store's)."""
+    prepaid = prepaid or {}
     now = now or datetime.now(timezone.utc)
     live_pods = [p for p in pods if pod_state(p).phase is not Phase.GONE]
     live_disks = [d for d in disks if disk_state(d).phase is not Phase.GONE]
@@ -46,8 +45,9 @@ def sweep_frame(
     rows: list[dict[str, object]] = []
     for pod in live_pods:
         due = dues.get(pod.id)
+        cost = (pod.price_hr, pod.created_at, now, prepaid.get(pod.id))
         rows.append(
-            _row("pod", pod.id, pod.name, pod.status, pod.price_hr, pod.created_at, now)
+            _row("pod", pod.id, pod.name, pod.status, *cost)
             | {"deadline": _stamp(due), "attached_to": ", ".join(pod.disk_ids) or None}
             | {
                 "unattached_disk": False,
@@ -63,7 +63,7 @@ def sweep_frame(
     return _frame(rows)
 
 
-def deadlines_due(pods: Sequence[Pod], deadlines: Mapping[str, Deadline]) -> dict[str, float]:
+def deadlines_due(pods: Sequence[Pod], deadlines: Mapping[str, Rental]) -> dict[str, float]:
     """Each pod's deadline (epoch seconds) from the store's records, by pod id. A record
     for an older pod with a reused (sandbox) id is not this pod's: ``createdAt`` must match."""
     records = [(pod, deadlines.get(pod.id)) for pod in pods]
@@ -76,14 +76,15 @@ def deadlines_due(pods: Sequence[Pod], deadlines: Mapping[str, Deadline]) -> dic
 
 def _row(
     kind: str, ident: str, name: str | None, status: str | None, price: float | None,
-    created_at: str | None, now: datetime,
+    created_at: str | None, now: datetime, prepaid_h: float | None = None,
 ) -> dict[str, object]:  # fmt: skip
     created = epoch(created_at)
     hours = np.nan if created is None else max(0.0, now.timestamp() - created) / 3600
+    price_ = np.nan if price is None else price
     return {
         "kind": kind, "id": ident, "name": name, "status": status,
-        "price_hr": np.nan if price is None else price,
-        "cost_so_far": float(cost_so_far(np.nan if price is None else price, hours)),
+        "price_hr": price_,
+        "cost_so_far": float(cost_so_far(price_, hours, prepaid_h)),
         "hours_running": hours,
     }  # fmt: skip
 
@@ -129,24 +130,3 @@ def burn(balance_usd: float | None, sweep: pd.DataFrame) -> Burn:
     prices = sweep["price_hr"].astype("Float64").fillna(np.nan).to_numpy(dtype=float)
     rate = burn_rate(prices)
     return Burn(balance_usd, rate, runway_hours(balance_usd, rate), len(sweep))
-
-
-def end_items(client: Client, items: Iterable[tuple[str, str]]) -> tuple[list[str], list[str]]:
-    """Terminate each ``("pod", id)`` and delete each ``("disk", id)``, pods first (that
-    frees their disks), for acts already confirmed (a typed phrase, a named button, a hard
-    budget). ``(ended, failed)``: ``"pod ID"`` each, failures with the API's reason; one
-    already gone counts as ended, since nothing of it bills."""
-    ended, failed = [], []
-    for kind, ident in sorted(items, key=lambda item: item[0] != "pod"):
-        try:
-            if kind == "pod":
-                client.terminate_pod(ident, confirm=True)
-            else:
-                client.delete_disk(ident, confirm=True)
-        except NotFoundError:
-            pass
-        except PrimeError as err:
-            failed.append(f"{kind} {ident}: {err.message}")
-            continue
-        ended.append(f"{kind} {ident}")
-    return ended, failed

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import inputs
 from .errors import ConfigurationError
 from .models import GpuOffer
 from .pricing import Quote, quote
@@ -52,8 +53,10 @@ class WatchQuery:
     def __post_init__(self) -> None:
         for name in ("max_price_per_gpu", "max_total"):
             cap = getattr(self, name)
-            if cap is not None and not (isinstance(cap, (int, float)) and cap > 0):
-                raise ConfigurationError(f"{name}={cap!r}: a cap is a positive $/h")
+            if cap is not None:  # finite, positive and a price: inf is no cap, nan none at all
+                inputs.price_hr(name, cap)
+        if self.gpu_count is not None:
+            inputs.count("gpu_count", self.gpu_count, low=1)
         if self.min_stock is not None and self.min_stock not in STOCK_LEVELS:
             levels = ", ".join(STOCK_LEVELS)
             raise ConfigurationError(f"min_stock={self.min_stock!r}: one of {levels}")

@@ -2,7 +2,8 @@
 
 - isolation (autouse): every test gets an empty ``HOME`` and no ``PRIME_*`` variables, so
   no test reads or writes the developer's real ``~/.prime/config.json`` or uses a real key;
-  the default client of ``pm.availability`` & co. is reset afterwards.
+  kernels start no guard process (``PRIME_MAGICS_GUARD=off``); the default client of
+  ``pm.availability`` & co. is reset afterwards.
 - ``fast_retry``: a ``RetryPolicy`` with millisecond backoff for retry tests.
 - ``sandbox_server`` (session) / ``sandbox`` (per test, reset): the simulated API on
   127.0.0.1 with sub-second provisioning; ``client``: a ``pm.Client`` pointed at it.
@@ -33,6 +34,8 @@ def _isolated_settings(tmp_path_factory, monkeypatch) -> Iterator[None]:
     monkeypatch.setenv("USERPROFILE", str(home))
     for name in [n for n in os.environ if n.startswith("PRIME_")]:
         monkeypatch.delenv(name)
+    # no guard process per test: the guard's own tests start one and end exactly its pid
+    monkeypatch.setenv("PRIME_MAGICS_GUARD", "off")
     yield
     pm.stop_sandbox()
     pm.set_client(None)
@@ -54,14 +57,14 @@ def mock_client() -> Iterator[Callable[..., pm.Client]]:
     """``mock_client(handler, **client_kwargs)``: a Client whose HTTP goes to ``handler``.
 
     ``handler`` is an ``httpx.MockTransport`` function (``Request -> Response``); the
-    client gets a test key, ``http://api.test`` and the fast retry policy unless given.
+    client gets a test key, ``https://api.test`` and the fast retry policy unless given.
     """
     made: list[pm.Client] = []
 
     def make(handler: Callable[[httpx.Request], httpx.Response], **kwargs: object) -> pm.Client:
         options: dict[str, object] = {
             "api_key": "test-key-0123456789",
-            "base_url": "http://api.test",
+            "base_url": "https://api.test",
             "retry": FAST_RETRY,
         }
         options.update(kwargs)

@@ -60,7 +60,7 @@ def test_the_test_seam_keeps_the_clients_own_timeout() -> None:
         seen.append(request.extensions["timeout"])
         return httpx.Response(200, json={"H100_80GB": {}})
 
-    with pm.Client(api_key="k", base_url="http://api.test", timeout=7.5,
+    with pm.Client(api_key="k", base_url="https://api.test", timeout=7.5,
                    transport=httpx.MockTransport(handler)) as client:  # fmt: skip
         assert client.gpu_types() == ["H100_80GB"]
     assert seen[0]["read"] == 7.5 and seen[0]["connect"] == 7.5

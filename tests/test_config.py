@@ -30,7 +30,7 @@ def write_config(path: Path, **values: object) -> None:
 
 def test_isolation_fixture_points_home_at_a_temporary_dir(tmp_path):
     assert str(Path.home()).startswith(str(tmp_path.parent))
-    assert not [name for name in os.environ if name.startswith("PRIME_")]
+    assert [name for name in os.environ if name.startswith("PRIME_")] == ["PRIME_MAGICS_GUARD"]
 
 
 def test_defaults_when_nothing_is_configured():

@@ -25,7 +25,7 @@ from prime_magics._display import (
     text,
     usd,
 )
-from prime_magics.config import Settings
+from prime_magics.config import Secret, Settings
 from prime_magics.pricing import Quote
 
 KEY = "sk-test-0123456789abcdef"
@@ -128,7 +128,7 @@ def test_confirmation_and_attached_problem() -> None:
 
 
 def test_redacted_removes_the_key() -> None:
-    settings = Settings(api_key=KEY)
+    settings = Settings(secret=Secret(KEY))
     assert KEY not in redacted(f"Bearer {KEY} and again {KEY}", settings)
     assert redacted("nothing secret", Settings()) == "nothing secret"
 

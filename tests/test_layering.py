@@ -17,11 +17,16 @@ import pytest
 import prime_magics
 
 PACKAGE = Path(prime_magics.__file__).parent
-SUBPACKAGES = ("magics", "widgets", "sandbox")  # a subpackage is one unit; its modules peers
+SUBPACKAGES = (
+    "magics",
+    "widgets",
+    "sandbox",
+    "rentals",
+)  # a subpackage is one unit; its modules peers
 
 # The public plain-Python API the upper layers (magics, widgets, df.prime) build on.
 PLAIN_API = {"api", "config", "errors", "frames", "models", "offers", "pricing", "provisioning"}
-PLAIN_API |= {"lifecycle", "deadlines", "spend", "store", "budget", "budget_guard", "ledger"}
+PLAIN_API |= {"lifecycle", "spend", "rentals", "inputs"}
 PLAIN_API |= {"watch", "watch_match", "watch_state", "watch_share", "history", "rent_first"}
 
 ALLOWED: dict[str, set[str]] = {
@@ -29,11 +34,11 @@ ALLOWED: dict[str, set[str]] = {
     "config": {"errors"},
     "models": {"errors"},
     # reading answers into models, leniently: just above the models
-    "responses": {"models", "errors"},
+    "responses": {"models", "errors", "config"},  # config: scrub_secrets for its warnings
     # the one mapping offer JSON ↔ model ↔ frame row (reads JSON through responses)
     "offers": {"models", "responses", "errors"},
     # the only price arithmetic; a Quote's reprs (lazily) borrow the presentation layer's words
-    "pricing": {"models", "offers", "errors", "_display"},
+    "pricing": {"models", "offers", "errors", "_display", "inputs"},
     "frames": {"models", "offers", "pricing", "errors", "frame_view"},
     # how frames display (money as money, what matters first); words from _display
     "frame_view": {"_display"},
@@ -42,40 +47,38 @@ ALLOWED: dict[str, set[str]] = {
     # what pod and disk statuses mean, and the one poll step
     "lifecycle": {"models", "errors"},
     # PodRequest/DiskRequest; they validate with pricing and take any offer shape (offers)
-    "provisioning": {"config", "models", "offers", "pricing", "errors"},
+    "provisioning": {"config", "models", "offers", "pricing", "errors", "inputs"},
     # quote-locked rentals: the re-read offer checked against the request's cap (the
     # client's guard before a create); words from _display, numbers from pricing
     "price_lock": {"_display", "errors", "models", "pricing", "provisioning"},
-    # the local SQLite store (deadlines): stdlib only, below everything that uses it
-    "store": set(),
-    # the watchdog: reads pods through a client (type hints only), states from lifecycle
-    "deadlines": {"errors", "lifecycle", "store"},
-    # every rental this package made, in the local store (models for type hints only)
-    "ledger": {"models", "store"},
-    # the budget as arithmetic over the ledger's rentals: costs from pricing
-    "budget": {"errors", "ledger", "pricing"},
-    # the kernel's budget kept by a thread: reads through a client (type hints), states
-    # from lifecycle, endings through spend
-    "budget_guard": {"budget", "errors", "ledger", "lifecycle", "models", "spend"},
-    # the budget in words: the presentation layer's pieces, the budget's sentences
+    # the one owner of rentals, its store and its guard: over the API's resources (pods,
+    # disks, and, for the guard process, the transport they run on), never the facade
+    "rentals": {"rentals", "errors", "lifecycle", "models", "pricing", "_display_budget"}
+    | {"_http", "_paging", "config", "pods", "disks", "inputs"},
+    # the budget and the guard in words: the presentation layer's pieces, their sentences
     "_display_budget": {"_display"},
-    # the sweep frame and the burn rate: models and states in, pricing's numbers out
-    "spend": {"errors", "lifecycle", "models", "pricing", "store"},
+    "_display_guard": {"_display"},
+    # the sweep frame and the burn rate: models and states in, pricing's numbers out,
+    # deadlines from the rentals' records
+    "spend": {"lifecycle", "models", "pricing", "rentals"},
     # the capacity watch: what it asks and how polls become events (prices from pricing,
     # words from _display, lazily in WatchEvent.__str__)
-    "watch_match": {"_display", "errors", "models", "pricing"},
+    "watch_match": {"_display", "errors", "inputs", "models", "pricing"},
     # the availability history: its own table in the local store
-    "history": {"store"},
+    "history": {"rentals"},
     # what a watch remembers between polls, and its frames (rows read back via offers)
     "watch_state": {"history", "models", "offers", "pricing", "watch_match"},
-    # --rent-first: one quote-locked create through the watch's client
-    "rent_first": {"errors", "models", "provisioning", "watch_match"},
+    # --rent-first: one quote-locked create through the watch's client, once per shape
+    # on the machine (a claim in the rentals' store)
+    "rent_first": {"errors", "models", "provisioning", "watch_match", "rentals"},
     # identical watches share one query: the last answer per client and filters
     "watch_share": {"errors", "models"},
     # the watch itself: polls through a client (type hints; the default one from api),
     # builds its frames with frames, writes the history
     "watch": {"_display", "api", "errors", "frames", "history", "models", "pricing"}
     | {"rent_first", "watch_match", "watch_share", "watch_state"},
+    # the door every id and number passes: checks only, below the resources that use it
+    "inputs": {"errors"},
     "_http": {"config", "errors"},
     "_paging": {"errors"},  # concurrent pages for the client
     # the strict bulk decoder of availability pages (msgspec structs): nothing below it
@@ -87,15 +90,15 @@ ALLOWED: dict[str, set[str]] = {
     "_resource": {"_http", "_paging", "config", "errors", "models", "responses"},
     "availability": {"_http", "_paging", "_resource", "config", "errors", "models"}
     | {"responses", "_wire"},
-    "pods": {"_resource", "errors", "lifecycle", "models", "provisioning", "responses"},
-    "disks": {"_resource", "errors", "lifecycle", "models", "provisioning"},
-    "account": {"_resource", "errors", "models", "responses"},
+    "pods": {"_resource", "errors", "inputs", "lifecycle", "models", "provisioning"}
+    | {"responses"},
+    "disks": {"_resource", "errors", "inputs", "lifecycle", "models", "provisioning"},
+    "account": {"_resource", "errors", "inputs", "models", "responses"},
     # + frames/resource_frames: design.md's contract has Client.availability() etc. return
     # DataFrames; the resources return models and the facade builds the frames
     "client": {"_http", "_paging", "config", "errors", "models", "frames", "lifecycle"}
     | {"resource_frames", "provisioning", "availability", "pods", "disks", "account"}
-    | {"price_lock", "deadlines", "spend", "store", "frame_view", "pricing", "page_counts"}
-    | {"budget", "budget_guard", "ledger"},
+    | {"price_lock", "spend", "frame_view", "pricing", "page_counts", "rentals"},
     # + models/provisioning/errors for pm.create_pod(PodRequest); sandbox for use_sandbox()
     "api": {"client", "frames", "config", "errors", "models", "provisioning", "sandbox"}
     | {"pricing", "watch"},  # pm.quote, pm.watch: loaded on first use
@@ -104,7 +107,7 @@ ALLOWED: dict[str, set[str]] = {
     "accessor": {"frames", "models", "offers", "pricing", "provisioning", "errors", "widgets"},
     # magics and widgets are peers over the plain API; never the transport or the client
     # internals (the client only for type hints, under TYPE_CHECKING)
-    "magics": PLAIN_API | {"_display", "_display_budget", "magics", "widgets"},
+    "magics": PLAIN_API | {"_display", "_display_budget", "_display_guard", "magics", "widgets"},
     "widgets": PLAIN_API | {"_display", "_display_budget", "widgets"},
     # imports nothing from the package, so a shared-model bug cannot hide from the tests
     "sandbox": {"sandbox"},

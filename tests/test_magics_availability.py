@@ -212,12 +212,12 @@ def test_config_shows_where_settings_come_from_but_never_the_key(
 
 def test_config_options_are_saved_and_the_client_reset(ip: Shell, home: Path) -> None:
     old = pm.get_client()
-    cell = Cell(ip, "%prime config --base-url http://example.test/api/v1 --team-id t-1")
+    cell = Cell(ip, "%prime config --base-url https://example.test/api/v1 --team-id t-1")
     assert cell.error is None, cell.text
     saved = json.loads((home / ".prime" / "config.json").read_text())
-    assert saved == {"base_url": "http://example.test", "team_id": "t-1"}
+    assert saved == {"base_url": "https://example.test", "team_id": "t-1"}
     assert pm.get_client() is not old
-    assert pm.get_client().settings.base_url == "http://example.test"
+    assert pm.get_client().settings.base_url == "https://example.test"
     assert "(config file)" in cell.text
 
 
@@ -267,7 +267,7 @@ def test_sandbox_answers_are_labelled(ip: Shell) -> None:
         return httpx.Response(200, json=body, headers={"x-prime-sandbox": "1"})
 
     mock = httpx.MockTransport(app)
-    pm.set_client(pm.Client(api_key=FAKE_KEY, base_url="http://sim.test", transport=mock))
+    pm.set_client(pm.Client(api_key=FAKE_KEY, base_url="https://sim.test", transport=mock))
     cell = Cell(ip, "types = %prime availability gpu-types")
     assert cell.error is None, cell.text
     assert "[sandbox]" in cell.text and "[sandbox]" in cell.html
@@ -279,7 +279,7 @@ def test_real_answers_are_not_labelled(ip: Shell) -> None:
         return httpx.Response(200, json={"H100_80GB": {}})
 
     mock = httpx.MockTransport(app)
-    pm.set_client(pm.Client(api_key=FAKE_KEY, base_url="http://real.test", transport=mock))
+    pm.set_client(pm.Client(api_key=FAKE_KEY, base_url="https://real.test", transport=mock))
     cell = Cell(ip, "types = %prime availability gpu-types")
     assert cell.error is None and "[sandbox]" not in cell.text
 

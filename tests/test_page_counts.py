@@ -75,7 +75,7 @@ def test_a_memory_too_low_costs_one_more_wave(mock_client: Any) -> None:
 def test_the_memory_is_per_base_url_and_query(mock_client: Any) -> None:
     mock_client(Api(350)).availability()
     elsewhere = Api(350)
-    mock_client(elsewhere, base_url="http://other.test").availability()
+    mock_client(elsewhere, base_url="https://other.test").availability()
     assert elsewhere.one_wave is False
     narrower = Api(350)
     mock_client(narrower).availability(gpu_type="A100_80GB")

@@ -16,7 +16,7 @@ import pytest
 
 import prime_magics as pm
 from prime_magics import frames
-from prime_magics.config import Settings
+from prime_magics.config import Secret, Settings
 from prime_magics.models import Disk, DiskOffer, GpuOffer
 from prime_magics.provisioning import DiskRequest, PodRequest
 
@@ -485,14 +485,14 @@ def test_requests_are_frozen(offer: GpuOffer) -> None:
 
 
 def test_the_configured_team_is_applied_once_and_none_means_none(offer: GpuOffer) -> None:
-    configured = Settings(api_key="k", team_id="configured-team")
+    configured = Settings(secret=Secret("k"), team_id="configured-team")
     default = PodRequest.from_offer(offer, name="My first pod")
     assert default.for_settings(configured).body()["team"] == {"teamId": "configured-team"}
     personal = PodRequest.from_offer(offer, name="My first pod", team_id=None)
     assert "team" not in personal.for_settings(configured).body()
     sharing = PodRequest.from_offer(offer, name="My first pod", share_with_team=True)
     with pytest.raises(pm.ConfigurationError, match="team"):
-        sharing.for_settings(Settings(api_key="k"))  # nothing configured to share with
+        sharing.for_settings(Settings(secret=Secret("k")))  # nothing configured to share with
 
 
 def test_every_body_carries_socket_and_an_offer_without_one_is_refused(offer: GpuOffer) -> None:

@@ -333,7 +333,7 @@ def test_a_server_error_on_create_locks_and_says_to_look_first(
     sandbox.faults.add("POST", "/pods", status=503)
     form.provision_button.click()
     form.confirm_button.click()
-    assert isinstance(form.last_error, pm.ServerError)
+    assert isinstance(form.last_error, pm.OutcomeUnknownError)
     assert "%prime pods list" in form.status_text and "minute" not in form.status_text
     assert form.submitted and form.provision_button.disabled and form.image.disabled
     form.provision_button.click()

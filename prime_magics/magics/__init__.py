@@ -64,8 +64,9 @@ Pods::
         maxPrice is the quote by default (never billed above the price shown);
         --max-price P sets another cap, --max-price none sends none. Right before the
         create the offer is re-read: gone, or above the cap, and nothing is sent.
-        --max-hours H: terminate the pod H hours after it is ready (enforced only
-        while a kernel with prime_magics runs; %prime sweep flags it otherwise).
+        --max-hours H: terminate the pod H hours after it is ready, or after it was
+        created if it never becomes ready (kept by the guard process, also when no
+        kernel runs; see %prime guard).
         The preview (and the form) forecast 1, 8, 24 h and a month (--forecast 2 12
         month: those instead) with the attached disks and prepaid hours, and how long
         the wallet pays for it; a wallet that cannot pay the first hour stops --yes
@@ -113,8 +114,8 @@ Spend::
     %prime sweep
         Everything billing now (DataFrame: kind, id, name, status, price_hr,
         cost_so_far, hours_running, deadline, attached_to, unattached_disk,
-        past_deadline), including pods whose deadline passed while no kernel
-        watched. With widgets, a SweepPanel: per row a Terminate…/Delete… button that
+        past_deadline), including pods whose deadline passed while the guard
+        could not end them. With widgets, a SweepPanel: per row a Terminate…/Delete… button that
         says what is lost, then asks; "Terminate all shown" only after typing the
         phrase it shows.
 
@@ -125,9 +126,18 @@ Spend::
         the budget is reached at that rate. A warning at 80 % and a notice at 100 %
         (after the next cell that runs; with widgets, a BudgetPanel whose one button
         ends what it counts); from then on creates are refused. --hard: at 100 % the
-        client terminates those pods and deletes those disks itself, after a final
-        warning 5 minutes before. Alone: the state; --off lifts it. Rentals made in
-        the web app or the prime CLI are not counted.
+        guard terminates those pods and deletes those disks itself, after a final
+        warning 5 minutes before, also when no kernel runs. The budget is kept in the
+        store: another client in this kernel (%prime sandbox restart, %prime login)
+        keeps it. Alone: the state; --off lifts it. Rentals made in the web app or the
+        prime CLI are not counted.
+
+    %prime guard [status|stop|start]
+        The guard process that keeps deadlines, hard budgets and lost creates when no
+        kernel runs (one per machine and API, started with the first of them, gone
+        when nothing is left): what it guards, its last round, its last error and what
+        it did lately. stop ends it (deadlines are then not enforced until the next
+        create or start starts it again).
 
 Settings::
 
@@ -230,14 +240,13 @@ class PrimeMagics(Magics, Configurable):
             raise UsageError(str(exc)) from exc
 
     def after_cell(self, _result: object = None) -> None:
-        """After each cell: the budget's thresholds crossed meanwhile, said once each.
-        Costs nothing until a budget module was ever imported (no budget, no import)."""
-        module = sys.modules.get("prime_magics.budget_guard")
-        if module is not None:
-            from ._spend import show_budget_events
+        """After each cell: what the guard did or found meanwhile (an end at a deadline
+        or a budget, a lost create found, a threshold), said once each. One read of the
+        local store, and none until the rentals were ever used in this kernel."""
+        if "prime_magics.rentals.store" in sys.modules:
+            from ._spend import show_findings
 
-            context = Context(user_ns={}, show=display, widgets=self.widgets_enabled())
-            show_budget_events(module.shared_guard(), context)
+            show_findings(Context(user_ns={}, show=display, widgets=self.widgets_enabled()))
 
 
 PrimeMagics.prime.__doc__ = __doc__
@@ -251,7 +260,7 @@ def has_front_end(shell: object) -> bool:
 
 def load_ipython_extension(ipython: Any) -> None:
     """Register ``%prime`` (``Magics.__init__`` also adds it to ``%config``), and the
-    after-cell hook that says what the budget crossed."""
+    after-cell hook that says what the guard did or found."""
     magics = PrimeMagics(shell=ipython)
     ipython.register_magics(magics)
     ipython.events.register("post_run_cell", magics.after_cell)

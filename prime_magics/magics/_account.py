@@ -12,7 +12,7 @@ from .. import api
 from .._display import Notice, Table, burn_rows
 from ..errors import ConfigurationError
 from ..spend import burn
-from ._context import Context
+from ._context import Context, key_id_arg, team_id_arg
 
 
 def add_no_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,11 +25,14 @@ def add_key_path(parser: argparse.ArgumentParser) -> None:
 
 
 def add_key_id(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("key_id", metavar="ID")
+    parser.add_argument("key_id", type=key_id_arg, metavar="ID")
 
 
 def add_team_id(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("team_id", nargs="?", metavar="TEAM", help="default: the configured team")
+    parser.add_argument(
+        "team_id", type=team_id_arg, nargs="?", metavar="TEAM",
+        help="default: the configured team",
+    )  # fmt: skip
 
 
 def list_keys(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .. import api
 from .._display import Notice
-from ._context import Context, positive_float, positive_int
+from ._context import Context, count_arg, gb_arg, positive_int, price_arg
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def add_list_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gpu-type", metavar="T", help="e.g. H100_80GB (see gpu-types)")
-    parser.add_argument("--gpu-count", type=positive_int, metavar="N", help="GPUs per offer")
+    parser.add_argument("--gpu-count", type=count_arg, metavar="N", help="GPUs per offer")
     _add_location_arguments(parser)
     parser.add_argument("--socket", metavar="S", help="PCIe, SXM4, SXM5, …")
     parser.add_argument("--security", metavar="S", help="secure_cloud or community_cloud")
@@ -55,7 +55,7 @@ def list_offers(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
 def add_disks_arguments(parser: argparse.ArgumentParser) -> None:
     _add_location_arguments(parser)
     parser.add_argument(
-        "--size", type=positive_int, metavar="GB", help="add size_gb and cost_hr for this size"
+        "--size", type=gb_arg, metavar="GB", help="add size_gb and cost_hr for this size"
     )
     _add_refresh(parser)
 
@@ -85,7 +85,7 @@ def list_gpu_types(args: argparse.Namespace, ctx: Context) -> list[str]:
 
 def add_explore_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gpu-type", metavar="T", help="start filtered to this GPU type")
-    parser.add_argument("--gpu-count", type=positive_int, metavar="N", help="GPUs per offer")
+    parser.add_argument("--gpu-count", type=count_arg, metavar="N", help="GPUs per offer")
     parser.add_argument(
         "--regions", nargs="+", action="extend", default=[], metavar="R", help="e.g. canada"
     )
@@ -95,9 +95,7 @@ def add_explore_arguments(parser: argparse.ArgumentParser) -> None:
         "--provider", nargs="+", action="extend", default=[], metavar="P",
         help="only these providers' offers (filtered in the explorer)",
     )  # fmt: skip
-    parser.add_argument(
-        "--max-price", type=positive_float, metavar="USD", help="at most this total $/h"
-    )
+    parser.add_argument("--max-price", type=price_arg, metavar="USD", help="at most this total $/h")
     parser.add_argument(
         "--max-rows", type=positive_int, default=25, metavar="N", help="rows per page (25)"
     )

@@ -162,6 +162,12 @@ COMMANDS: tuple[Command, ...] = (
         _spend.budget,
     ),
     Command(
+        ("guard",),
+        "the process that keeps deadlines and budgets when no kernel runs: status, stop",
+        _spend.add_guard_arguments,
+        _spend.guard,
+    ),
+    Command(
         ("config",),
         "show the settings in use; save --base-url / --team-id",
         _settings.add_config_arguments,

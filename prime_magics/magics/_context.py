@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
+from .. import inputs
 from .._display import Confirmation, Notice, sandbox_banner
 from ..config import Team, TeamChoice
 from ..errors import ConfigurationError
@@ -85,31 +86,92 @@ class Context:
 Handler = Callable[[argparse.Namespace, Context], Any]
 
 
-def positive_int(text: str) -> int:
+def _checked(text: str, parse: Callable[[str], Any], check: Callable[[str, Any], Any]) -> Any:
+    """``text`` parsed, then through its door in ``inputs`` (finite, in its bounds): an
+    argparse error naming the flag, one line, before anything is read or sent."""
     try:
-        value = int(text)
+        value = parse(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number ≥ 1, got {value}")
-    return value
+        kind = "whole number" if parse is int else "number"
+        raise argparse.ArgumentTypeError(f"expected a {kind}, got {text!r}") from None
+    try:
+        return check("value", value)
+    except ConfigurationError as err:  # "value=inf: not a finite …" → "inf: not a finite …"
+        raise argparse.ArgumentTypeError(err.message.removeprefix("value=")) from None
+
+
+def positive_int(text: str) -> int:
+    """A whole number ≥ 1 of a kind not said (``--max-rows``): up to ``inputs.LARGEST``."""
+    checked: int = _checked(
+        text, int, lambda n, v: inputs.whole(n, v, low=1, high=int(inputs.LARGEST))
+    )
+    return checked
+
+
+def count_arg(text: str) -> int:
+    """``--gpu-count``, ``--vcpus``: a count ≥ 1, at most ``inputs.MAX_COUNT``."""
+    checked: int = _checked(text, int, lambda n, v: inputs.count(n, v, low=1))
+    return checked
+
+
+def gb_arg(text: str) -> int:
+    """``--disk-size``, ``--memory``, ``--size``: GB ≥ 1, at most ``inputs.MAX_GB``."""
+    checked: int = _checked(text, int, lambda n, v: inputs.size_gb(n, v, low=1))
+    return checked
 
 
 def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
-    return value
+    """A number > 0 of a kind not said (``--every`` seconds): finite, up to
+    ``inputs.LARGEST``; hours, prices and amounts have their own, tighter types."""
+    checked: float = _checked(
+        text, float, lambda n, v: inputs.finite(n, v, low=0.0, high=inputs.LARGEST, low_open=True)
+    )
+    return checked
+
+
+def hours_arg(text: str) -> float:
+    """``--max-hours H``, ``extend HOURS``: hours > 0, at most ``inputs.MAX_HOURS``."""
+    checked: float = _checked(text, float, inputs.hours)
+    return checked
+
+
+def price_arg(text: str) -> float:
+    """``--max-total P``, ``--max-price-per-gpu P``: $/h > 0, at most ``inputs.MAX_PRICE_HR``."""
+    checked: float = _checked(text, float, inputs.price_hr)
+    return checked
+
+
+def usd_arg(text: str) -> float:
+    """``%prime budget USD``: an amount > 0, at most ``inputs.MAX_USD``."""
+    checked: float = _checked(text, float, inputs.usd)
+    return checked
 
 
 def price_cap(text: str) -> float | str | None:
     """``--max-price P`` ($/h); ``none``: no cap at all; ``quote`` (the default): the quote."""
     if text.lower() in ("none", "quote"):
         return None if text.lower() == "none" else "quote"
-    return positive_float(text)
+    return price_arg(text)
+
+
+def _id_arg(field: str, kind: str) -> Callable[[str], str]:
+    """An argparse type for an id: ``inputs.path_id``'s shape, or the flag named in one line."""
+
+    def parse(text: str) -> str:
+        try:
+            inputs.path_id(field, text, kind)
+        except ConfigurationError as err:
+            raise argparse.ArgumentTypeError(err.message.removeprefix(f"{field}=")) from None
+        return text
+
+    parse.__name__ = kind.replace(" ", "_")  # argparse names the type in some messages
+    return parse
+
+
+pod_id_arg = _id_arg("pod_id", "pod id")
+disk_id_arg = _id_arg("disk_id", "disk id")
+key_id_arg = _id_arg("key_id", "SSH key id")
+team_id_arg = _id_arg("team_id", "team id")
 
 
 @contextmanager

@@ -19,7 +19,7 @@ import pandas as pd
 from .. import api
 from .._display import Code, Notice, Table, attached_problem, disk_table, redacted, usd
 from ..provisioning import DiskRequest
-from ._context import Context, add_team_argument, flags_named, positive_int
+from ._context import Context, add_team_argument, disk_id_arg, flags_named, gb_arg
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -31,7 +31,9 @@ _REQUIRED = (("--size", "size"), ("--data-center", "data_center"))
 
 
 def add_id_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("disk_id", metavar="ID", help="a disk id (see %%prime disks list)")
+    parser.add_argument(
+        "disk_id", type=disk_id_arg, metavar="ID", help="a disk id (see %%prime disks list)"
+    )
 
 
 def list_disks(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
@@ -51,7 +53,7 @@ def get_disk(args: argparse.Namespace, ctx: Context) -> Table:
 def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     required = "required, except in Jupyter where a form asks for it"
-    add("--size", type=positive_int, metavar="GB", help=f"size in GB ({required})")
+    add("--size", type=gb_arg, metavar="GB", help=f"size in GB ({required})")
     add("--data-center", metavar="D", help=f"where, see availability disks ({required})")
     add("--name", metavar="N", help="disk name (default: generated)")
     add("--provider", metavar="P", help="when several providers offer disks there")

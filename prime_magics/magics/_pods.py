@@ -36,10 +36,13 @@ from ..provisioning import PodRequest
 from ._context import (
     Context,
     add_team_argument,
+    count_arg,
+    disk_id_arg,
     flags_named,
+    gb_arg,
+    hours_arg,
     key_value,
-    positive_float,
-    positive_int,
+    pod_id_arg,
     price_cap,
 )
 
@@ -53,7 +56,9 @@ _CANDIDATE_COLUMNS = ["cloud_id", "gpu_type", "gpu_count", "provider", "data_cen
 
 
 def add_id_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("pod_id", metavar="ID", help="a pod id (see %%prime pods list)")
+    parser.add_argument(
+        "pod_id", type=pod_id_arg, metavar="ID", help="a pod id (see %%prime pods list)"
+    )
 
 
 def add_no_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,14 +66,14 @@ def add_no_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def list_pods(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
-    """The pods; one past its deadline (it passed while no kernel watched) is said above
-    the frame, with the way to end it (where widgets show, its terminate button)."""
+    """The pods; one past its deadline (it passed while no guard could end it) is said
+    above the frame, with the way to end it (where widgets show, its terminate button)."""
     client = api.get_client()
     frame = client.pods()
     ctx.label(client)
     for row in frame[frame["past_deadline"].fillna(False)].itertuples():
         pod_id, due = str(row.id), row.deadline.strftime("%Y-%m-%d %H:%M UTC")
-        late = f"Pod {pod_id} passed its deadline ({due}) while no kernel watched; it still bills."
+        late = f"Pod {pod_id} passed its deadline ({due}) and still bills: nothing ended it."
         if not ctx.widgets:
             ctx.show(Notice(f"{late} End it: %prime pods terminate {pod_id} --yes", "warning"))
             continue
@@ -85,7 +90,9 @@ def get_pod(args: argparse.Namespace, ctx: Context) -> Table:
 
 
 def add_status_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("pod_ids", metavar="ID", nargs="+", help="one or more pod ids")
+    parser.add_argument(
+        "pod_ids", type=pod_id_arg, metavar="ID", nargs="+", help="one or more pod ids"
+    )
 
 
 def pod_status(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
@@ -119,13 +126,16 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     add("--cloud-id", metavar="C", help="find the offer by cloud id …")
     add("--data-center", metavar="D", help="… and data center")
     add("--gpu-type", metavar="T", help="narrows --cloud-id")
-    add("--gpu-count", type=positive_int, metavar="N", help="narrows --cloud-id")
+    add("--gpu-count", type=count_arg, metavar="N", help="narrows --cloud-id")
     add("--name", metavar="N", help="pod name (default: generated)")
     add("--image", metavar="I", help="one of the offer's images")
-    add("--disk-size", type=positive_int, metavar="GB", help="instance disk size")
-    add("--vcpus", type=positive_int, metavar="N")
-    add("--memory", type=positive_int, metavar="GB")
-    add("--disks", nargs="+", action="extend", metavar="ID", help="network disks to attach")
+    add("--disk-size", type=gb_arg, metavar="GB", help="instance disk size")
+    add("--vcpus", type=count_arg, metavar="N")
+    add("--memory", type=gb_arg, metavar="GB")
+    add(
+        "--disks", nargs="+", action="extend", type=disk_id_arg, metavar="ID",
+        help="network disks to attach",
+    )  # fmt: skip
     add(
         "--max-price",
         type=price_cap,
@@ -135,7 +145,7 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add(
         "--max-hours",
-        type=positive_float,
+        type=hours_arg,
         metavar="H",
         help="terminate the pod H hours after it is ready (while a kernel with prime_magics runs)",
     )

@@ -23,8 +23,10 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 
 def show_config(args: argparse.Namespace, ctx: Context) -> Table:
     changes = {"base_url": args.base_url, "team_id": args.team_id}
-    if args.base_url is not None:
-        changes["base_url"] = config.normalize_base_url(args.base_url)
+    if args.base_url is not None:  # checked before it is saved: every later client reads it
+        url = config.normalize_base_url(args.base_url)
+        config.check_base_url(url, allow_insecure=config.insecure_allowed())
+        changes["base_url"] = url
     saved = {key: value for key, value in changes.items() if value is not None}
     if saved:
         path = config.save_settings(**saved)
@@ -59,7 +61,7 @@ def login(args: argparse.Namespace, ctx: Context) -> None:
         raise ConfigurationError("No key entered; nothing was saved.")
     path = config.save_settings(api_key=key)
     api.set_client(None)
-    shown = config.Settings(api_key=key).redacted_key
+    shown = config.Settings(secret=config.Secret(key)).redacted_key
     ctx.show(Notice(f"Saved API key {shown} to {path} (readable only by you).", "success"))
     source = api.get_client().settings.sources.get("api_key")
     if source != "config file":

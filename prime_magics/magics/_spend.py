@@ -1,12 +1,14 @@
-"""``%prime sweep``, ``%prime pods extend`` and ``%prime budget``: what is billing now,
-moving a deadline, and a spending limit for the kernel.
+"""``%prime sweep``, ``%prime pods extend``, ``%prime budget`` and ``%prime guard``: what
+is billing now, moving a deadline, a spending limit, and the process that keeps them.
 
 The sweep is ``client.sweep()`` (a DataFrame); where widgets show it also returns a
 ``SweepPanel`` with a terminate or delete button per row (each asking first) and a
 "terminate all shown" behind a typed confirmation. Nothing is destroyed by the magic
 itself: there is no ``--yes`` here, only the panel's explicit acts (and ``--hard``, the
-user's own rule). The budget is ``client.set_budget``/``client.budget``; its thresholds
-are said after the next cell that runs (``show_budget_events``, the after-cell hook).
+user's own rule). The budget is ``client.set_budget``/``client.budget``; what the guard
+did or found (an end at a deadline or a budget, a lost create found, a threshold, an
+error that stops enforcement) is said after the next cell that runs (``show_findings``,
+the after-cell hook).
 """
 
 from __future__ import annotations
@@ -16,12 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import api
 from .._display import DEADLINE_CAVEAT, Notice, Table, sweep_summary
-from ._context import Context, positive_float
+from ._context import Context, hours_arg, usd_arg
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..budget_guard import BudgetGuard
     from ..widgets.budget import BudgetPanel
     from ..widgets.sweep import SweepPanel
 
@@ -46,7 +47,7 @@ def sweep(args: argparse.Namespace, ctx: Context) -> pd.DataFrame | SweepPanel:
 
 def add_extend_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("pod_id", metavar="ID", help="a pod id (see %%prime sweep)")
-    parser.add_argument("hours", type=positive_float, metavar="HOURS", help="how much later")
+    parser.add_argument("hours", type=hours_arg, metavar="HOURS", help="how much later")
 
 
 def extend(args: argparse.Namespace, ctx: Context) -> Table:
@@ -55,7 +56,7 @@ def extend(args: argparse.Namespace, ctx: Context) -> Table:
     ctx.label(client)
     ctx.show(Notice(DEADLINE_CAVEAT, "warning"))
     due: Any = deadline.due
-    rows = [("pod", args.pod_id), ("stop after", f"{deadline.max_hours:g} h of readiness")]
+    rows = [("pod", args.pod_id), ("stop after", f"{deadline.max_hours or 0:g} h of readiness")]
     rows.append(("deadline", _when(due)))
     return Table(rows, f"Deadline of pod {args.pod_id}")
 
@@ -70,7 +71,7 @@ def _when(epoch_s: float | None) -> str | None:
 
 def add_budget_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "usd", type=positive_float, nargs="?", metavar="USD", help="the limit (none: show it)"
+        "usd", type=usd_arg, nargs="?", metavar="USD", help="the limit (none: show it)"
     )
     parser.add_argument(
         "--day", action="store_true", help="a rolling 24 h over everything the store knows"
@@ -111,14 +112,48 @@ def budget(args: argparse.Namespace, ctx: Context) -> Table | BudgetPanel | None
     return budget_table(state)
 
 
-def show_budget_events(guard: BudgetGuard, ctx: Context) -> None:
-    """Say each threshold the budget crossed since the last cell (the after-cell hook);
-    a spent budget comes with the panel whose one button ends what it counts."""
-    from .._display_budget import event_notice
+def show_findings(ctx: Context) -> None:
+    """Say what the guard did or found since the last cell (the after-cell hook): each
+    finding once, in one kernel; a spent budget comes with the panel whose one button
+    ends what it counts."""
+    from ..rentals.findings import Findings
+    from ..rentals.store import Store, StoreError
 
-    for event in guard.take_unshown():
-        ctx.show(event_notice(event))
-        if event.level == "reached" and ctx.widgets and event.state.live and guard.client:
-            from ..widgets.budget import BudgetPanel
+    try:
+        found = Findings(Store()).take()
+    except StoreError:
+        return  # said where the store is needed: a create, a budget
+    for finding in found:
+        ctx.show(Notice(finding.text, finding.level))
+        if finding.kind == "reached" and ctx.widgets:
+            client = api.get_client()
+            state = client.budget()
+            if state is not None and state.live and client.settings.base_url == finding.base_url:
+                from ..widgets.budget import BudgetPanel
 
-            ctx.show(BudgetPanel(guard.client))
+                ctx.show(BudgetPanel(client))
+
+
+def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action", nargs="?", choices=("status", "stop", "start"), default="status",
+        help="status (default): what it guards, its last round, its errors",
+    )  # fmt: skip
+
+
+def guard(args: argparse.Namespace, ctx: Context) -> Table | None:
+    from .._display_guard import guard_table
+
+    client = api.get_client()
+    ctx.label(client)
+    if args.action == "stop":
+        pid = client.stop_guard()
+        said = f"Guard process {pid} asked to stop." if pid else "No guard process runs."
+        ctx.show(Notice(said + " Deadlines and budgets are not enforced while none runs.",
+                        "warning"))  # fmt: skip
+        return None
+    if args.action == "start":
+        pid = client.ensure_guard()
+        ctx.show(Notice(f"Guard process {pid} started." if pid else "A guard already runs.",
+                        "success"))  # fmt: skip
+    return guard_table(client.guard_status())

@@ -16,7 +16,7 @@ from ..errors import ConfigurationError
 from ..history import AvailabilityHistory
 from ..watch import Watch, availability_history, watch
 from ..watch_match import STOCK_LEVELS
-from ._context import Context, positive_float, positive_int
+from ._context import Context, count_arg, hours_arg, positive_float, price_arg
 
 if TYPE_CHECKING:
     from ..widgets import WatchPanel
@@ -34,16 +34,16 @@ def duration(text: str) -> float:
 
 def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gpu-type", metavar="T", help="e.g. H100_80GB (see gpu-types)")
-    parser.add_argument("--gpu-count", type=positive_int, metavar="N", help="GPUs per offer")
+    parser.add_argument("--gpu-count", type=count_arg, metavar="N", help="GPUs per offer")
     parser.add_argument("--regions", nargs="+", action="extend", metavar="R", help="e.g. canada")
     parser.add_argument("--data-center", metavar="D", help="a data center id, e.g. CANADA-1")
     parser.add_argument("--socket", metavar="S", help="PCIe, SXM4, SXM5, …")
     parser.add_argument("--security", metavar="S", help="secure_cloud or community_cloud")
     parser.add_argument("--provider", metavar="P", help="only this provider's offers")
     parser.add_argument(
-        "--max-price-per-gpu", type=positive_float, metavar="P", help="at most P $/GPU-hour"
+        "--max-price-per-gpu", type=price_arg, metavar="P", help="at most P $/GPU-hour"
     )
-    parser.add_argument("--max-total", type=positive_float, metavar="P", help="at most P $/h")
+    parser.add_argument("--max-total", type=price_arg, metavar="P", help="at most P $/h")
     parser.add_argument(
         "--min-stock", choices=STOCK_LEVELS, metavar="LEVEL", help="Low … Available"
     )
@@ -57,7 +57,7 @@ def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
         help="rent the first match at or under the caps, once (needs --max-hours)",
     )  # fmt: skip
     parser.add_argument(
-        "--max-hours", type=positive_float, metavar="H", help="terminate a rented pod after H h"
+        "--max-hours", type=hours_arg, metavar="H", help="terminate a rented pod after H h"
     )
     parser.add_argument("--name", metavar="N", help="the name of a pod --rent-first rents")
 
@@ -78,6 +78,8 @@ def start_watch(args: argparse.Namespace, ctx: Context) -> WatchPanel | Watch:
     except ConfigurationError as err:
         raise UsageError(f"%prime availability watch: {err}") from None
     ctx.label(client)
+    if made.rent_first is not None and made.rent_first.replaced:
+        ctx.show(Notice(made.rent_first.replaced, "warning"))
     if not ctx.widgets:
         ctx.show(Notice(f"Watching for {made.describe()} (stop it with .stop())."))
         return made.start()
@@ -88,7 +90,7 @@ def start_watch(args: argparse.Namespace, ctx: Context) -> WatchPanel | Watch:
 
 def add_history_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gpu-type", metavar="T", help="only this GPU type")
-    parser.add_argument("--gpu-count", type=positive_int, metavar="N", help="only this count")
+    parser.add_argument("--gpu-count", type=count_arg, metavar="N", help="only this count")
     parser.add_argument("--clear", action="store_true", help="empty the history")
 
 

@@ -1,14 +1,17 @@
 """``BudgetPanel``: the kernel's budget as it stands, and one button to end what it counts.
 
 ``%prime budget`` returns it where widgets show, and the after-cell hook shows a fresh
-one when a budget is spent. It redraws whenever the guard takes a round (the guard calls
-its listeners from its own thread; a widget may be changed from any thread). The button
+one when a budget is spent. The budget lives in the store, so the panel redraws by
+itself: a daemon thread recomputes it from the store every ``REDRAW_S`` while the panel
+is open (no API request: the guard process does the reading; a widget may be changed
+from any thread). The button
 names exactly what it ends ("Terminate 1 pod, delete 1 disk"), so the click is the
 confirmation the notice asked for; it is there only while something counted bills.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
@@ -16,12 +19,14 @@ import traitlets as t
 
 from .._display import notice_html
 from .._display_budget import BUDGET_CAVEAT, budget_notice, budget_table
-from ..budget import BudgetState
-from ..budget_guard import BudgetEvent, end_all
+from ..errors import PrimeError
+from ..rentals.budgets import BudgetState
 from ._form import Form, shown
 
 if TYPE_CHECKING:
     from ..client import Client
+
+REDRAW_S = 2.0
 
 
 def end_label(state: BudgetState | None) -> str:
@@ -50,21 +55,28 @@ class BudgetPanel(Form):
         self.layout_children(
             self.notice, self.table, w.HBox([self.end_button, self.refresh_button]), caveat
         )
-        self.guard = self.client.budget_guard
-        self.guard.listeners.append(self._on_round)
-        self.state = self.guard.state()
+        self.state = self.client.budget()
+        self._closed = threading.Event()
+        threading.Thread(target=self._follow, name="prime-budget-panel", daemon=True).start()
 
     def close(self) -> None:
-        if self._on_round in self.guard.listeners:
-            self.guard.listeners.remove(self._on_round)
+        self._closed.set()
         super().close()
 
     def load(self) -> None:
         """One round of the guard now (reads what still runs), then redraw."""
-        self.state = self.guard.step() if self.guard.budget is not None else None
+        self.client.guard_round()
+        self.state = self.client.budget()
 
-    def _on_round(self, _event: BudgetEvent | None) -> None:
-        self.state = self.guard.state()
+    def _follow(self) -> None:
+        """Redraw from the store until the panel closes or the budget is lifted."""
+        while not self._closed.wait(REDRAW_S):
+            try:
+                self.state = self.client.budget()
+            except PrimeError:  # a store gone unreadable: the next redraw may read it
+                continue
+            if self.state is None:
+                return
 
     @t.observe("state")
     def _draw(self, _change: Any) -> None:
@@ -85,12 +97,14 @@ class BudgetPanel(Form):
         return True
 
     def _on_end(self) -> None:
-        state = self.guard.step()  # what still runs now, not what ran when drawn
-        if state is None or not state.live:
+        self.client.guard_round()  # what still runs now, not what ran when drawn
+        state = self.client.budget()
+        live = [] if state is None else [r for r in state.live if r.id]
+        if not live:
             self.show("Nothing counted by the budget bills any more.", "success")
             return
-        ended, failed = end_all(self.client, state)
-        self.state = self.guard.state()
+        ended, failed = self.client.end_items([(r.kind, r.id) for r in live if r.id])
+        self.state = self.client.budget()
         if failed:
             self.show("Not everything ended:\n" + "\n".join(failed), "error")
         else:

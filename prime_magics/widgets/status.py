@@ -22,7 +22,6 @@ import ipywidgets as w
 import traitlets as t
 
 from .._display import DEADLINE_CAVEAT, Confirmation, deadline_text, notice_html, usd
-from ..deadlines import WARN_BEFORE_S, remaining_s
 from ..errors import NotFoundError, PrimeError
 from ..lifecycle import Phase, State
 from ..models import Pod
@@ -43,6 +42,7 @@ def _ports_html(pod: Pod) -> str:
 
 
 LOG_LINES = 8
+WARN_BEFORE_S = 600.0  # the deadline turns to a warning ten minutes before
 
 
 class PodStatus(Form):
@@ -201,11 +201,11 @@ class PodStatus(Form):
         if deadline is None:
             self.deadline_left, self.deadline_view.value = None, ""
             return
-        started = not deadline.estimated  # the watchdog saw it ready: the clock runs
-        left = remaining_s(deadline, self.client.watchdog.clock()) if started else None
+        due = deadline.due
+        left = None if due is None else due - self.client.rentals.clock()
         self.deadline_left = left
         level = "warning" if left is not None and left <= WARN_BEFORE_S else "info"
-        text = deadline_text(deadline.due, left, False, deadline.max_hours)
+        text = deadline_text(due, left, deadline.ready_at is None, deadline.max_hours or 0.0)
         self.deadline_view.value = notice_html(f"{text}\n{DEADLINE_CAVEAT}", level)
 
     def _on_extend(self) -> None:

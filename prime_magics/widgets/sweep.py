@@ -19,7 +19,6 @@ import pandas as pd
 import traitlets as t
 
 from .._display import DEADLINE_CAVEAT, Confirmation, notice_html, sweep_summary, usd
-from ..spend import end_items
 from ._form import Form
 from .confirm import ConfirmPanel
 
@@ -121,7 +120,7 @@ class SweepPanel(Form):
         if self.frame is None or self.typed.strip() != self.phrase:
             return
         rows = self.frame[["kind", "id"]].astype(str).itertuples(index=False)
-        ended, failed = end_items(self.client, [(kind, ident) for kind, ident in rows])
+        ended, failed = self.client.end_items([(kind, ident) for kind, ident in rows])
         self.confirm_area.children = ()
         self.load()
         if failed:

@@ -1,0 +1,129 @@
+"""The guard process keeps a deadline after the kernel that set it is killed.
+
+Real processes, as a researcher's machine has them: the sandbox in its own process, a
+"kernel" (a Python process) that rents a pod with a deadline and dies with ``os._exit``
+(no cleanup, no atexit), and the guard it started, detached. The pod must still end at
+its deadline, the guard must then go by itself, and a later kernel must be told. The
+test records the pids it starts and ends exactly those, never a process found by name.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+import prime_magics as pm
+from prime_magics.rentals import daemon
+from prime_magics.rentals.findings import Findings
+from prime_magics.rentals.store import Store
+
+BOUND_S = 30.0  # every wait below is bounded; a healthy run takes a few seconds
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Poll ``condition`` (real processes: no injectable clock across them), bounded."""
+    until = time.monotonic() + BOUND_S
+    while time.monotonic() < until:
+        if condition():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"not within {BOUND_S:.0f} s: {what}")
+
+
+@pytest.fixture
+def sandbox_process() -> Iterator[str]:
+    """The sandbox in its own process (it must outlive the kernel); its URL."""
+    command = [sys.executable, "-m", "prime_magics.sandbox", "--port", "0",
+               "--provision-seconds", "0.2"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+KERNEL = """
+import os, sys
+import prime_magics as pm
+client = pm.Client(api_key="sandbox-key-0123456789", base_url=sys.argv[1])
+row = client.availability(cloud_id="n3-H100x1", data_center_id="CANADA-1").iloc[0]
+pod = client.create_pod(pm.PodRequest.from_offer(row, name="forgotten", max_hours=0.001))
+print(pod.id, flush=True)
+os._exit(0)  # the kernel dies: no cleanup, nothing in it runs again
+"""
+
+
+def test_a_deadline_is_kept_after_the_kernel_is_killed(
+    sandbox_process: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store()  # under the test's HOME, as the kernel's and the guard's
+    monkeypatch.setenv("PRIME_MAGICS_GUARD", "on")
+    monkeypatch.setenv(daemon.ENV_PERIOD, "0.5")
+    kernel = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(KERNEL), sandbox_process],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    pod_id = kernel.stdout.strip()
+    guard_pid: list[int] = []
+
+    def guard_started() -> bool:
+        status = daemon.status(store, sandbox_process)
+        if status.pid is not None:
+            guard_pid.append(status.pid)
+        return bool(guard_pid)
+
+    try:
+        wait_for(guard_started, "the guard process records its pid")
+        checker = pm.Client(api_key="sandbox-key-0123456789", base_url=sandbox_process)
+        wait_for(
+            lambda: checker.pod(pod_id).status == "TERMINATED",
+            "the pod is terminated at its deadline with the kernel gone",
+        )
+        wait_for(
+            lambda: not daemon.running(store, sandbox_process),
+            "the guard leaves by itself once nothing is left",
+        )
+        found = Findings(store).take()
+        assert any(f.kind == "ended" and pod_id in f.text for f in found)
+        log = daemon.log_path(store)
+        assert log.stat().st_mode & 0o777 == 0o600
+        assert "sandbox-key" not in log.read_text()  # the key is written nowhere
+        checker.close()
+    finally:
+        for pid in guard_pid[:1]:  # exactly the pid it recorded, if it is still there
+            if daemon.running(store, sandbox_process):
+                os.kill(pid, signal.SIGTERM)
+
+
+def test_one_guard_per_api_and_stop(sandbox_process: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store()
+    monkeypatch.setenv("PRIME_MAGICS_GUARD", "on")
+    monkeypatch.setenv(daemon.ENV_PERIOD, "0.5")
+    client = pm.Client(api_key="sandbox-key-0123456789", base_url=sandbox_process, store=store)
+    started: list[int] = []
+    try:
+        row = client.availability(cloud_id="n3-H100x1", data_center_id="CANADA-1").iloc[0]
+        client.create_pod(pm.PodRequest.from_offer(row, name="kept", max_hours=5))
+        wait_for(lambda: client.guard_status().pid is not None, "the guard starts")
+        pid = client.guard_status().pid
+        assert pid is not None
+        started.append(pid)
+        assert client.ensure_guard() is None  # one runs: no second one
+        assert client.stop_guard() == pid
+        wait_for(lambda: not daemon.running(store, sandbox_process), "the guard stops")
+    finally:
+        for pid in started:
+            if daemon.running(store, sandbox_process):
+                os.kill(pid, signal.SIGTERM)
+        client.close()
