@@ -8,9 +8,6 @@ it may have created. Other writes (terminate, delete) keep their plain ``ServerE
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import httpx
 import pytest
 
 import prime_magics as pm
@@ -60,23 +57,12 @@ def test_a_create_answered_5xx_is_an_unknown_outcome_sent_once(
     assert len(calls(sandbox, "POST", f"/{kind}s")) == 1
 
 
-class GatewayFailsAfterTheApiActed(httpx.HTTPTransport):
-    """The API creates the pod; the gateway in between answers 502 instead of its 201."""
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = super().handle_request(request)
-        if request.method == "POST" and request.url.path.rstrip("/").endswith("/pods"):
-            response.read()
-            return httpx.Response(502, text="<html>502 Bad Gateway</html>")
-        return response
-
-
 @pytest.fixture
-def behind_gateway(sandbox: SandboxServer) -> Iterator[pm.Client]:
-    with pm.Client(
-        api_key=sandbox.api_key, base_url=sandbox.url, transport=GatewayFailsAfterTheApiActed()
-    ) as made:
-        yield made
+def behind_gateway(client: pm.Client, sandbox: SandboxServer) -> pm.Client:
+    """The API creates the pod; the gateway in between answers 502 instead of its 201."""
+    html = "<html>502 Bad Gateway</html>"
+    sandbox.faults.add("POST", "/pods", status=502, body=html, answer_after_handling=True)
+    return client
 
 
 def test_a_502_after_the_api_acted_finds_the_pod_it_created(

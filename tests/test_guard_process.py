@@ -1,9 +1,10 @@
-"""The guard process keeps a deadline after the kernel that set it is killed.
+"""The guard process keeps what a kernel set after that kernel is killed.
 
 Real processes, as a researcher's machine has them: the sandbox in its own process, a
-"kernel" (a Python process) that rents a pod with a deadline and dies with ``os._exit``
-(no cleanup, no atexit), and the guard it started, detached. The pod must still end at
-its deadline, the guard must then go by itself, and a later kernel must be told. The
+"kernel" (a Python process) that rents a pod and dies with ``os._exit`` (no cleanup, no
+atexit), and the guard it started, detached. Whether the pod had a deadline, a hard
+budget, or a create whose answer (and lookup) were lost, it must still end, the guard
+must then go by itself, and a later kernel must be told. The
 test records the pids it starts and ends exactly those, never a process found by name.
 """
 
@@ -55,26 +56,46 @@ def sandbox_process() -> Iterator[str]:
 
 KERNEL = """
 import os, sys
+import httpx
 import prime_magics as pm
-client = pm.Client(api_key="sandbox-key-0123456789", base_url=sys.argv[1])
+url, case = sys.argv[1], sys.argv[2]
+client = pm.Client(api_key="sandbox-key-0123456789", base_url=url)
 row = client.availability(cloud_id="n3-H100x1", data_center_id="CANADA-1").iloc[0]
-pod = client.create_pod(pm.PodRequest.from_offer(row, name="forgotten", max_hours=0.001))
-print(pod.id, flush=True)
+hours = None if case == "hard budget" else 0.001
+request = pm.PodRequest.from_offer(row, name="forgotten", max_hours=hours)
+if case == "lost answer":  # the API rents, the answer is lost, and so is the lookup
+    faults = url + "/_sandbox/faults"
+    httpx.post(faults, json={"method": "POST", "path": "/pods", "drop_after_handling": True})
+    httpx.post(faults, json={"method": "GET", "path": "/pods", "status": 503, "times": 4})
+if case == "hard budget":
+    client.set_budget(0.0005, hard=True)  # $1.90/h spends it in about a second
+try:
+    client.create_pod(request)
+except pm.OutcomeUnknownError:
+    pass
 os._exit(0)  # the kernel dies: no cleanup, nothing in it runs again
 """
 
+CASES = ["deadline", "lost answer", "hard budget"]
 
-def test_a_deadline_is_kept_after_the_kernel_is_killed(
-    sandbox_process: str, monkeypatch: pytest.MonkeyPatch
+
+def live_pods(url: str) -> list[str]:
+    with pm.Client(api_key="sandbox-key-0123456789", base_url=url) as checker:
+        return [p.id for p in checker.pod_models() if p.status != "TERMINATED"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_what_the_kernel_set_is_kept_after_it_is_killed(
+    sandbox_process: str, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
     store = Store()  # under the test's HOME, as the kernel's and the guard's
     monkeypatch.setenv("PRIME_MAGICS_GUARD", "on")
     monkeypatch.setenv(daemon.ENV_PERIOD, "0.5")
-    kernel = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(KERNEL), sandbox_process],
+    subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(KERNEL), sandbox_process, case],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
-    pod_id = kernel.stdout.strip()
+    [pod_id] = live_pods(sandbox_process)  # rented, whatever the kernel learnt of it
     guard_pid: list[int] = []
 
     def guard_started() -> bool:
@@ -85,10 +106,9 @@ def test_a_deadline_is_kept_after_the_kernel_is_killed(
 
     try:
         wait_for(guard_started, "the guard process records its pid")
-        checker = pm.Client(api_key="sandbox-key-0123456789", base_url=sandbox_process)
         wait_for(
-            lambda: checker.pod(pod_id).status == "TERMINATED",
-            "the pod is terminated at its deadline with the kernel gone",
+            lambda: live_pods(sandbox_process) == [],
+            f"the pod is ended ({case}) with the kernel gone",
         )
         wait_for(
             lambda: not daemon.running(store, sandbox_process),
@@ -96,10 +116,11 @@ def test_a_deadline_is_kept_after_the_kernel_is_killed(
         )
         found = Findings(store).take()
         assert any(f.kind == "ended" and pod_id in f.text for f in found)
+        if case == "lost answer":
+            assert any(f.kind == "found" and pod_id in f.text for f in found)
         log = daemon.log_path(store)
         assert log.stat().st_mode & 0o777 == 0o600
         assert "sandbox-key" not in log.read_text()  # the key is written nowhere
-        checker.close()
     finally:
         for pid in guard_pid[:1]:  # exactly the pid it recorded, if it is still there
             if daemon.running(store, sandbox_process):

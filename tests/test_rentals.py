@@ -88,6 +88,22 @@ def test_a_lost_answer_is_recorded_found_and_given_its_deadline(
     assert live(slow_server) == []
 
 
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_5xx_after_the_api_acted_is_found_recorded_and_kept_to_its_deadline(
+    client: pm.Client, slow_server: SandboxServer, clock: StillClock, status: int
+) -> None:
+    slow_server.faults.add("POST", "/pods", status=status, answer_after_handling=True)
+    with pytest.raises(pm.OutcomeUnknownError) as lost:
+        client.create_pod(guide_request(client, name=f"gateway-{status}", max_hours=1))
+    [pod_id] = live(slow_server)
+    assert str(status) in str(lost.value) and "minute" not in str(lost.value)
+    assert f"recorded now as pod {pod_id}, with its deadline (1 h)" in str(lost.value)
+    assert len(calls(slow_server, "POST", "/pods")) == 1
+    clock.sleep(HOUR + 61)
+    client.guard_round()
+    assert live(slow_server) == []
+
+
 def test_an_unknown_outcome_the_lookup_missed_is_settled_by_a_later_round(
     client: pm.Client, slow_server: SandboxServer, clock: StillClock, store: Store
 ) -> None:

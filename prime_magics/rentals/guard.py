@@ -258,12 +258,12 @@ class Guard:
                 ]  # fmt: skip
                 if done:
                     ended += done
+                    # said to any kernel: the one that set the budget may be gone
                     self.findings.add(
                         self.base_url, now, "ended",
                         f"Your ${budget.limit_usd:,.2f} budget was reached: as --hard says, "
                         f"{', '.join(done)} {'was' if len(done) == 1 else 'were'} ended. New "
                         "rentals are refused until you raise it.",
-                        session=None if budget.day else budget.session,
                     )  # fmt: skip
                 self.budgets.say_once(self.base_url, budget, level)
             elif level != "ok" and self.budgets.say_once(self.base_url, budget, level):

@@ -40,6 +40,7 @@ def router(ctx: SandboxContext) -> APIRouter:
             headers=spec.headers,
             match_query=spec.match_query,
             drop_after_handling=spec.drop_after_handling,
+            answer_after_handling=spec.answer_after_handling,
         )
         return JSONResponse(fault.as_json(), status_code=201)
 

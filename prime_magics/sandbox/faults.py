@@ -42,6 +42,7 @@ class Fault:
     headers: dict[str, str] | None
     match_query: dict[str, str] | None
     drop_after_handling: bool = False
+    answer_after_handling: bool = False
 
     def matches(self, method: str, path: str, query: list[tuple[str, str]]) -> bool:
         if self.method not in (None, "*") and self.method.upper() != method.upper():
@@ -77,6 +78,7 @@ class FaultPlan:
         headers: dict[str, str] | None = None,
         match_query: dict[str, Any] | None = None,
         drop_after_handling: bool = False,
+        answer_after_handling: bool = False,
     ) -> Fault:
         """Make the next `times` matching requests (None: all) fail or slow down.
 
@@ -86,6 +88,8 @@ class FaultPlan:
         handled, so a delayed POST with `status=None` still creates its resource.
         `drop_after_handling=True` serves the request (a create really happens), then
         closes the connection without an answer (`status` and `body` are then unused).
+        `answer_after_handling=True` serves the request (a create really happens), then
+        answers with `status` and `body` instead: a gateway's 502 after the API acted.
         """
         if times is not None and times < 1:
             raise ValueError("times must be >= 1, or None for forever")
@@ -102,6 +106,7 @@ class FaultPlan:
             headers=dict(headers) if headers else None,
             match_query={k: str(v) for k, v in match_query.items()} if match_query else None,
             drop_after_handling=drop_after_handling,
+            answer_after_handling=answer_after_handling,
         )
         with self._lock:
             self._faults.append(fault)

@@ -92,6 +92,10 @@ def _authorized(scope: Scope) -> bool:
     return False
 
 
+async def _discarded(message: Message) -> None:
+    """An answer nobody receives (the fault's own goes out instead)."""
+
+
 def _fault_response(fault: Fault) -> Response:
     status = fault.status if fault.status is not None else 200
     headers = fault.headers or {}
@@ -177,6 +181,10 @@ class SandboxMiddleware:
                 await asyncio.sleep(fault.delay_s)
             if fault.drop_after_handling:
                 await handle_then_drop(self._serve, scope, replayed, send)
+                return
+            if fault.answer_after_handling:  # the API acted; a gateway answers for it
+                await self._serve(scope, replayed, _discarded)
+                await _fault_response(fault)(scope, receive, send)
                 return
             if fault.status is not None or fault.body is not None:
                 await _fault_response(fault)(scope, receive, send)

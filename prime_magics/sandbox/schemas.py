@@ -156,3 +156,4 @@ class FaultSpec(_Loose):
     headers: dict[str, str] | None = None
     match_query: dict[str, str] | None = None
     drop_after_handling: bool = False
+    answer_after_handling: bool = False
