@@ -11,12 +11,9 @@ on first use (``__getattr__``); ``import prime_magics`` costs little beyond pand
 from __future__ import annotations
 
 import importlib as _importlib
-import sys as _sys
-import types as _types
 import typing as _typing
 from typing import Any
 
-from . import accessor as _accessor  # noqa: F401  (registers df.prime)
 from .api import (
     availability,
     availability_history,
@@ -68,8 +65,11 @@ from .errors import (
     UnprocessableEntityError,
     WaitTimeoutError,
 )
+from .frames import accessor as _accessor  # noqa: F401  (registers df.prime)
 
 if _typing.TYPE_CHECKING:
+    from .capacity.match import WatchEvent
+    from .capacity.watcher import Watch
     from .client import Client
     from .models import Disk, DiskOffer, GpuOffer, Pod, ResourceSpec
     from .pricing import Quote
@@ -77,8 +77,6 @@ if _typing.TYPE_CHECKING:
     from .rentals.budgets import Budget, BudgetState
     from .rentals.records import Rental
     from .rentals.store import Store, StoreError
-    from .watch import Watch
-    from .watch_match import WatchEvent
 
 __version__ = "0.1.0"
 
@@ -89,8 +87,8 @@ _WIDGETS = (
 _LAZY = {
     "Client": "client", "Disk": "models", "DiskOffer": "models",
     "GpuOffer": "models", "Pod": "models", "ResourceSpec": "models", "Quote": "pricing",
-    "DiskRequest": "provisioning", "PodRequest": "provisioning", "Watch": "watch",
-    "WatchEvent": "watch_match", "Budget": "rentals.budgets", "BudgetState": "rentals.budgets",
+    "DiskRequest": "provisioning", "PodRequest": "provisioning", "Watch": "capacity.watcher",
+    "WatchEvent": "capacity.match", "Budget": "rentals.budgets", "BudgetState": "rentals.budgets",
     "Rental": "rentals.records", "Store": "rentals.store", "StoreError": "rentals.store",
 }  # fmt: skip
 """The classes served on first use: pydantic (~90 ms) and httpx (~50 ms) load then."""
@@ -108,22 +106,6 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module 'prime_magics' has no attribute {name!r}")
-
-
-class _Package(_types.ModuleType):
-    """Importing a submodule sets it as an attribute of the package; ``availability``,
-    ``pods`` and ``disks`` are both. Loaded lazily, they would replace the shortcuts of
-    the same name (``pm.pods()``), so a submodule never replaces a function here."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, _types.ModuleType) and isinstance(
-            self.__dict__.get(name), _types.FunctionType
-        ):
-            return
-        super().__setattr__(name, value)
-
-
-_sys.modules[__name__].__class__ = _Package
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -7,19 +7,22 @@ swaps in one that talks to an embedded simulated API instead.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the client (httpx, the models) is imported on first use, not here
     import pandas as pd
 
+    from .capacity.history import AvailabilityHistory
+    from .capacity.match import WatchEvent
+    from .capacity.watcher import Watch
     from .client import Client
     from .models import Disk, Pod
     from .pricing import Quote
     from .provisioning import DiskRequest, PodRequest
     from .rentals.budgets import BudgetState
     from .sandbox import SandboxServer
-    from .watch import Watch
 
 _lock = threading.Lock()
 _default: Client | None = None
@@ -109,20 +112,56 @@ def quote(
     return quote(offer, disk_gb, vcpus, memory_gb)
 
 
-def watch(**options: Any) -> Watch:
-    """Be told when offers matching ``options`` appear (``gpu_type``, ``gpu_count``,
-    ``max_price_per_gpu``, ``max_total``, ``every`` …, documented on the engine,
-    ``prime_magics.watch.watch``, which is loaded on first use)."""
-    from .watch import watch as start
+def watch(
+    gpu_type: str | None = None,
+    gpu_count: int | None = None,
+    regions: str | Sequence[str] | None = None,
+    socket: str | None = None,
+    security: str | None = None,
+    data_center_id: str | None = None,
+    provider: str | None = None,
+    max_price_per_gpu: float | None = None,
+    max_total: float | None = None,
+    min_stock: str | None = None,
+    every: float = 60.0,
+    duration: float | None = None,
+    on_event: Callable[[WatchEvent], None] | None = None,
+    *,
+    client: Client | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    start: bool = True,
+    rent_first: bool = False,
+    max_hours: float | None = None,
+    name: str | None = None,
+) -> Watch:
+    """Be told when offers matching the filters appear, in the background; returns at
+    once (``capacity.watcher.watch`` on the default client unless ``client`` is given):
+    caps in $/h (``max_price_per_gpu``, ``max_total``), ``min_stock`` (Low, Medium, High,
+    Available), ``every`` seconds between polls, ``duration`` seconds in all;
+    ``rent_first=True`` rents the first match once (needs a cap and ``max_hours``)."""
+    from .capacity.watcher import watch as start_watch
 
-    return start(**options)
+    return start_watch(
+        gpu_type, gpu_count, regions, socket, security, data_center_id, provider,
+        max_price_per_gpu, max_total, min_stock, every, duration, on_event,
+        client=client or get_client(), clock=clock, sleep=sleep, start=start,
+        rent_first=rent_first, max_hours=max_hours, name=name,
+    )  # fmt: skip
 
 
-def availability_history(**filters: Any) -> pd.DataFrame:
-    """``watch.availability_history``: what the watches saw, per shape (loaded on first use)."""
-    from .watch import availability_history as read
+def availability_history(
+    gpu_type: str | None = None,
+    gpu_count: int | None = None,
+    *,
+    client: Client | None = None,
+    store: AvailabilityHistory | None = None,
+) -> pd.DataFrame:
+    """What the watches saw of this shape, one row per poll (oldest first): when, how
+    many offers, the best $/GPU-hour and total, and where the cheapest was."""
+    from .capacity.watcher import availability_history as read
 
-    return read(**filters)
+    return read(gpu_type, gpu_count, client=client or get_client(), store=store)
 
 
 def availability(**filters: Any) -> pd.DataFrame:

@@ -22,19 +22,14 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from . import frames, resource_frames
-from ._http import RetryPolicy, Transport
-from ._paging import PageFetcher, cyclic_gc_paused
-from .account import Account
-from .availability import Offers
 from .config import Settings
-from .disks import Disks
 from .errors import BadRequestError, ConfigurationError, PrimeError
-from .frame_view import SOURCE
+from .frames import offer_frames as frames
+from .frames import rental_frames as resource_frames
+from .frames.sweep import Burn, burn, deadlines_due, sweep_frame
+from .frames.view import SOURCE
 from .lifecycle import Follow, Phase
 from .models import Disk, DiskOffer, GpuOffer, GpuSummary, Pod, SshKey, Wallet
-from .page_counts import PageCounts
-from .pods import Pods
 from .price_lock import cap_refusal, check_balance, check_still_priced
 from .pricing import plus_attached_disks
 from .provisioning import DiskRequest, PodRequest, check_attachable
@@ -44,7 +39,13 @@ from .rentals.guard import Guard, Round, guarded
 from .rentals.owner import Rentals
 from .rentals.records import Rental
 from .rentals.store import Store, StoreError
-from .spend import Burn, burn, deadlines_due, sweep_frame
+from .transport.account_api import Account
+from .transport.disks_api import Disks
+from .transport.http import RetryPolicy, Transport
+from .transport.offers_api import Offers
+from .transport.page_counts import PageCounts
+from .transport.paging import PageFetcher, cyclic_gc_paused
+from .transport.pods_api import Pods
 
 
 class Client:

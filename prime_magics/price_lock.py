@@ -10,7 +10,7 @@ instant between that read and the create, the API refuses the create itself (the
 
 from __future__ import annotations
 
-from ._display import usd
+from .display.primitives import usd
 from .errors import (
     BadRequestError,
     BalanceTooLowError,

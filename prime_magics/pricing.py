@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import inputs
+from .display.primitives import Table, usd
 from .errors import ConfigurationError
 from .models import ResourceSpec
 from .offers import PARTS, AnyGpuOffer, Part, gpu_offer
@@ -89,16 +90,44 @@ class Quote:
     cpu_only: bool = False  # a CPU_NODE offer: "instance", never "GPU" or "per GPU"
 
     def __repr__(self) -> str:
-        """One line: the total, its parts, and the resources it is for."""
-        from ._display import quote_line  # the words live in the presentation layer
+        """``Quote: $2.8300/h = GPU $2.6900 + Disk $0.0600 + vCPU $0.0800 + Memory $0.0000
+        (1× GPU, 200 GB disk, 20 vCPUs, 180 GB memory)``: the total, its parts, and the
+        resources it is for."""
+        cur = self.currency
+        parts = " + ".join(f"{label} {usd(v, '', cur, 4)}" for label, v in self.lines()[:-1])
+        shape = f"{self.gpu_count or '?'}× {'node' if self.cpu_only else 'GPU'}"
+        sizes = [
+            f"{value} {unit}"
+            for value, unit in ((self.disk_gb, "GB disk"), (self.vcpus, "vCPUs"),
+                                (self.memory_gb, "GB memory"))
+            if value is not None
+        ]  # fmt: skip
+        return f"Quote: {usd(self.total_hr, 'h', cur)} = {parts} ({', '.join([shape, *sizes])})"
 
-        return quote_line(self)
+    def table(
+        self,
+        attached: Sequence[tuple[str, float | None]] = (),
+        grand_total_hr: float | None = None,
+        title: str = "Pod quote",
+    ) -> Table:
+        """Its parts, total, per GPU and up-front cost, then each attached disk
+        (``(label, $/h)``, billed apart) and the grand total with them: what the magic's
+        preview, the form and a notebook show. Longer spans are the forecast's."""
+        cur = self.currency
+        rows: list[tuple[str, Any]] = [(label, usd(v, currency=cur)) for label, v in self.lines()]
+        if not self.cpu_only:  # a CPU node has no GPU to divide by
+            rows.append(("per GPU", usd(self.per_gpu_hr, currency=cur)))
+        if self.prepaid_cost is not None:
+            hours = f"{self.prepaid_hours:g}"
+            rows.append((f"up front ({hours} h)", usd(self.prepaid_cost, "", cur)))
+        rows += [(f"disk {label}", usd(hourly)) for label, hourly in attached]
+        if attached:
+            rows.append(("Grand total", usd(grand_total_hr)))
+        return Table(rows, title, strong={"Total", "Grand total"})
 
     def _repr_html_(self) -> str:
         """In a notebook: the same table the magic preview and the form show."""
-        from ._display import quote_table
-
-        return quote_table(self, title="Quote")._repr_html_()
+        return self.table(title="Quote")._repr_html_()
 
     @property
     def per_gpu_hr(self) -> float | None:

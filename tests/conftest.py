@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 import prime_magics as pm
-from prime_magics._http import RetryPolicy
 from prime_magics.sandbox import SandboxConfig, SandboxServer, start_sandbox
+from prime_magics.transport.http import RetryPolicy
 
 # -- isolation ---------------------------------------------------------------------------
 

@@ -29,9 +29,9 @@ from IPython.utils.capture import capture_output
 from traitlets.config import Config
 
 import prime_magics as pm
-from prime_magics._http import RetryPolicy
 from prime_magics.magics import PrimeMagics
 from prime_magics.sandbox import RecordedRequest, SandboxServer
+from prime_magics.transport.http import RetryPolicy
 
 FAKE_KEY = "sk-test-0123456789abcdef"
 WAIT_S = 20.0  # an upper bound for background work, never a timing assertion

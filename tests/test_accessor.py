@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import prime_magics as pm
-from prime_magics import frames
+from prime_magics.frames import offer_frames as frames
 
 
 def offer(cloud_id: str, price: float | None, gpus: int = 1, **extra: Any) -> pm.GpuOffer:

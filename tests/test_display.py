@@ -1,4 +1,4 @@
-"""``_display``: plain and HTML renderings, escaping, formatting, redaction."""
+"""The display: plain and HTML renderings, escaping, formatting, redaction."""
 
 from __future__ import annotations
 
@@ -9,23 +9,22 @@ from typing import Any
 
 import pytest
 
-from prime_magics import _display
-from prime_magics._display import (
+from prime_magics.config import Secret, Settings
+from prime_magics.display import primitives
+from prime_magics.display.primitives import (
     PALETTE,
     SANDBOX_LABEL,
     Code,
     Confirmation,
     Notice,
     Table,
-    attached_problem,
-    quote_table,
     redacted,
     sandbox_banner,
     sandbox_tag_html,
     text,
     usd,
 )
-from prime_magics.config import Secret, Settings
+from prime_magics.display.sentences import attached_problem, quote_table
 from prime_magics.pricing import Quote
 
 KEY = "sk-test-0123456789abcdef"
@@ -40,7 +39,7 @@ def test_notice_is_plain_text_and_escaped_html() -> None:
 
 
 def test_notice_levels_are_checked() -> None:
-    for level in _display.LEVELS:
+    for level in primitives.LEVELS:
         assert Notice("x", level).level == level
     with pytest.raises(ValueError, match="level"):
         Notice("x", "loud")
@@ -99,7 +98,7 @@ def test_sandbox_banner_says_simulated_and_not_offers() -> None:
     assert SANDBOX_LABEL in sandbox_tag_html()
 
 
-@pytest.mark.parametrize("level", _display.LEVELS)
+@pytest.mark.parametrize("level", primitives.LEVELS)
 def test_every_colour_sets_foreground_and_background(level: str) -> None:
     style = Notice("x", level)._repr_html_()
     assert "color:var(--jp-ui-font-color1" in style and "background:var(--jp-layout-color2" in style
@@ -133,13 +132,14 @@ def test_redacted_removes_the_key() -> None:
     assert redacted("nothing secret", Settings()) == "nothing secret"
 
 
-def test_display_imports_only_stdlib_and_config_errors() -> None:
-    tree = ast.parse(Path(_display.__file__).read_text())
+def test_the_primitives_are_a_leaf_of_stdlib_and_config() -> None:
+    """The domain says itself with them (a Quote's repr): they must import none of it,
+    not even for type hints, or an import circle runs through the display."""
+    tree = ast.parse(Path(primitives.__file__).read_text())
     relative = set()
     absolute = set()
-    hints = [n for n in tree.body if isinstance(n, ast.If)]  # `if TYPE_CHECKING:` only
-    assert all(isinstance(n.test, ast.Name) and n.test.id == "TYPE_CHECKING" for n in hints)
-    for node in [n for n in tree.body if not isinstance(n, ast.If)]:
+    assert not [n for n in tree.body if isinstance(n, ast.If)]  # no TYPE_CHECKING block
+    for node in tree.body:
         if isinstance(node, ast.ImportFrom) and node.level:
             relative.add(node.module)
         elif isinstance(node, ast.ImportFrom):
@@ -165,4 +165,4 @@ def test_a_quote_reads_as_one_line_and_as_the_forms_table() -> None:
         "(1× GPU, 200 GB disk)"
     )
     assert "\n" not in repr(q) and "Quote(" not in repr(q)
-    assert q._repr_html_() == quote_table(q, title="Quote")._repr_html_()
+    assert q._repr_html_() == q.table(title="Quote")._repr_html_()

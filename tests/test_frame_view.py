@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 import prime_magics as pm
-from prime_magics import frames
+from prime_magics.frames import offer_frames as frames
 
 
 def offer(cloud_id: str, price: float | None, **extra: Any) -> pm.GpuOffer:

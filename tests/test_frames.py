@@ -14,7 +14,7 @@ import pytest
 from pydantic import TypeAdapter
 
 import prime_magics as pm
-from prime_magics import frames
+from prime_magics.frames import offer_frames as frames
 from prime_magics.models import DiskOffer, GpuOffer, GpuSummary
 from prime_magics.offers import gpu_offer
 

@@ -13,8 +13,8 @@ import pytest
 
 import prime_magics as pm
 from prime_magics import errors
-from prime_magics._http import RetryPolicy, Transport, parse_retry_after
 from prime_magics.config import Secret, Settings
+from prime_magics.transport.http import RetryPolicy, Transport, parse_retry_after
 
 KEY = "pk-live-9f8e7d6c5b4a3210-SECRET"
 BASE = "https://api.test"

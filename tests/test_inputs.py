@@ -28,14 +28,14 @@ from IPython.core.error import UsageError
 
 import prime_magics as pm
 from prime_magics import inputs
-from prime_magics._http import RetryPolicy, Transport
+from prime_magics.capacity.match import WatchQuery
 from prime_magics.config import Secret, Settings
 from prime_magics.errors import ConfigurationError
 from prime_magics.magics._context import hours_arg, positive_float, positive_int, price_cap
 from prime_magics.models import DiskOffer, GpuOffer
 from prime_magics.provisioning import DiskRequest, PodRequest
 from prime_magics.sandbox import SandboxServer
-from prime_magics.watch_match import WatchQuery
+from prime_magics.transport.http import RetryPolicy, Transport
 from tests.magic_fixtures import Cell, Shell, requests
 from tests.test_provisioning import CUSTOM_OFFER_JSON, GUIDE_DISK_OFFER_JSON, GUIDE_OFFER_JSON
 from tests.widget_fixtures import calls, custom_row, disk_row

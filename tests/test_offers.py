@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import prime_magics as pm
-from prime_magics import frames
+from prime_magics.frames import offer_frames as frames
 from prime_magics.offers import cell, disk_offer, gpu_offer
 
 DATA = Path(__file__).parent / "data"

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from prime_magics.page_counts import PageCounts, default_path
+from prime_magics.transport.page_counts import PageCounts, default_path
 
 
 def items(n: int) -> list[dict[str, Any]]:

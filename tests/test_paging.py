@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from prime_magics._paging import cyclic_gc_paused
+from prime_magics.transport.paging import cyclic_gc_paused
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +84,7 @@ def test_each_finished_page_is_looked_at_once_not_every_page_at_every_wakeup(
     every page at every wakeup asked ``done()`` 8,082 times at 101 pages."""
     from concurrent.futures import Future
 
-    from prime_magics._paging import PageFetcher
+    from prime_magics.transport.paging import PageFetcher
 
     polls = 0
     done = Future.done
@@ -147,7 +147,7 @@ def _cpu_heavy() -> Callable[[], float]:
 
 
 def test_in_flight_is_littles_law_with_a_floor() -> None:
-    from prime_magics._paging import MIN_IN_FLIGHT, in_flight
+    from prime_magics.transport.paging import MIN_IN_FLIGHT, in_flight
 
     assert in_flight(0.100, 0.002) == 51  # 100 ms away, 2 ms a page: every page at once
     assert in_flight(0.001, 0.001) == MIN_IN_FLIGHT == 2  # next door: CPU-bound
@@ -157,7 +157,7 @@ def test_in_flight_is_littles_law_with_a_floor() -> None:
 def test_a_latency_bound_second_wave_goes_out_all_at_once() -> None:
     """No CPU to speak of against the wait: every page after page 1 is in flight at once
     (the barrier breaks otherwise), which is what keeps a cold call at two round trips."""
-    from prime_magics._paging import PageFetcher
+    from prime_magics.transport.paging import PageFetcher
 
     pages = _Pages(12)
     pages.barrier = threading.Barrier(11)
@@ -191,7 +191,7 @@ class _Counting(ThreadPoolExecutor):
 def test_a_cpu_bound_fetch_keeps_few_pages_in_flight_and_remembers_it() -> None:
     """Pages that cost far more CPU than their round trip go out ``MIN_IN_FLIGHT`` at a
     time, and the next fetch's one remembered wave is as narrow (not 30 at once)."""
-    from prime_magics._paging import FIRST_WAVE_GUESS, MIN_IN_FLIGHT, PageFetcher
+    from prime_magics.transport.paging import FIRST_WAVE_GUESS, MIN_IN_FLIGHT, PageFetcher
 
     with _Counting() as pool:
         fetcher = PageFetcher[str](pool, cpu_clock=_cpu_heavy())
@@ -204,7 +204,7 @@ def test_a_cpu_bound_fetch_keeps_few_pages_in_flight_and_remembers_it() -> None:
 
 
 def test_a_page_failing_in_the_narrow_second_wave_fails_the_call() -> None:
-    from prime_magics._paging import PageFetcher
+    from prime_magics.transport.paging import PageFetcher
 
     pages = _Pages(30, fail=17)
     with ThreadPoolExecutor(16) as pool, pytest.raises(RuntimeError, match="page 17"):

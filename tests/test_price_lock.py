@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import prime_magics as pm
-from prime_magics import frames
+from prime_magics.frames import offer_frames as frames
 from prime_magics.provisioning import PodRequest
 from prime_magics.sandbox import SandboxServer
 from tests.test_provisioning import CUSTOM_OFFER_JSON, GUIDE_OFFER_JSON

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 import prime_magics as pm
-from prime_magics import frames, pricing
+from prime_magics import pricing
+from prime_magics.frames import offer_frames as frames
 from prime_magics.models import GpuOffer
 
 DATA = Path(__file__).parent / "data"

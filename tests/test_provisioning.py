@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 import prime_magics as pm
-from prime_magics import frames
 from prime_magics.config import Secret, Settings
+from prime_magics.frames import offer_frames as frames
 from prime_magics.models import Disk, DiskOffer, GpuOffer
 from prime_magics.provisioning import DiskRequest, PodRequest
 

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from prime_magics import resource_frames
+from prime_magics.frames import rental_frames as resource_frames
 from prime_magics.models import Disk, HistoryItem, Pod, PodStatus, first_address
 from tests.contract_columns import DISK_COLUMNS, HISTORY_COLUMNS, POD_COLUMNS, STATUS_COLUMNS
 

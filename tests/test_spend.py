@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 import prime_magics as pm
+from prime_magics.frames.sweep import SWEEP_COLUMNS
 from prime_magics.rentals.records import Book, epoch
 from prime_magics.rentals.store import Store, default_store_path
 from prime_magics.sandbox import SandboxConfig, SandboxServer, start_sandbox
-from prime_magics.spend import SWEEP_COLUMNS
 from tests.rentals_fixtures import (
     canada_disk,
     findings,

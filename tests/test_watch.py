@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 import prime_magics as pm
-from prime_magics.history import AvailabilityHistory, ShapeSeen
+from prime_magics.capacity.history import AvailabilityHistory, ShapeSeen
+from prime_magics.capacity.share import SharedQueries
+from prime_magics.capacity.watcher import Watch
 from prime_magics.sandbox import SandboxConfig, SandboxServer, start_sandbox
 from prime_magics.sandbox.market import WATCH_OFFER
-from prime_magics.watch import Watch
-from prime_magics.watch_share import SharedQueries
 
 SHAPE: dict[str, Any] = {"gpu_type": "H100_80GB", "gpu_count": 8, "data_center_id": "CANADA-1"}
 WATCH_ID = WATCH_OFFER.cloud_id

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import prime_magics as pm
-from prime_magics._display import SANDBOX_LABEL, usd
+from prime_magics.display.primitives import SANDBOX_LABEL, usd
 from prime_magics.models import Disk
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import DiskForm

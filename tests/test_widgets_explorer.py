@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 import prime_magics as pm
-from prime_magics._display import SANDBOX_LABEL as SANDBOX_TAG
-from prime_magics._display import usd
+from prime_magics.display.primitives import SANDBOX_LABEL as SANDBOX_TAG
+from prime_magics.display.primitives import usd
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import AvailabilityExplorer, ProvisionForm
 from prime_magics.widgets.explorer import ANY, SERVER_FILTERS

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 import prime_magics as pm
-from prime_magics._display import SANDBOX_LABEL
+from prime_magics.display.primitives import SANDBOX_LABEL
 from prime_magics.lifecycle import Phase
 from prime_magics.models import Pod
 from prime_magics.sandbox import SandboxServer

@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 
 import prime_magics as pm
-from prime_magics import _wire, frames
+from prime_magics.frames import offer_frames as frames
 from prime_magics.models import GpuOffer, Prices, ResourceSpec
 from prime_magics.responses import UnreadValuesWarning
+from prime_magics.transport import wire as _wire
 
 
 def _struct_fields(struct: type[msgspec.Struct]) -> dict[str, tuple[str, Any]]:

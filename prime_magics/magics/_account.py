@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from .. import api
-from .._display import Notice, Table, burn_rows
+from ..display.primitives import Notice, Table
+from ..display.sentences import burn_rows
 from ..errors import ConfigurationError
-from ..spend import burn
+from ..frames.sweep import burn
 from ._context import Context, key_id_arg, team_id_arg
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from .. import api
-from .._display import Notice
+from ..display.primitives import Notice
 from ._context import Context, count_arg, gb_arg, positive_int, price_arg
 
 if TYPE_CHECKING:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 
 from .. import inputs
-from .._display import Confirmation, Notice, sandbox_banner
 from ..config import Team, TeamChoice
+from ..display.primitives import Confirmation, Notice, sandbox_banner
 from ..errors import ConfigurationError
 
 if TYPE_CHECKING:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import api
-from .._display import Code, Notice, Table, attached_problem, disk_table, redacted, usd
+from ..display.primitives import Code, Notice, Table, redacted, usd
+from ..display.sentences import attached_problem, disk_table
 from ..provisioning import DiskRequest
 from ._context import Context, add_team_argument, disk_id_arg, flags_named, gb_arg
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .._display import Notice
+from ..display.primitives import Notice
 from ..provisioning import DiskRequest, PodRequest
 from ..widgets import DiskForm, ProvisionForm
 from ..widgets.confirm import ConfirmPanel

@@ -18,17 +18,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .. import api
-from .._display import (
-    Code,
-    Notice,
-    Table,
-    cap_lines,
-    forecast_table,
-    pod_table,
-    quote_table,
-    redacted,
-    stock_warning,
-)
+from ..display.primitives import Code, Notice, Table, redacted
+from ..display.sentences import cap_lines, forecast_table, pod_table, quote_table, stock_warning
 from ..errors import ConfigurationError
 from ..models import GpuOffer
 from ..pricing import FORECAST_HOURS, forecast_for, forecast_hours, plus_attached_disks

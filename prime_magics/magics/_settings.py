@@ -9,7 +9,7 @@ import argparse
 import getpass
 
 from .. import api, config
-from .._display import Notice, Table, redacted
+from ..display.primitives import Notice, Table, redacted
 from ..errors import ConfigurationError
 from ._context import Context
 

@@ -17,7 +17,8 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from .. import api
-from .._display import DEADLINE_CAVEAT, Notice, Table, sweep_summary
+from ..display.primitives import Notice, Table
+from ..display.sentences import DEADLINE_CAVEAT, sweep_summary
 from ._context import Context, hours_arg, usd_arg
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def add_budget_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def budget(args: argparse.Namespace, ctx: Context) -> Table | BudgetPanel | None:
-    from .._display_budget import BUDGET_CAVEAT, budget_notice, budget_table
+    from ..rentals.budget_words import BUDGET_CAVEAT, budget_notice, budget_table
 
     client = api.get_client()
     if (args.off or args.usd is None) and (args.day or args.hard):
@@ -142,7 +143,7 @@ def add_guard_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def guard(args: argparse.Namespace, ctx: Context) -> Table | None:
-    from .._display_guard import guard_table
+    from ..display.guard import guard_table
 
     client = api.get_client()
     ctx.label(client)

@@ -11,11 +11,11 @@ import pandas as pd
 from IPython.core.error import UsageError
 
 from .. import api
-from .._display import Notice
+from ..capacity.history import AvailabilityHistory
+from ..capacity.match import STOCK_LEVELS
+from ..capacity.watcher import Watch, availability_history, watch
+from ..display.primitives import Notice
 from ..errors import ConfigurationError
-from ..history import AvailabilityHistory
-from ..watch import Watch, availability_history, watch
-from ..watch_match import STOCK_LEVELS
 from ._context import Context, count_arg, hours_arg, positive_float, price_arg
 
 if TYPE_CHECKING:

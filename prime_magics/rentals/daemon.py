@@ -193,11 +193,11 @@ def _logger(store: Store) -> logging.Logger:
 
 def _resources(base_url: str) -> tuple[Any, Any, ThreadPoolExecutor]:
     """The pods and disks resources over one transport, as the client builds them."""
-    from .._http import Transport
-    from .._paging import PageFetcher
     from ..config import Settings
-    from ..disks import Disks
-    from ..pods import Pods
+    from ..transport.disks_api import Disks
+    from ..transport.http import Transport
+    from ..transport.paging import PageFetcher
+    from ..transport.pods_api import Pods
 
     settings = Settings.resolve(None, base_url, None)
     executor = ThreadPoolExecutor(4, thread_name_prefix="prime-guard")

@@ -36,8 +36,8 @@ from .records import Book, Rental, epoch
 from .store import Store
 
 if TYPE_CHECKING:
-    from ..disks import Disks
-    from ..pods import Pods
+    from ..transport.disks_api import Disks
+    from ..transport.pods_api import Pods
 
 INTENT_GRACE_S = 120.0  # an intent this old with no answer recorded: its kernel is gone
 VOID_AFTER_S = 1800.0  # an unknown outcome with no pod after 30 min rented nothing
@@ -267,7 +267,7 @@ class Guard:
                     )  # fmt: skip
                 self.budgets.say_once(self.base_url, budget, level)
             elif level != "ok" and self.budgets.say_once(self.base_url, budget, level):
-                from .._display_budget import budget_notice
+                from .budget_words import budget_notice
 
                 self.findings.add(
                     self.base_url, now, level, budget_notice(state).message,

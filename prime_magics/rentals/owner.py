@@ -34,10 +34,10 @@ from .records import SESSION, Book, Kind, Rental
 from .store import Store, StoreError
 
 if TYPE_CHECKING:
-    from ..disks import Disks
     from ..models import Disk, Pod
-    from ..pods import Pods
     from ..provisioning import DiskRequest, PodRequest
+    from ..transport.disks_api import Disks
+    from ..transport.pods_api import Pods
 
 Made = TypeVar("Made", "Pod", "Disk")
 

@@ -141,3 +141,36 @@ STOCK_STATUSES: tuple[tuple[str, int], ...] = (
     ("Low", 25),
     ("Unavailable", 5),
 )
+
+
+def data_centres(*rows: tuple[str | None, str, str | None]) -> tuple[DataCentre, ...]:
+    return tuple(DataCentre(*row) for row in rows)
+
+
+@dataclass(frozen=True)
+class Provider:
+    """How one provider names, prices and shapes its offers.
+
+    `style` selects the resource layout (see `catalog._resources`); `id_format` builds a
+    cloud id from `{tok}` (the model token) and `{c}` (GPU count).
+    """
+
+    name: str
+    dcs: tuple[DataCentre, ...]
+    models: tuple[str, ...]
+    counts: tuple[int, ...]
+    securities: tuple[str, ...]
+    id_format: str
+    style: str
+    images: tuple[str, ...]
+    spot: bool = False
+    variable: bool = False
+    tokens: tuple[tuple[str, str], ...] = ()
+    multinode_models: tuple[str, ...] = ()
+    currency: str = "USD"
+
+    def token(self, slug: str) -> str:
+        return dict(self.tokens).get(slug, slug.replace("_", "-"))
+
+    def cloud_id(self, slug: str, count: int) -> str:
+        return self.id_format.format(tok=self.token(slug), c=count)

@@ -23,10 +23,11 @@ from .catalog_data import (
     STOCK_STATUSES,
     DataCentre,
     GpuModel,
+    Provider,
 )
 from .guide_offers import PINNED_OFFERS
 from .offers import NULL_SPEC, GpuOffer, ResourceSpec, fixed
-from .providers import PROVIDERS, Provider
+from .providers import PROVIDERS
 
 MULTINODE_COUNTS = (16, 32, 64)
 GPUS_PER_NODE = 8

@@ -4,55 +4,21 @@ One row per provider, in the real API's vocabulary (provider types, data-centre 
 cloud-id formats), so generated offers look like the ones in the captured responses.
 Sampling from these rows is `generate.py`'s job. Regional and smaller providers (the
 spec's africa, middle_east, south_america regions, a euro-billing one) are in
-`providers_regional.py`; `PROVIDERS` is both, in that order.
+`providers_regional.py`; `PROVIDERS` is both, in that order. The row itself,
+`Provider`, is `catalog_data`'s, so both lists build on it without importing each other.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from .catalog_data import IMAGES_FULL, IMAGES_GUIDE, IMAGES_SHORT, DataCentre
-
-
-def _dcs(*rows: tuple[str | None, str, str | None]) -> tuple[DataCentre, ...]:
-    return tuple(DataCentre(*row) for row in rows)
-
-
-@dataclass(frozen=True)
-class Provider:
-    """How one provider names, prices and shapes its offers.
-
-    `style` selects the resource layout (see `catalog._resources`); `id_format` builds a
-    cloud id from `{tok}` (the model token) and `{c}` (GPU count).
-    """
-
-    name: str
-    dcs: tuple[DataCentre, ...]
-    models: tuple[str, ...]
-    counts: tuple[int, ...]
-    securities: tuple[str, ...]
-    id_format: str
-    style: str
-    images: tuple[str, ...]
-    spot: bool = False
-    variable: bool = False
-    tokens: tuple[tuple[str, str], ...] = ()
-    multinode_models: tuple[str, ...] = ()
-    currency: str = "USD"
-
-    def token(self, slug: str) -> str:
-        return dict(self.tokens).get(slug, slug.replace("_", "-"))
-
-    def cloud_id(self, slug: str, count: int) -> str:
-        return self.id_format.format(tok=self.token(slug), c=count)
-
+from .catalog_data import IMAGES_FULL, IMAGES_GUIDE, IMAGES_SHORT, Provider, data_centres
+from .providers_regional import REGIONAL_PROVIDERS
 
 _ALL_GPUS = ("h100_pcie", "h100_sxm", "h200", "a100_pcie", "a100_sxm", "l40s", "a6000")
 
 MAJOR_PROVIDERS: tuple[Provider, ...] = (
     Provider(
         name="runpod",
-        dcs=_dcs(
+        dcs=data_centres(
             ("US-KS-2", "US", "united_states"),
             ("US-MO-1", "US", "united_states"),
             ("US-WA-1", "US", "united_states"),
@@ -90,7 +56,7 @@ MAJOR_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="hyperstack",
-        dcs=_dcs(
+        dcs=data_centres(
             ("CANADA-1", "CA", "canada"),
             ("US-1", "US", "united_states"),
             ("NORWAY-1", "NO", "eu_north"),
@@ -112,7 +78,7 @@ MAJOR_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="datacrunch",
-        dcs=_dcs(
+        dcs=data_centres(
             ("FIN-01", "FI", "eu_north"), ("FIN-02", "FI", "eu_north"), ("ICE-01", "IS", "eu_north")
         ),
         models=("h100_sxm", "h200", "b200", "a100_sxm", "a100_40", "l40s", "a6000"),
@@ -135,7 +101,7 @@ MAJOR_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="lambdalabs",
-        dcs=_dcs(
+        dcs=data_centres(
             ("us-east-1", "US", "united_states"),
             ("us-west-1", "US", "united_states"),
             ("us-south-1", "US", "united_states"),
@@ -153,7 +119,7 @@ MAJOR_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="crusoecloud",
-        dcs=_dcs(
+        dcs=data_centres(
             ("us-east1-a", "US", "united_states"),
             ("us-southcentral1-a", "US", "united_states"),
             ("eu-iceland1-a", "IS", "eu_north"),
@@ -175,7 +141,7 @@ MAJOR_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="massedcompute",
-        dcs=_dcs((None, "US", None)),
+        dcs=data_centres((None, "US", None)),
         models=("h100_pcie", "a100_pcie", "l40s", "a6000", "rtx4090"),
         counts=(1, 2, 4, 8),
         securities=("secure_cloud",),
@@ -192,7 +158,7 @@ MAJOR_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="nebius",
-        dcs=_dcs(
+        dcs=data_centres(
             ("eu-north1", "FI", "eu_north"),
             ("eu-west1", "FR", "eu_west"),
             ("us-central1", "US", "united_states"),
@@ -208,7 +174,7 @@ MAJOR_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="primecompute",
-        dcs=_dcs(("US-SJC-1", "US", "united_states"), ("EU-AMS-1", "NL", "eu_west")),
+        dcs=data_centres(("US-SJC-1", "US", "united_states"), ("EU-AMS-1", "NL", "eu_west")),
         models=("h100_sxm", "h200", "a100_sxm", "rtx4090", "cpu"),
         counts=(1, 2, 4, 8),
         securities=("secure_cloud",),
@@ -220,7 +186,7 @@ MAJOR_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="dc_roan",
-        dcs=_dcs((None, "US", "united_states")),
+        dcs=data_centres((None, "US", "united_states")),
         models=("h100_pcie", "a100_pcie", "rtx4090", "rtx3090", "cpu"),
         counts=(1, 2, 4, 8),
         securities=("community_cloud",),
@@ -231,7 +197,7 @@ MAJOR_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="dc_kudu",
-        dcs=_dcs(("IN-BOM-1", "IN", "asia_south")),
+        dcs=data_centres(("IN-BOM-1", "IN", "asia_south")),
         models=("a6000", "rtx4090", "rtx3090", "l40s", "t4"),
         counts=(1, 2, 4, 8),
         securities=("community_cloud",),
@@ -243,10 +209,4 @@ MAJOR_PROVIDERS: tuple[Provider, ...] = (
 )
 
 
-def _all() -> tuple[Provider, ...]:
-    from .providers_regional import REGIONAL_PROVIDERS  # it builds on `Provider` above
-
-    return (*MAJOR_PROVIDERS, *REGIONAL_PROVIDERS)
-
-
-PROVIDERS: tuple[Provider, ...] = _all()
+PROVIDERS: tuple[Provider, ...] = (*MAJOR_PROVIDERS, *REGIONAL_PROVIDERS)

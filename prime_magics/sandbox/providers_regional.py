@@ -7,13 +7,12 @@ and B300s. Same row format as `providers.py`.
 
 from __future__ import annotations
 
-from .catalog_data import IMAGES_FULL, IMAGES_GUIDE, IMAGES_SHORT
-from .providers import Provider, _dcs
+from .catalog_data import IMAGES_FULL, IMAGES_GUIDE, IMAGES_SHORT, Provider, data_centres
 
 REGIONAL_PROVIDERS: tuple[Provider, ...] = (
     Provider(
         name="scaleway",
-        dcs=_dcs(
+        dcs=data_centres(
             ("fr-par-2", "FR", "eu_west"),
             ("nl-ams-1", "NL", "eu_west"),
             ("pl-waw-2", "PL", "eu_east"),
@@ -35,7 +34,7 @@ REGIONAL_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="latitude",
-        dcs=_dcs(
+        dcs=data_centres(
             ("SAO-1", "BR", "south_america"),
             ("BOG-1", "CO", "south_america"),
             ("DAL-1", "US", "united_states"),
@@ -49,7 +48,7 @@ REGIONAL_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="fluidstack",
-        dcs=_dcs(
+        dcs=data_centres(
             ("CA-TOR-1", "CA", "canada"),
             ("US-NV-1", "US", "united_states"),
             ("AU-SYD-1", "AU", "australia"),
@@ -64,7 +63,7 @@ REGIONAL_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="tensordock",
-        dcs=_dcs(
+        dcs=data_centres(
             ("us-ny-1", "US", "united_states"),
             ("in-del-1", "IN", "asia_south"),
             ("jp-tyo-1", "JP", "asia_northeast"),
@@ -80,7 +79,7 @@ REGIONAL_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="dc_impala",
-        dcs=_dcs(("JNB-1", "ZA", "africa"), ("NBO-1", "KE", "africa")),
+        dcs=data_centres(("JNB-1", "ZA", "africa"), ("NBO-1", "KE", "africa")),
         models=("rtx4090", "rtx3090", "a6000", "rtx5090"),
         counts=(1, 2, 4),
         securities=("community_cloud",),
@@ -91,7 +90,7 @@ REGIONAL_PROVIDERS: tuple[Provider, ...] = (
     ),
     Provider(
         name="dc_eland",
-        dcs=_dcs(("DXB-1", "AE", "middle_east"), ("TLV-1", "IL", "middle_east")),
+        dcs=data_centres(("DXB-1", "AE", "middle_east"), ("TLV-1", "IL", "middle_east")),
         models=("h100_pcie", "a100_pcie", "l40s", "rtx4090"),
         counts=(1, 2, 4, 8),
         securities=("community_cloud", "secure_cloud"),

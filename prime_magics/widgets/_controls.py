@@ -8,19 +8,15 @@ says what would be accepted); a fixed one becomes read-only text.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import ipywidgets as w
 
-from .._display import usd
+from ..display.primitives import usd
 from ..models import GpuOffer
 from ..offers import Part
 from ..pricing import quote
 from ..provisioning import CUSTOM_TEMPLATE, DEFAULT_IMAGE, QUOTE, MaxPrice
-
-if TYPE_CHECKING:
-    from ..provisioning import PodRequest
-    from .provision import ProvisionForm
 
 NO_LIMIT = 10**7
 LABELS = {"disk": "Disk GB", "vcpu": "vCPUs", "memory": "Memory GB"}
@@ -109,26 +105,3 @@ def chosen_cap(mode: str, value: float) -> MaxPrice:
     if mode == "quote":
         return QUOTE
     return (value or None) if mode == "given" else None
-
-
-def preset(form: ProvisionForm, request: PodRequest) -> None:
-    """Set ``form``'s controls to ``request`` (``ProvisionForm.from_request``); warn where
-    the form cannot say the same (a disk not attachable here)."""
-    form.env, form.team_id = dict(request.env), request.team_id  # no controls of their own
-    chosen = {"disk": request.disk_gb, "vcpu": request.vcpus, "memory": request.memory_gb}
-    for key, value in chosen.items():
-        if value is not None and key not in form.fixed:
-            form.resources[key].value = value
-    if request.image in {value for _, value in form.image.options}:
-        form.image.value = request.image
-    form.template.value = request.custom_template_id or ""
-    listed = {value for _, value in form.attach.options}
-    form.attach.value = tuple(d for d in request.disks if d in listed)
-    if missing := [d for d in request.disks if d not in listed]:
-        form.show(f"Not attachable here (not ACTIVE in this data centre): {missing}", "warning")
-    form.max_price.value = request.max_price if request.cap_source == "given" else 0.0
-    form.cap_mode.value = request.cap_source
-    form.stop_after.value = request.max_hours or 0.0
-    if form.share is not None:
-        form.share.value = request.share_with_team
-    form._update()

@@ -24,7 +24,7 @@ import ipywidgets as w
 import traitlets as t
 
 from .. import api
-from .._display import Code, notice_html, sandbox_tag_html
+from ..display.primitives import Code, notice_html, sandbox_tag_html
 from ..errors import APIConnectionError, APIStatusError, ConfigurationError, PrimeError
 
 if TYPE_CHECKING:

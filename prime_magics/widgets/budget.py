@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import traitlets as t
 
-from .._display import notice_html
-from .._display_budget import BUDGET_CAVEAT, budget_notice, budget_table
+from ..display.primitives import notice_html
 from ..errors import PrimeError
+from ..rentals.budget_words import BUDGET_CAVEAT, budget_notice, budget_table
 from ..rentals.budgets import BudgetState
 from ._form import Form, shown
 

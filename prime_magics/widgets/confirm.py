@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 import traitlets as t
 
-from .._display import notice_html
+from ..display.primitives import notice_html
 from ._form import Form
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
-from .._display import Confirmation, Table, notice_html, usd
+from ..display.primitives import Confirmation, Table, notice_html, usd
 from ..errors import ConfigurationError, PrimeError
 from ..lifecycle import Follow, Phase
 from ..models import Disk

@@ -20,17 +20,9 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
-from .._display import (
-    Confirmation,
-    cap_lines,
-    disk_label,
-    forecast_table,
-    notice_html,
-    quote_table,
-    stock_warning,
-    usd,
-)
 from ..config import Team, TeamChoice
+from ..display.primitives import Confirmation, notice_html, usd
+from ..display.sentences import cap_lines, disk_label, forecast_table, quote_table, stock_warning
 from ..errors import BalanceTooLowError, ConfigurationError, PrimeError
 from ..models import Disk, GpuOffer, Pod
 from ..offers import PARTS, gpu_offer
@@ -49,7 +41,6 @@ from ._controls import (
     image_dropdown,
     max_price_control,
     offer_header,
-    preset,
     resource_control,
     resource_hint,
     stop_after_control,
@@ -148,8 +139,30 @@ class ProvisionForm(Form):
     def from_request(cls, request: PodRequest, client: Client | None = None) -> ProvisionForm:
         """A form preset to ``request`` (e.g. ``%prime pods create`` without ``--yes``)."""
         form = cls(request.offer, client=client, name=request.name)
-        preset(form, request)
+        form._preset(request)
         return form
+
+    def _preset(self, request: PodRequest) -> None:
+        """Set the controls to ``request``; warn where the form cannot say the same (a
+        disk not attachable here)."""
+        self.env, self.team_id = dict(request.env), request.team_id  # no controls of theirs
+        chosen = {"disk": request.disk_gb, "vcpu": request.vcpus, "memory": request.memory_gb}
+        for key, value in chosen.items():
+            if value is not None and key not in self.fixed:
+                self.resources[key].value = value
+        if request.image in {value for _, value in self.image.options}:
+            self.image.value = request.image
+        self.template.value = request.custom_template_id or ""
+        listed = {value for _, value in self.attach.options}
+        self.attach.value = tuple(d for d in request.disks if d in listed)
+        if missing := [d for d in request.disks if d not in listed]:
+            self.show(f"Not attachable here (not ACTIVE in this data centre): {missing}", "warning")
+        self.max_price.value = request.max_price if request.cap_source == "given" else 0.0
+        self.cap_mode.value = request.cap_source
+        self.stop_after.value = request.max_hours or 0.0
+        if self.share is not None:
+            self.share.value = request.share_with_team
+        self._update()
 
     # -- loading -------------------------------------------------------------------------
 

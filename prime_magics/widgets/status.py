@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as w
 import traitlets as t
 
-from .._display import DEADLINE_CAVEAT, Confirmation, deadline_text, notice_html, usd
+from ..display.primitives import Confirmation, notice_html, usd
+from ..display.sentences import DEADLINE_CAVEAT, deadline_text
 from ..errors import NotFoundError, PrimeError
 from ..lifecycle import Phase, State
 from ..models import Pod

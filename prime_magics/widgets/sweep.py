@@ -18,7 +18,8 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
-from .._display import DEADLINE_CAVEAT, Confirmation, notice_html, sweep_summary, usd
+from ..display.primitives import Confirmation, notice_html, usd
+from ..display.sentences import DEADLINE_CAVEAT, sweep_summary
 from ._form import Form
 from .confirm import ConfirmPanel
 

@@ -21,22 +21,15 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
-from .._display import (
-    Confirmation,
-    cap_lines,
-    notice_html,
-    offer_place,
-    seconds_text,
-    timeline_text,
-    usd,
-)
+from ..capacity.match import APPEARED, WatchEvent, offer_place
+from ..capacity.state import Poll
+from ..capacity.watcher import Watch
+from ..display.primitives import Confirmation, notice_html, seconds_text, timeline_text, usd
+from ..display.sentences import cap_lines
 from ..errors import PrimeError
 from ..models import GpuOffer, Pod
 from ..offers import gpu_offer
 from ..provisioning import PodRequest
-from ..watch import Watch
-from ..watch_match import APPEARED, WatchEvent
-from ..watch_state import Poll
 from ._form import Form, create_failed, definitely_not_created, shown
 from .provision import ProvisionForm
 

@@ -17,10 +17,10 @@ from datetime import datetime, timezone
 import numpy as np
 import pandas as pd
 
-from .lifecycle import Phase, disk_state, pod_state
-from .models import Disk, Pod
-from .pricing import burn_rate, cost_so_far, runway_hours
-from .rentals.records import Rental, epoch
+from ..lifecycle import Phase, disk_state, pod_state
+from ..models import Disk, Pod
+from ..pricing import burn_rate, cost_so_far, runway_hours
+from ..rentals.records import Rental, epoch
 
 SWEEP_COLUMNS = [
     "kind", "id", "name", "status", "price_hr", "cost_so_far", "hours_running", "deadline",

@@ -22,16 +22,16 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .errors import ConfigurationError, PrimeError
+from ..errors import ConfigurationError, PrimeError
+from ..models import GpuOffer
+from ..pricing import Quote
 from .history import AvailabilityHistory
-from .models import GpuOffer
-from .pricing import Quote
-from .watch_match import OfferKey, WatchEvent, WatchQuery, diff, split
-from .watch_share import SHARED, SharedQueries, is_local
-from .watch_state import Poll, Seen, shapes_seen
+from .match import OfferKey, WatchEvent, WatchQuery, diff, split
+from .share import SHARED, SharedQueries, is_local
+from .state import Poll, Seen, shapes_seen
 
 if TYPE_CHECKING:
-    from .client import Client
+    from ..client import Client
     from .rent_first import RentFirst
 
 MIN_EVERY_S = 15.0  # the floor against the real API (the sandbox may be polled faster)
@@ -91,9 +91,7 @@ class Watch:
         return f"<Watch {self.describe()} every {self.every:g}s {state}: {found} match(es)>"
 
     def describe(self) -> str:
-        from ._display import watch_title
-
-        return watch_title(self.query)
+        return self.query.title
 
     # -- one poll ------------------------------------------------------------------------
 
@@ -170,7 +168,7 @@ class Watch:
     @property
     def matches(self) -> pd.DataFrame:
         """The current matches as an availability frame (cheapest first, cost columns)."""
-        from .frames import availability_frame
+        from ..frames.offer_frames import availability_frame
 
         return availability_frame(self.offers)
 
@@ -178,7 +176,7 @@ class Watch:
     def table(self) -> pd.DataFrame:
         """``matches`` with what the watch knows of each: visible for, first seen, times
         seen, best price seen."""
-        from .watch_state import table
+        from .state import table
 
         with self._lock:
             return table(self.matches, self.seen, self.clock())
@@ -187,7 +185,7 @@ class Watch:
     def history(self) -> pd.DataFrame:
         """One row per poll: when, whether it worked (and why not), offers listed and
         matching, the best $/GPU-hour, the pause before the next."""
-        from .watch_state import polls_frame
+        from .state import polls_frame
 
         return polls_frame(self.polls, self.started_at)
 
@@ -286,7 +284,8 @@ def watch(
     every: float = 60.0,
     duration: float | None = None,
     on_event: Callable[[WatchEvent], None] | None = None,
-    client: Client | None = None,
+    *,
+    client: Client,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     start: bool = True,
@@ -299,19 +298,19 @@ def watch(
     ``max_price_per_gpu``/``max_total`` cap the quote ($/h), ``min_stock`` is the least
     stock level (Low, Medium, High, Available), ``duration`` seconds ends the watch.
     ``rent_first=True`` rents the first match once (``rent_first``; needs a cap and
-    ``max_hours``). ``start=False`` leaves polling to ``step()`` or the iterator."""
-    from .api import get_client
-
+    ``max_hours``). ``start=False`` leaves polling to ``step()`` or the iterator.
+    ``pm.watch`` is this on the default client."""
     as_tuple = (regions,) if isinstance(regions, str) else (tuple(regions) if regions else None)
     query = WatchQuery(
         gpu_type, gpu_count, as_tuple, socket, security, data_center_id, provider,
         max_price_per_gpu, max_total, min_stock,
     )  # fmt: skip
-    made = Watch(query, client or get_client(), every, duration, on_event, clock, sleep)
+    made = Watch(query, client, every, duration, on_event, clock, sleep)
     if rent_first:
         from .rent_first import RentFirst
 
-        made.rent_first = RentFirst(made, max_hours, name)
+        made.rent_first = RentFirst(query, made.client, max_hours, name, stop=made.stop)
+        made.subscribe(on_event=made.rent_first.consider)
     return made.start() if start else made
 
 
@@ -324,12 +323,11 @@ def history_key(client: Client) -> str:
 def availability_history(
     gpu_type: str | None = None,
     gpu_count: int | None = None,
-    client: Client | None = None,
+    *,
+    client: Client,
     store: AvailabilityHistory | None = None,
 ) -> pd.DataFrame:
     """What watches saw of this shape, one row per poll (oldest first): when, how many
     offers, the best $/GPU-hour and total, and where the cheapest was."""
-    from .api import get_client
-
-    key = history_key(client or get_client())
+    key = history_key(client)
     return (store or AvailabilityHistory()).frame(key, gpu_type, gpu_count)

@@ -29,8 +29,8 @@ from typing import Any
 
 import httpx
 
-from . import errors
-from .config import REDACTED, Secret, Settings, redact
+from .. import errors
+from ..config import REDACTED, Secret, Settings, redact
 
 Params = Mapping[str, str | int | float | Sequence[str] | None]
 SANDBOX_HEADER = "x-prime-sandbox"

@@ -14,8 +14,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from .frame_view import View, view_of
-from .models import (
+from ..models import (
     Disk,
     HistoryItem,
     Pod,
@@ -25,7 +24,8 @@ from .models import (
     TeamSummary,
     first_address,
 )
-from .pricing import HOURS_PER_MONTH, cost_so_far
+from ..pricing import HOURS_PER_MONTH, cost_so_far
+from .view import View, view_of
 
 POD_COLUMNS = [
     "id", "name", "status", "gpu_type", "gpu_count", "provider", "data_center", "price_hr",

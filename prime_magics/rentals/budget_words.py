@@ -1,8 +1,10 @@
 """The budget in words: its table and the notice for each level (text and HTML).
 
-Part of the presentation layer (``_display`` holds the shared pieces: ``Notice``,
-``Table``, ``usd``); kept apart because it is only the budget's. The magic, the after-cell
-notices and ``BudgetPanel`` all say a budget through these functions.
+Built on the display's primitives (``Notice``, ``Table``, ``usd``) and kept beside the
+budget rather than in ``display``: the guard process says a crossed threshold itself (a
+finding), so these words are the rentals' own, and ``display`` never has to be imported
+by the code it describes. The magic, the after-cell notices and ``BudgetPanel`` say a
+budget through these functions too.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from ._display import Notice, Table, usd
+from ..display.primitives import Notice, Table, usd
 
 if TYPE_CHECKING:
-    from .rentals.budgets import BudgetState
-    from .rentals.records import Rental
+    from .budgets import BudgetState
+    from .records import Rental
 
 BUDGET_CAVEAT = (
     "A budget counts the pods and disks created through prime_magics (written to "

@@ -17,14 +17,14 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from ._http import Params, Transport
-from ._paging import PAGE_SIZE, PageFetcher, cyclic_gc_paused
-from ._resource import APIResource
-from ._wire import gpu_page
-from .config import Settings
-from .errors import ConfigurationError, ResponseFormatError, UnprocessableEntityError
-from .models import DiskOffer, GpuOffer, GpuSummary, Page
-from .responses import parse, tallied
+from ..config import Settings
+from ..errors import ConfigurationError, ResponseFormatError, UnprocessableEntityError
+from ..models import DiskOffer, GpuOffer, GpuSummary, Page
+from ..responses import parse, tallied
+from .http import Params, Transport
+from .paging import PAGE_SIZE, PageFetcher, cyclic_gc_paused
+from .resource import APIResource
+from .wire import gpu_page
 
 GPU_PATH = "/availability/gpus"
 MULTINODE_PATH = "/availability/multi-node"

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, cast
 
 import pandas as pd
 
-from ._display import usd
+from ..display.primitives import usd
 
 SOURCE = "prime_source"  # attrs key: "sandbox" when the rows are simulated
 CURRENCY = "prime_currency"  # attrs key: {row label: currency} of the rows not in USD

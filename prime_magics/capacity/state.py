@@ -15,10 +15,10 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from ..models import GpuOffer
+from ..pricing import Quote, quote
 from .history import ShapeSeen
-from .models import GpuOffer
-from .pricing import Quote, quote
-from .watch_match import OfferKey, WatchQuery, offer_key
+from .match import OfferKey, WatchQuery, offer_key
 
 
 class Poll(NamedTuple):
@@ -58,7 +58,7 @@ class Seen:
 
 def table(matches: pd.DataFrame, seen: Mapping[OfferKey, Seen], now: float) -> pd.DataFrame:
     """``matches`` (an availability frame) with what the watch knows of each row."""
-    from .offers import gpu_offer
+    from ..offers import gpu_offer
 
     facts: dict[str, list[Any]] = {
         "visible_s": [], "first_seen_s_ago": [], "times_seen": [], "best_total_hr": [],

@@ -15,12 +15,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
-from ._http import Params, Transport
-from ._paging import PageFetcher
-from .config import Settings
-from .errors import OutcomeUnknownError, PrimeError, ResponseFormatError
-from .models import Listing
-from .responses import parse, read, tallied
+from ..config import Settings
+from ..errors import OutcomeUnknownError, PrimeError, ResponseFormatError
+from ..models import Listing
+from ..responses import parse, read, tallied
+from .http import Params, Transport
+from .paging import PageFetcher
 
 M = TypeVar("M", bound=BaseModel)
 CLOCK_SKEW = timedelta(minutes=2)

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:  # imported when a verb runs: ``import prime_magics`` stays light
-    from .client import Client
-    from .models import GpuOffer
-    from .pricing import Quote
-    from .widgets import AvailabilityExplorer, ProvisionForm
+    from ..client import Client
+    from ..models import GpuOffer
+    from ..pricing import Quote
+    from ..widgets import AvailabilityExplorer, ProvisionForm
 
 REQUIRED = ("cloud_id", "gpu_type", "gpu_count", "total_hr", "price_per_gpu_hr")
 
@@ -48,7 +48,7 @@ class PrimeAccessor:
 
     def offer(self, i: Any) -> GpuOffer:
         """The offer of row ``i``, rebuilt from its columns."""
-        from .offers import gpu_offer
+        from ..offers import gpu_offer
 
         return gpu_offer(self._frame.loc[i])
 
@@ -60,13 +60,13 @@ class PrimeAccessor:
         memory_gb: int | None = None,
     ) -> Quote:
         """``pm.quote`` for row ``i`` with the chosen resources."""
-        from .pricing import quote
+        from ..pricing import quote
 
         return quote(self._frame.loc[i], disk_gb, vcpus, memory_gb)
 
     def provision(self, i: Any, **options: Any) -> ProvisionForm:
         """A ``ProvisionForm`` for row ``i``; nothing is rented until you confirm in it."""
-        from .widgets import ProvisionForm
+        from ..widgets import ProvisionForm
 
         return ProvisionForm(self.offer(i), **options)
 
@@ -77,7 +77,7 @@ class PrimeAccessor:
         regions, security, socket) changes; then the explorer queries ``client`` (default:
         ``pm.get_client()``) with those filters alone. ``options``: ``max_rows`` and the
         explorer's filter presets."""
-        from .widgets import AvailabilityExplorer
+        from ..widgets import AvailabilityExplorer
 
         return AvailabilityExplorer(client, frame=self._frame, **options)
 
@@ -88,7 +88,7 @@ class PrimeAccessor:
         CPU-only offers (no GPU to divide by) and offers in other currencies are left
         out, so every bar compares the same thing. Returns the matplotlib ``Axes`` (end
         the cell with ``;`` to show only the chart)."""
-        from .pricing import CPU_NODE
+        from ..pricing import CPU_NODE
 
         frame = self._frame
         usd = frame["currency"].fillna("USD").eq("USD") if "currency" in frame else True

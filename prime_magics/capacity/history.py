@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .rentals.store import Store
+from ..rentals.store import Store
 
 MAX_ROWS = 200_000  # ~20 MB at most; a 60 s watch of one shape fills it in ~4 months
 PRUNE_TO = 0.9  # after the cap is passed, the oldest rows go until 90 % of it is left

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from ._resource import APIResource
-from .errors import ConfigurationError
-from .inputs import path_id
-from .models import SshKey, TeamMember, TeamSummary, Wallet
-from .responses import read
+from ..errors import ConfigurationError
+from ..inputs import path_id
+from ..models import SshKey, TeamMember, TeamSummary, Wallet
+from ..responses import read
+from .resource import APIResource
 
 SSH_KEYS = "/ssh_keys/"
 

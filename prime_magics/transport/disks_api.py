@@ -10,12 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ._resource import APIResource, created_since
-from .errors import ConfirmationRequiredError
-from .inputs import path_id
-from .lifecycle import Follow, Phase, disk_state
-from .models import Disk
-from .provisioning import DiskRequest
+from ..errors import ConfirmationRequiredError
+from ..inputs import path_id
+from ..lifecycle import Follow, Phase, disk_state
+from ..models import Disk
+from ..provisioning import DiskRequest
+from .resource import APIResource, created_since
 
 DISKS = "/disks/"
 

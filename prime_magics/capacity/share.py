@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from .errors import PrimeError
-from .models import GpuOffer
+from ..errors import PrimeError
+from ..models import GpuOffer
 
 if TYPE_CHECKING:
-    from .client import Client
+    from ..client import Client
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from ._display import Table
+from .primitives import Table
 
 if TYPE_CHECKING:
-    from .rentals.daemon import GuardStatus
-    from .rentals.records import Rental
+    from ..rentals.daemon import GuardStatus
+    from ..rentals.records import Rental
 
 
 def _when(epoch_s: float | None) -> str:

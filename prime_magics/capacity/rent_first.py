@@ -21,18 +21,19 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .errors import ConfigurationError, PriceChangedError, PrimeError
-from .models import Pod
-from .provisioning import PodRequest
-from .rentals.claims import Claims
-from .rentals.owner import check_hours
-from .rentals.records import SESSION
-from .watch_match import APPEARED, SLACK_HR, WatchEvent
+from ..errors import ConfigurationError, PriceChangedError, PrimeError
+from ..models import Pod
+from ..provisioning import PodRequest
+from ..rentals.claims import Claims
+from ..rentals.owner import check_hours
+from ..rentals.records import SESSION
+from .match import APPEARED, SLACK_HR, WatchEvent, WatchQuery
 
 if TYPE_CHECKING:
-    from .watch import Watch
+    from ..client import Client
 
 
 _armed: dict[tuple[str, str], RentFirst] = {}  # this process's armed watch per shape
@@ -42,7 +43,17 @@ _armed_lock = threading.Lock()
 class RentFirst:
     """Armed on a watch: the first ``appeared`` event under the caps is rented once."""
 
-    def __init__(self, watch: Watch, max_hours: float | None, name: str | None = None) -> None:
+    def __init__(
+        self,
+        query: WatchQuery,
+        client: Client,
+        max_hours: float | None,
+        name: str | None = None,
+        stop: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Armed for ``query`` through ``client``; ``stop`` ends the watch it is armed on
+        (a later rent-first for the same query replaces it). The watch hands it each
+        event (``consider``)."""
         if max_hours is None:
             raise ConfigurationError(
                 "rent-first needs max_hours (--max-hours H): a pod rented unattended must "
@@ -50,12 +61,13 @@ class RentFirst:
                 field="max_hours",
             )
         max_hours = check_hours(max_hours)
-        if not watch.query.capped:
+        if not query.capped:
             raise ConfigurationError(
                 "rent-first needs a price cap (--max-price-per-gpu P or --max-total P)."
             )
         assert max_hours is not None
-        self.watch, self.max_hours, self.name = watch, max_hours, name
+        self.query, self.client, self.max_hours, self.name = query, client, max_hours, name
+        self._stop_watch = stop
         self.armed = True
         self.sent = False
         self.pod: Pod | None = None
@@ -64,12 +76,11 @@ class RentFirst:
         self.replaced: str | None = None
         """What arming took over: said where the watch is shown."""
         self._lock = threading.Lock()
-        self._claims = Claims(watch.client.store)
-        self._base = watch.client.settings.base_url
-        self._shape = repr(watch.query)
+        self._claims = Claims(client.store)
+        self._base = client.settings.base_url
+        self._shape = repr(query)
         self._owner = f"{SESSION}/{uuid.uuid4().hex[:8]}"
         self._arm()
-        watch.subscribe(on_event=self.consider)
 
     def _arm(self) -> None:
         """Hold the shape's claim; stop an earlier watch of this kernel that held it."""
@@ -80,7 +91,7 @@ class RentFirst:
         taken = self._claims.arm(self._base, self._shape, self._owner, time.time())
         if earlier is not None and earlier is not self and earlier.armed:
             earlier.disarm()
-            earlier.watch.stop()
+            earlier._stop_watch()
             self.replaced = (
                 "An earlier rent-first watch for the same query in this kernel was stopped: "
                 "one rents at most one pod per query."
@@ -109,7 +120,7 @@ class RentFirst:
                 self.armed = False  # another watch (re-run, another kernel) holds the shape
                 return
             self.sent = True
-        client = self.watch.client
+        client = self.client
         try:
             self.request = PodRequest.from_offer(
                 event.offer, name=self.name, max_hours=self.max_hours
@@ -124,7 +135,7 @@ class RentFirst:
         self.armed = False
 
     def _under_caps(self, event: WatchEvent) -> bool:
-        q, total, per_gpu = self.watch.query, event.total_hr, event.per_gpu_hr
+        q, total, per_gpu = self.query, event.total_hr, event.per_gpu_hr
         if total is None or per_gpu is None or event.currency != "USD":
             return False
         if q.max_total is not None and total > q.max_total + SLACK_HR:

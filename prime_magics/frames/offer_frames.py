@@ -15,9 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .frame_view import View, view_of
-from .models import DiskOffer, GpuOffer
-from .offers import (
+from ..models import DiskOffer, GpuOffer
+from ..offers import (
     AVAILABILITY_COLUMNS,
     COST_COLUMNS,
     DECISION_COLUMNS,
@@ -28,7 +27,8 @@ from .offers import (
     disk_offer_columns,
     offer_columns,
 )
-from .pricing import cost_columns, disk_cost_hr
+from ..pricing import cost_columns, disk_cost_hr
+from .view import View, view_of
 
 OFFERS = View(
     "offer",

@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import inputs
-from .errors import ConfigurationError
-from .models import GpuOffer
-from .pricing import Quote, quote
+from .. import inputs
+from ..display.primitives import usd
+from ..errors import ConfigurationError
+from ..models import GpuOffer
+from ..pricing import Quote, quote
 
 STOCK_LEVELS = ("Low", "Medium", "High", "Available")
 """The spec's stock statuses, least first; ``Unavailable`` offers never match."""
@@ -64,6 +65,21 @@ class WatchQuery:
     @property
     def capped(self) -> bool:
         return self.max_price_per_gpu is not None or self.max_total is not None
+
+    @property
+    def title(self) -> str:
+        """``8× H100_80GB at most $2.5000/h per GPU (canada)``: what a watch waits for."""
+        shape = f"{self.gpu_count or 'any'}× {self.gpu_type or 'any GPU'}"
+        caps = []
+        if self.max_price_per_gpu is not None:
+            caps.append(f"at most {usd(self.max_price_per_gpu)} per GPU")
+        if self.max_total is not None:
+            caps.append(f"at most {usd(self.max_total)} in total")
+        if self.min_stock is not None:
+            caps.append(f"stock {self.min_stock} or more")
+        where = [v for v in (self.provider, self.data_center_id, self.socket, self.security) if v]
+        where += list(self.regions or ())
+        return " ".join([shape, ", ".join(caps), f"({', '.join(where)})" if where else ""]).strip()
 
     def api_filters(self) -> dict[str, Any]:
         """What one availability query sends (``Client.gpu_offers``'s arguments)."""
@@ -121,9 +137,21 @@ class WatchEvent:
     currency: str = "USD"
 
     def __str__(self) -> str:
-        from ._display import watch_event_text
+        """One line: ``New match: 8× H100_80GB hyperstack CANADA-1 … at $17.60/h``."""
+        o, cur = self.offer, self.currency
+        what = f"{o.gpu_count}× {o.gpu_type} {offer_place(o)}"
+        price = f"{usd(self.total_hr, currency=cur)} ({usd(self.per_gpu_hr, currency=cur)} per GPU)"
+        if self.kind == "appeared":
+            return f"New match: {what} at {price}"
+        if self.kind == "price_changed":
+            return f"Price changed: {what} from {usd(self.old_total_hr, currency=cur)} to {price}"
+        return f"Gone: {what} ({self.reason}; last {usd(self.total_hr, currency=cur)})"
 
-        return watch_event_text(self)
+
+def offer_place(offer: GpuOffer) -> str:
+    """``hyperstack CANADA-1 (sandbox-H100x8-SXM5)`` for a GPU offer."""
+    where = " ".join(v for v in (offer.provider, offer.data_center or offer.country) if v)
+    return f"{where} ({offer.cloud_id})"
 
 
 def quotes(offers: Sequence[GpuOffer]) -> list[Quote]:

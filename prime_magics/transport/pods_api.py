@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from ._resource import APIResource, created_since
-from .errors import ConfirmationRequiredError
-from .inputs import path_id
-from .lifecycle import Follow, Phase, pod_state
-from .models import HistoryItem, Pod, PodStatus, first_address
-from .provisioning import PodRequest
-from .responses import parse, tallied
+from ..errors import ConfirmationRequiredError
+from ..inputs import path_id
+from ..lifecycle import Follow, Phase, pod_state
+from ..models import HistoryItem, Pod, PodStatus, first_address
+from ..provisioning import PodRequest
+from ..responses import parse, tallied
+from .resource import APIResource, created_since
 
 PODS = "/pods/"
 
