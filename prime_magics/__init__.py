@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib as _importlib
 import typing as _typing
-from typing import Any
 
 from .api import (
     availability,
@@ -24,19 +23,23 @@ from .api import (
     disk,
     disk_availability,
     disks,
+    extend,
     get_client,
     gpu_types,
+    guard_status,
     pod,
     pod_history,
     pod_status,
     pods,
     quote,
-    set_budget,
+    remote,
     set_client,
     stop_sandbox,
+    sweep,
     terminate_pod,
     use_sandbox,
     wait_for_pod,
+    wallet,
     watch,
 )
 from .config import Settings
@@ -62,6 +65,7 @@ from .errors import (
     RateLimitError,
     ResponseFormatError,
     ServerError,
+    SpendRefusedError,
     UnprocessableEntityError,
     WaitTimeoutError,
 )
@@ -77,6 +81,7 @@ if _typing.TYPE_CHECKING:
     from .rentals.budgets import Budget, BudgetState
     from .rentals.records import Rental
     from .rentals.store import Store, StoreError
+    from .ssh import Remote, RemoteError
 
 __version__ = "0.1.0"
 
@@ -90,11 +95,17 @@ _LAZY = {
     "DiskRequest": "provisioning", "PodRequest": "provisioning", "Watch": "capacity.watcher",
     "WatchEvent": "capacity.match", "Budget": "rentals.budgets", "BudgetState": "rentals.budgets",
     "Rental": "rentals.records", "Store": "rentals.store", "StoreError": "rentals.store",
+    "Remote": "ssh", "RemoteError": "ssh",
 }  # fmt: skip
 """The classes served on first use: pydantic (~90 ms) and httpx (~50 ms) load then."""
 
 
-def __getattr__(name: str) -> Any:
+_DEPRECATED = {"set_budget": "api"}
+"""Names kept one release for old code, outside ``__all__`` and ``dir(pm)``; each warns
+(``DeprecationWarning``) when called. ``set_budget``: use ``budget``."""
+
+
+def __getattr__(name: str) -> _typing.Any:
     """Widgets import ipywidgets, the client httpx and the models pydantic: each is loaded
     the first time one of its names is asked for, then kept as a plain attribute."""
     if name in _WIDGETS:
@@ -105,17 +116,27 @@ def __getattr__(name: str) -> Any:
         value = getattr(_importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value
+    if name in _DEPRECATED:  # served each time, never kept: it stays out of vars(pm)
+        return getattr(_importlib.import_module(f".{_DEPRECATED[name]}", __name__), name)
     raise AttributeError(f"module 'prime_magics' has no attribute {name!r}")
 
 
-def load_ipython_extension(ipython: Any) -> None:
+def __dir__() -> list[str]:
+    """What ``dir(pm)`` and a notebook's ``pm.<TAB>`` list: exactly ``__all__``, the
+    classes loaded on first use included (``Client``, ``Quote``, ``ProvisionForm``…),
+    the module's helpers (imports, submodules, ``annotations``) not."""
+    return sorted(__all__)
+
+
+def load_ipython_extension(ipython: _typing.Any) -> None:
     """``%load_ext prime_magics``: register ``%prime`` (imports the magics only now)."""
     from .magics import load_ipython_extension as load
 
     load(ipython)
 
 
-def unload_ipython_extension(ipython: Any) -> None:
+def unload_ipython_extension(ipython: _typing.Any) -> None:
+    """``%unload_ext prime_magics``: remove ``%prime`` and what it hooked into IPython."""
     from .magics import unload_ipython_extension as unload
 
     unload(ipython)
@@ -156,11 +177,14 @@ __all__ = [
     "ProvisioningError",
     "Quote",
     "RateLimitError",
+    "Remote",
+    "RemoteError",
     "Rental",
     "ResourceSpec",
     "ResponseFormatError",
     "ServerError",
     "Settings",
+    "SpendRefusedError",
     "Store",
     "StoreError",
     "SweepPanel",
@@ -178,20 +202,24 @@ __all__ = [
     "disk",
     "disk_availability",
     "disks",
+    "extend",
     "get_client",
     "gpu_types",
+    "guard_status",
     "load_ipython_extension",
     "pod",
     "pod_history",
     "pod_status",
     "pods",
     "quote",
-    "set_budget",
+    "remote",
     "set_client",
     "stop_sandbox",
+    "sweep",
     "terminate_pod",
     "unload_ipython_extension",
     "use_sandbox",
     "wait_for_pod",
+    "wallet",
     "watch",
 ]

@@ -6,23 +6,32 @@ swaps in one that talks to an embedded simulated API instead.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .errors import ConfigurationError
+
 if TYPE_CHECKING:  # the client (httpx, the models) is imported on first use, not here
+    from datetime import datetime
+
     import pandas as pd
 
     from .capacity.history import AvailabilityHistory
     from .capacity.match import WatchEvent
     from .capacity.watcher import Watch
     from .client import Client
-    from .models import Disk, Pod
+    from .models import Disk, Pod, Wallet
     from .pricing import Quote
     from .provisioning import DiskRequest, PodRequest
+    from .rentals import daemon
     from .rentals.budgets import BudgetState
+    from .rentals.records import Rental
     from .sandbox import SandboxServer
+    from .ssh import Remote
 
 _lock = threading.Lock()
 _default: Client | None = None
@@ -164,85 +173,192 @@ def availability_history(
     return read(gpu_type, gpu_count, client=client or get_client(), store=store)
 
 
-def availability(**filters: Any) -> pd.DataFrame:
-    """``Client.availability`` on the default client."""
-    return get_client().availability(**filters)
+# -- the client's methods on the default client -------------------------------------------
+# Each has its method's own signature (tests/test_public_api.py compares them), so help(),
+# a notebook's completion and type checkers show the real parameters.
 
 
-def disk_availability(**filters: Any) -> pd.DataFrame:
-    """``Client.disk_availability`` on the default client."""
-    return get_client().disk_availability(**filters)
+def availability(
+    gpu_type: str | None = None,
+    gpu_count: int | None = None,
+    regions: str | Sequence[str] | None = None,
+    socket: str | None = None,
+    security: str | None = None,
+    data_center_id: str | None = None,
+    cloud_id: str | None = None,
+    disks: str | Sequence[str] | None = None,
+    refresh: bool = False,
+    provider: str | None = None,
+) -> pd.DataFrame:
+    """GPU offers as a DataFrame, cheapest first, every cost column computed:
+    ``Client.availability`` on the default client."""
+    return get_client().availability(
+        gpu_type=gpu_type, gpu_count=gpu_count, regions=regions, socket=socket,
+        security=security, data_center_id=data_center_id, cloud_id=cloud_id, disks=disks,
+        refresh=refresh, provider=provider,
+    )  # fmt: skip
+
+
+def disk_availability(
+    regions: str | Sequence[str] | None = None,
+    data_center_id: str | None = None,
+    cloud_id: str | None = None,
+    size_gb: int | None = None,
+    refresh: bool = False,
+) -> pd.DataFrame:
+    """Where network disks can be created, as a DataFrame (with ``size_gb``, what that
+    size costs an hour): ``Client.disk_availability`` on the default client."""
+    return get_client().disk_availability(
+        regions=regions, data_center_id=data_center_id, cloud_id=cloud_id, size_gb=size_gb,
+        refresh=refresh,
+    )  # fmt: skip
 
 
 def gpu_types(refresh: bool = False) -> list[str]:
-    """``Client.gpu_types`` on the default client."""
-    return get_client().gpu_types(refresh)
+    """The GPU types the API knows, sorted: ``Client.gpu_types`` on the default client."""
+    return get_client().gpu_types(refresh=refresh)
 
 
 def pods() -> pd.DataFrame:
-    """``Client.pods`` on the default client."""
+    """Your live pods with what each has cost so far: ``Client.pods`` on the default client."""
     return get_client().pods()
 
 
 def pod(pod_id: str) -> Pod:
-    """``Client.pod`` on the default client."""
+    """One pod, as the API has it now: ``Client.pod`` on the default client."""
     return get_client().pod(pod_id)
 
 
 def pod_status(pod_ids: str | Sequence[str]) -> pd.DataFrame:
-    """``Client.pod_status`` on the default client."""
+    """The status of these pods, one row each: ``Client.pod_status`` on the default client."""
     return get_client().pod_status(pod_ids)
 
 
 def pod_history() -> pd.DataFrame:
-    """``Client.pod_history`` on the default client."""
+    """Terminated pods and what each was billed: ``Client.pod_history`` on the default
+    client."""
     return get_client().pod_history()
 
 
-def create_pod(request: PodRequest) -> Pod:
-    """``Client.create_pod`` on the default client: sent once, never retried."""
-    return get_client().create_pod(request)
+def create_pod(request: PodRequest, *, despite_balance: bool = False) -> Pod:
+    """Rent the pod: ``Client.create_pod`` on the default client. Sent once, never retried;
+    the offer is re-read first and nothing is sent above the request's cap."""
+    return get_client().create_pod(request, despite_balance=despite_balance)
 
 
-def wait_for_pod(pod_id: str, timeout: float = 900.0, progress: bool = True) -> Pod:
-    """``Client.wait_for_pod`` on the default client."""
-    return get_client().wait_for_pod(pod_id, timeout=timeout, progress=progress)
+def wait_for_pod(
+    pod_id: str,
+    timeout: float = 900.0,
+    poll_interval: float = 2.0,
+    progress: bool = True,
+) -> Pod:
+    """Poll until the pod is ready and return it: ``Client.wait_for_pod`` on the default
+    client."""
+    return get_client().wait_for_pod(
+        pod_id, timeout=timeout, poll_interval=poll_interval, progress=progress
+    )
 
 
 def terminate_pod(pod_id: str, *, confirm: bool = False) -> None:
-    """``Client.terminate_pod`` on the default client; needs ``confirm=True``."""
+    """End a pod: ``Client.terminate_pod`` on the default client; needs ``confirm=True``."""
     get_client().terminate_pod(pod_id, confirm=confirm)
 
 
+def remote(pod_id: str | None = None, *, identity: str | os.PathLike[str] | None = None) -> Remote:
+    """Work on a pod over SSH from plain Python: ``Client.remote`` on the default client.
+
+    ``pod_id`` defaults to your only live pod; ``identity`` is a private key file
+    (default: ``~/.ssh``'s keys or ssh-agent). The ``Remote`` runs code in a fresh Python
+    process on the pod (``.run(code, push={…}, pull=[…], timeout=…)``, output streamed,
+    ``.last_run`` its timings) and moves files all or nothing (``.put``, ``.get``)."""
+    return get_client().remote(pod_id, identity=identity)
+
+
 def disks() -> pd.DataFrame:
-    """``Client.disks`` on the default client."""
+    """Your network disks as a DataFrame: ``Client.disks`` on the default client."""
     return get_client().disks()
 
 
 def disk(disk_id: str) -> Disk:
-    """``Client.disk`` on the default client."""
+    """One disk, as the API has it now: ``Client.disk`` on the default client."""
     return get_client().disk(disk_id)
 
 
 def create_disk(request: DiskRequest) -> Disk:
-    """``Client.create_disk`` on the default client: sent once, never retried."""
+    """Create a network disk: ``Client.create_disk`` on the default client. Sent once,
+    never retried; billed until deleted."""
     return get_client().create_disk(request)
 
 
 def delete_disk(disk_id: str, *, confirm: bool = False) -> None:
-    """``Client.delete_disk`` on the default client; needs ``confirm=True``."""
+    """Delete a disk and its data: ``Client.delete_disk`` on the default client; needs
+    ``confirm=True``."""
     get_client().delete_disk(disk_id, confirm=confirm)
 
 
+def sweep(now: datetime | None = None) -> pd.DataFrame:
+    """Everything billing now, with cost so far and the flags for what was forgotten:
+    ``Client.sweep`` on the default client."""
+    return get_client().sweep(now=now)
+
+
+def extend(pod_id: str, hours: float) -> Rental:
+    """Move the pod's deadline ``hours`` later (a pod without one gets one): ``Client.extend``
+    on the default client."""
+    return get_client().extend(pod_id, hours)
+
+
+def wallet() -> Wallet:
+    """Your (or the configured team's) balance and latest billing rows: ``Client.wallet``
+    on the default client."""
+    return get_client().wallet()
+
+
+def guard_status() -> daemon.GuardStatus:
+    """What the guard process for the default client's API guards, its last round and
+    its errors: ``Client.guard_status`` on the default client."""
+    return get_client().guard_status()
+
+
+# -- the budget ------------------------------------------------------------------------------
+
+
 def budget(
-    usd: float | None = None, *, day: bool = False, hard: bool = False
+    usd: float | None = None, *, day: bool = False, hard: bool = False, off: bool = False
 ) -> BudgetState | None:
-    """``pm.budget(50)`` sets the kernel's budget on the default client
-    (``Client.set_budget``); ``pm.budget()`` reads it. ``pm.set_budget(None)`` lifts it."""
+    """The one way to set, read or lift the budget, on the default client.
+
+    - ``pm.budget(50)`` sets it: at most $50 on the pods and disks created from this
+      kernel (``day=True``: on everything the local store knows, over a rolling 24 h;
+      ``hard=True``: at 100 % the guard ends them). Returns its state.
+    - ``pm.budget()`` reads it: spent, $/h still billing, when it is reached (None: no
+      budget).
+    - ``pm.budget(off=True)`` lifts it (returns None), as ``%prime budget --off`` does.
+
+    ``Client.set_budget`` and ``Client.budget`` are the same on a given client."""
+    if off and (usd is not None or day or hard):
+        raise ConfigurationError(
+            "pm.budget(off=True) lifts the budget and takes nothing else: "
+            "pm.budget(USD, day=…, hard=…) sets one."
+        )
+    if usd is None and (day or hard):
+        flags = ", ".join(f"{name}=True" for name, on in (("day", day), ("hard", hard)) if on)
+        raise ConfigurationError(
+            f"pm.budget({flags}) needs an amount: pm.budget(USD, {flags}) sets the budget."
+        )
     client = get_client()
+    if off:
+        return client.set_budget(None)
     return client.budget() if usd is None else client.set_budget(usd, day=day, hard=hard)
 
 
 def set_budget(usd: float | None, *, day: bool = False, hard: bool = False) -> BudgetState | None:
-    """``Client.set_budget`` on the default client (None lifts the budget)."""
-    return get_client().set_budget(usd, day=day, hard=hard)
+    """Deprecated (kept one release): ``pm.budget(usd, day=…, hard=…)`` sets the budget,
+    ``pm.budget(off=True)`` lifts it."""
+    instead = "pm.budget(off=True)" if usd is None else "pm.budget(usd, day=…, hard=…)"
+    warnings.warn(
+        f"pm.set_budget is deprecated and goes in the next release; use {instead}.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return budget(off=True) if usd is None else budget(usd, day=day, hard=hard)

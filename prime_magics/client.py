@@ -7,28 +7,38 @@ owner of rentals, ``rentals.owner.Rentals``, over the machine's store. It never 
 asyncio: concurrency comes from a small thread pool over one pooled ``httpx.Client``, so
 it works the same in a script, a kernel with a running event loop, or a widget callback.
 The configured team is decided in one place, ``prepare``.
+
+Naming: a method named for the thing returns a DataFrame (``availability``,
+``disk_availability``, ``pods``, ``disks``: the contract's names); its ``…_models``
+twin returns the same as a list of models (``offer_models``, ``disk_offer_models``,
+``pod_models``, ``disk_models``). One of a kind is a model (``pod``, ``disk``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pandas as pd
 
 from .config import Settings
 from .errors import BadRequestError, ConfigurationError, PrimeError
+from .filters import GpuFilters
 from .frames import offer_frames as frames
 from .frames import rental_frames as resource_frames
 from .frames.sweep import Burn, burn, deadlines_due, sweep_frame
 from .frames.view import SOURCE
-from .lifecycle import Follow, Phase
+from .lifecycle import Follow, Phase, pod_state
 from .models import Disk, DiskOffer, GpuOffer, GpuSummary, Pod, SshKey, Wallet
 from .price_lock import cap_refusal, check_balance, check_still_priced
 from .pricing import plus_attached_disks
@@ -46,6 +56,9 @@ from .transport.offers_api import Offers
 from .transport.page_counts import PageCounts
 from .transport.paging import PageFetcher, cyclic_gc_paused
 from .transport.pods_api import Pods
+
+if TYPE_CHECKING:  # asyncssh (~190 ms) is imported at the first remote call, not here
+    from .ssh import Remote
 
 
 class Client:
@@ -84,11 +97,14 @@ class Client:
         parts = (self._transport, self.settings, pages)
         self._offers = Offers(*parts, cache_ttl=cache_ttl)
         self._cache_ttl = cache_ttl
-        self._frames: dict[str, tuple[float, pd.DataFrame]] = {}
+        self._frames: dict[GpuFilters, tuple[float, pd.DataFrame]] = {}
         self._frames_lock = threading.Lock()
         self._pods = Pods(*parts)
         self._disks = Disks(*parts)
         self._account = Account(*parts)
+        self._remotes: dict[str, tuple[Remote, str | None, Pod]] = {}  # pod id → its Remote
+        self._remotes_lock = threading.Lock()
+        self._sandbox_hosts: tempfile.TemporaryDirectory[str] | None = None
         self.store = store or Store()
         """The machine's rentals, budgets and findings (``~/.prime/prime_magics.sqlite3``)."""
         self.rentals = Rentals(
@@ -116,11 +132,21 @@ class Client:
         self.close()
 
     def close(self) -> None:
+        """Stop the page threads and close the connection pool; call it (or use ``with
+        Client() as client:``) when a script is done. Budgets and deadlines stay in force."""
         # Wait for pages still in flight (e.g. after another page failed): closing the
         # connection pool under a thread blocked in a read leaves it hanging until timeout.
         # deadlines and budgets stay in force: they are the store's and the guard's
         self._executor.shutdown(wait=True, cancel_futures=True)
         self._transport.close()
+        with self._remotes_lock:
+            remotes, self._remotes = [kept[0] for kept in self._remotes.values()], {}
+            hosts, self._sandbox_hosts = self._sandbox_hosts, None
+        for remote in remotes:
+            with contextlib.suppress(Exception):  # a pod gone meanwhile: nothing to close
+                remote.close()
+        if hosts is not None:
+            hosts.cleanup()
 
     @property
     def is_sandbox(self) -> bool:
@@ -138,13 +164,15 @@ class Client:
         return frame
 
     def clear_cache(self) -> None:
+        """Forget the cached offers and frames, so the next call asks the API again (what
+        ``refresh=True`` does for one call)."""
         self._offers.clear_cache()
         with self._frames_lock:
             self._frames.clear()
 
     # -- availability ------------------------------------------------------------------
 
-    def gpu_offers(
+    def offer_models(
         self,
         gpu_type: str | None = None,
         gpu_count: int | None = None,
@@ -155,13 +183,27 @@ class Client:
         cloud_id: str | None = None,
         disks: str | Sequence[str] | None = None,
         refresh: bool = False,
+        provider: str | None = None,
     ) -> list[GpuOffer]:
-        """Every single-node and multi-node offer matching the filters, as models."""
-        return self._offers.gpu(
-            gpu_type=gpu_type, gpu_count=gpu_count, regions=regions, socket=socket,
-            security=security, data_center_id=data_center_id, cloud_id=cloud_id, disks=disks,
-            refresh=refresh,
+        """Every single-node and multi-node offer matching the filters, as ``GpuOffer``
+        models (what ``availability`` shows as a frame): for code that wants the API's
+        fields, ``pm.quote`` or ``PodRequest.from_offer`` on each. Same filters."""
+        filters = GpuFilters.of(
+            gpu_type, gpu_count, regions, socket, security, data_center_id, cloud_id, disks,
+            provider,
         )  # fmt: skip
+        offers = self._offers.gpu(filters, refresh)
+        return [o for o in offers if filters.keeps(o.provider)]
+
+    def gpu_offers(self, *args: Any, **kwargs: Any) -> list[GpuOffer]:
+        """Deprecated (kept one release): ``offer_models``, the same list of models."""
+        warnings.warn(
+            "Client.gpu_offers is deprecated and goes in the next release; use "
+            "Client.offer_models (same arguments).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.offer_models(*args, **kwargs)
 
     def availability(
         self,
@@ -176,18 +218,20 @@ class Client:
         refresh: bool = False,
         provider: str | None = None,
     ) -> pd.DataFrame:
-        """GPU offers as a DataFrame, cheapest first, with every cost column computed.
+        """GPU offers as a DataFrame, cheapest first, with every cost column computed: what
+        to look at, sort and filter before renting (``df.prime``, ``PodRequest.from_offer``
+        on a row).
 
         ``provider`` is filtered here, as the official CLI does (the API has no such filter).
+        ``offer_models`` returns the same offers as models.
         """
-        filters: dict[str, Any] = {
-            "gpu_type": gpu_type, "gpu_count": gpu_count, "regions": regions,
-            "socket": socket, "security": security, "data_center_id": data_center_id,
-            "cloud_id": cloud_id, "disks": disks,
-        }  # fmt: skip
+        filters = GpuFilters.of(
+            gpu_type, gpu_count, regions, socket, security, data_center_id, cloud_id, disks,
+            provider,
+        )  # fmt: skip
         # The finished frame is what is cached (rebuilding it cost ~35 ms a call); each
         # caller gets its own copy to change.
-        key = repr(sorted(filters.items())) + f"|{provider}"
+        key = filters
         now = time.monotonic()
         with self._frames_lock:
             hit = self._frames.get(key)
@@ -195,8 +239,8 @@ class Client:
             copied: pd.DataFrame = hit[1].copy()
             return copied
         offers = self._offers.gpu_rows(filters, refresh)
-        if provider is not None:
-            offers = [o for o in offers if o.provider == provider]
+        if filters.provider is not None:
+            offers = [o for o in offers if filters.keeps(o.provider)]
         with cyclic_gc_paused():
             frame = self._labelled(frames.availability_frame(offers))
         if self._cache_ttl > 0:
@@ -209,17 +253,28 @@ class Client:
             return handed
         return frame
 
-    def disk_offers(
+    def disk_offer_models(
         self,
         regions: str | Sequence[str] | None = None,
         data_center_id: str | None = None,
         cloud_id: str | None = None,
         refresh: bool = False,
     ) -> list[DiskOffer]:
-        """Where network disks can be created, as models."""
+        """Where network disks can be created, as ``DiskOffer`` models (what
+        ``disk_availability`` shows as a frame), e.g. for ``DiskRequest.from_offer``."""
         return self._offers.disk(
             regions=regions, data_center_id=data_center_id, cloud_id=cloud_id, refresh=refresh
         )
+
+    def disk_offers(self, *args: Any, **kwargs: Any) -> list[DiskOffer]:
+        """Deprecated (kept one release): ``disk_offer_models``, the same list of models."""
+        warnings.warn(
+            "Client.disk_offers is deprecated and goes in the next release; use "
+            "Client.disk_offer_models (same arguments).",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.disk_offer_models(*args, **kwargs)
 
     def disk_availability(
         self,
@@ -229,16 +284,19 @@ class Client:
         size_gb: int | None = None,
         refresh: bool = False,
     ) -> pd.DataFrame:
-        """Disk offers as a DataFrame; with ``size_gb``, the hourly cost of that size."""
-        offers = self.disk_offers(regions, data_center_id, cloud_id, refresh)
+        """Disk offers as a DataFrame, cheapest per GB first: where a disk can go and what
+        it costs; with ``size_gb``, the hourly cost of that size (``disk_offer_models``:
+        the same as models)."""
+        offers = self.disk_offer_models(regions, data_center_id, cloud_id, refresh)
         return self._labelled(frames.disk_availability_frame(offers, size_gb))
 
     def gpu_summary(self, refresh: bool = False) -> GpuSummary:
-        """Cheapest prices per GPU type, count and region."""
+        """Cheapest prices per GPU type, count and region (the API's summary, one request):
+        a quick look at the market without listing every offer."""
         return self._offers.summary(refresh)
 
     def gpu_types(self, refresh: bool = False) -> list[str]:
-        """The GPU types the API knows, sorted."""
+        """The GPU types the API knows, sorted: the names ``gpu_type=`` takes."""
         return sorted(self.gpu_summary(refresh))
 
     def did_you_mean(self, gpu_type: str | None) -> str | None:
@@ -259,34 +317,41 @@ class Client:
         )
 
     def find_disk_offer(self, data_center_id: str, provider: str | None = None) -> DiskOffer:
-        """The one disk offer of this data centre (and provider)."""
+        """The one disk offer of this data centre (and provider), a ``DiskOffer``: what
+        ``DiskRequest.from_offer`` takes; ``ConfigurationError`` when not exactly one."""
         return self._offers.find_disk(data_center_id, provider)
 
     # -- pods --------------------------------------------------------------------------
 
     def pod_models(self) -> list[Pod]:
+        """Your live pods as ``Pod`` models (what ``pods`` shows as a frame)."""
         return self._pods.all()
 
     def pods(self) -> pd.DataFrame:
-        """Your live pods, with what each has cost so far."""
+        """Your live pods as a DataFrame, with what each has cost so far and its deadline
+        (``pod_models``: the same as models)."""
         pods = self._pods.all()
         due = deadlines_due(pods, self.rentals.deadlines())
         frame = resource_frames.pods_frame(pods, due=due, prepaid=self.rentals.prepaid())
         return self._labelled(frame)
 
     def pod(self, pod_id: str) -> Pod:
+        """One pod as the API has it now (status, SSH line, price): a ``Pod`` model."""
         return self._pods.get(pod_id)
 
     def pod_status(self, pod_ids: str | Sequence[str]) -> pd.DataFrame:
+        """The status of one pod or several, one row each (installation progress, SSH
+        line): a light check on pods being provisioned."""
         ids = [pod_ids] if isinstance(pod_ids, str) else list(pod_ids)
         return resource_frames.status_frame(self._pods.status(ids))
 
     def pod_history(self) -> pd.DataFrame:
-        """Terminated pods and what each was billed."""
+        """Terminated pods and what each was billed, as a DataFrame: what past runs cost."""
         return self._labelled(resource_frames.history_frame(self._pods.history()))
 
     def pod_logs(self, pod_id: str, tail: int | None = None) -> list[str]:
-        """The pod's log lines; ``tail`` keeps the last N."""
+        """The pod's log lines (a list of strings): what a job printed; ``tail`` keeps the
+        last N."""
         return self._pods.logs(pod_id, tail)
 
     def prepare(self, request: PodRequest) -> PodRequest:
@@ -294,7 +359,8 @@ class Client:
         return request.for_settings(self.settings)
 
     def create_pod(self, request: PodRequest, *, despite_balance: bool = False) -> Pod:
-        """Rent the pod. Sent once; see ``OutcomeUnknownError`` for a lost answer.
+        """Rent the pod; returns it (a ``Pod``, usually still provisioning: see
+        ``wait_for_pod``). Sent once; see ``OutcomeUnknownError`` for a lost answer.
 
         A wallet that cannot pay the first hour (with attached disks and prepaid hours)
         stops it (``BalanceTooLowError``) unless ``despite_balance=True``.
@@ -354,6 +420,15 @@ class Client:
         """Move the pod's deadline ``hours`` later; a pod without one gets one ``hours``
         from now. Returns the record as stored (``.due``); the guard keeps it."""
         return self.rentals.extend(pod_id, hours)
+
+    def idle_stop(self, pod_id: str, minutes: float | None) -> Rental:
+        """End the pod once no remote cell has run on it for ``minutes`` (None lifts it).
+
+        Kept by the guard process like a deadline, so it holds when the kernel is gone:
+        the kernels are warned 5 minutes before (a fifth of ``minutes`` when that is
+        shorter), and each remote cell starts the count again. A pod made elsewhere gets
+        a record first. Returns the record as stored (``.idle_due``, epoch seconds)."""
+        return self.rentals.set_idle_stop(pod_id, minutes)
 
     def sweep(self, now: datetime | None = None) -> pd.DataFrame:
         """Everything billing now — pods and disks — with $/h, cost so far, hours running,
@@ -435,7 +510,72 @@ class Client:
         """``ssh -i KEY user@host -p PORT``, or None while the pod has no address yet."""
         return self._pods.ssh_command(self.pod(pod) if isinstance(pod, str) else pod)
 
+    def remote_pod(self, pod_id: str | None = None) -> Pod:
+        """The pod a remote call means: ``pod_id`` (read once, then kept with its
+        ``Remote``: a cell's cost line costs no request), or (``None``) the only live pod,
+        read now; none or several live pods raise ``ConfigurationError``."""
+        if pod_id is not None:
+            kept = self._remotes.get(pod_id)
+            return kept[2] if kept is not None else self.pod(pod_id)
+        live = [p for p in self.pod_models() if pod_state(p).phase in (Phase.READY, Phase.PENDING)]
+        if len(live) == 1:
+            return live[0]
+        if not live:
+            raise ConfigurationError(
+                "no live pod to work on",
+                hint="Rent one (%prime pods create … --yes, pm.create_pod) and wait until it "
+                "is ready.",
+            )
+        ids = ", ".join(p.id for p in live)
+        raise ConfigurationError(
+            f"{len(live)} live pods ({ids}): say which one",
+            hint="Name it: %%prime run POD, --pod POD, or pm.remote(POD).",
+        )
+
+    def remote(
+        self, pod_id: str | None = None, *, identity: str | os.PathLike[str] | None = None
+    ) -> Remote:
+        """Run code and move files on the pod over SSH (``Remote.run``, ``put``, ``get``):
+        ``pod_id``, or the only live pod when ``None``; ``identity`` a private key file
+        (default: ``~/.ssh``'s keys or ssh-agent). One ``Remote`` per pod, kept by this
+        client (closed with it): a later call without ``identity`` gets the same one, a
+        call with another ``identity`` replaces it. A sandbox's host keys, made anew for
+        each run, are trusted for this client's life only, never in
+        ``~/.prime/known_hosts``."""
+        wanted = None if identity is None else str(Path(identity).expanduser())
+        if pod_id is not None:
+            kept = self._kept_remote(pod_id, wanted)
+            if kept is not None:
+                return kept
+        from .ssh import KnownHosts, Remote, parse_ssh_connection
+
+        pod = self.remote_pod(pod_id)
+        with self._remotes_lock:
+            kept = self._kept_remote(pod.id, wanted)
+            if kept is not None:
+                return kept
+            old = self._remotes.get(pod.id)
+            target = parse_ssh_connection(pod.ssh_connection)  # says when it has none
+            known = None
+            if self.is_sandbox:
+                if self._sandbox_hosts is None:
+                    self._sandbox_hosts = tempfile.TemporaryDirectory(prefix="prime-sandbox-")
+                known = KnownHosts(Path(self._sandbox_hosts.name) / "known_hosts")
+            made = Remote(target, identity=wanted, label=remote_label(pod), known_hosts=known)
+            self._remotes[pod.id] = (made, wanted, pod)
+        if old is not None:
+            with contextlib.suppress(Exception):
+                old[0].close()
+        return made
+
+    def _kept_remote(self, pod_id: str, identity: str | None) -> Remote | None:
+        kept = self._remotes.get(pod_id)
+        if kept is not None and (identity is None or identity == kept[1]):
+            return kept[0]
+        return None
+
     def describe_pod_termination(self, pod_id: str) -> str:
+        """What terminating this pod loses, in a sentence: what to show before asking."""
         return self._pods.describe_termination(pod_id)
 
     def terminate_pod(self, pod_id: str, *, confirm: bool = False) -> None:
@@ -445,20 +585,25 @@ class Client:
     # -- disks -------------------------------------------------------------------------
 
     def disk_models(self) -> list[Disk]:
+        """Your network disks as ``Disk`` models (what ``disks`` shows as a frame)."""
         return self._disks.all()
 
     def disks(self) -> pd.DataFrame:
+        """Your network disks as a DataFrame: size, where, status, what each is attached
+        to and costs (``disk_models``: the same as models)."""
         return self._labelled(resource_frames.disks_frame(self._disks.all()))
 
     def disk(self, disk_id: str) -> Disk:
+        """One disk as the API has it now: a ``Disk`` model."""
         return self._disks.get(disk_id)
 
     def create_disk(self, request: DiskRequest) -> Disk:
-        """Create a network disk (billed from now until deleted). Sent once; the
-        configured team applies as for pods."""
+        """Create a network disk (billed from now until deleted); returns it, a ``Disk``.
+        Sent once; the configured team applies as for pods."""
         return self.rentals.create_disk(request.for_settings(self.settings))
 
     def find_disks(self, name: str, since: str) -> list[Disk]:
+        """Disks named ``name`` created since ``since`` (ISO time): did a lost create happen?"""
         return self._disks.find(name, since)
 
     def follow_disk(
@@ -467,17 +612,22 @@ class Client:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> Follow[Disk]:
+        """One poll step for this disk (``lifecycle``), for waits and panels."""
         return self._disks.follow(disk_id, clock, sleep)
 
     def wait_for_disk(
         self, disk_id: str, timeout: float = 300.0, poll_interval: float = 2.0
     ) -> Disk:
+        """Poll until the disk is ready (returned) or the timeout passes
+        (``WaitTimeoutError``): before attaching a new disk to a pod."""
         return self.follow_disk(disk_id).wait(timeout, poll_interval)
 
     def rename_disk(self, disk_id: str, name: str) -> None:
+        """Give the disk a new name (nothing else changes; returns nothing)."""
         self._disks.rename(disk_id, name)
 
     def describe_disk_deletion(self, disk_id: str) -> str:
+        """What deleting this disk loses, in a sentence: what to show before asking."""
         return self._disks.describe_deletion(disk_id)
 
     def delete_disk(self, disk_id: str, *, confirm: bool = False) -> None:
@@ -487,28 +637,40 @@ class Client:
     # -- account -----------------------------------------------------------------------
 
     def ssh_keys(self) -> pd.DataFrame:
+        """Your SSH keys as a DataFrame (which one is primary): the keys pods accept."""
         return resource_frames.ssh_keys_frame(self._account.ssh_keys())
 
     def add_ssh_key(self, name: str, public_key: str) -> SshKey:
-        """Upload an OpenSSH public key (the ``.pub`` file's text)."""
+        """Upload an OpenSSH public key (the ``.pub`` file's text) so pods accept it;
+        returns the stored ``SshKey``."""
         return self._account.add_ssh_key(name, public_key)
 
     def set_primary_ssh_key(self, key_id: str) -> None:
+        """Make this key the one new pods are given (returns nothing)."""
         self._account.set_primary_ssh_key(key_id)
 
     def delete_ssh_key(self, key_id: str) -> None:
+        """Remove this SSH key from your account (returns nothing)."""
         self._account.delete_ssh_key(key_id)
 
     def teams(self) -> pd.DataFrame:
+        """The teams you belong to as a DataFrame: the ids ``team_id=`` takes."""
         return resource_frames.teams_frame(self._account.teams())
 
     def team_members(self, team_id: str | None = None) -> pd.DataFrame:
-        """Members of ``team_id`` (default: the configured team)."""
+        """Members of ``team_id`` (default: the configured team) as a DataFrame."""
         team = team_id or self.settings.team_id
         if not team:
             raise ConfigurationError("Which team? Pass team_id, or configure one first.")
         return resource_frames.members_frame(self._account.team_members(team))
 
     def wallet(self) -> Wallet:
-        """Your (or the configured team's) balance and latest billing rows."""
+        """Your (or the configured team's) balance and latest billing rows, a ``Wallet``:
+        what is left before renting more."""
         return self._account.wallet(self.settings.team_id)
+
+
+def remote_label(pod: Pod) -> str:
+    """How a remote run names its pod: ``pod abc123 (1× H100_80GB)``."""
+    gpus = f" ({pod.gpu_count or 1}× {pod.gpu_name})" if pod.gpu_name else ""
+    return f"pod {pod.id[:6]}{gpus}"

@@ -45,13 +45,15 @@ class Secret:
     """
 
     __slots__ = ("__weakref__", "_value")
-    _live: ClassVar[weakref.WeakSet[Secret]] = weakref.WeakSet()
+    _live: ClassVar[weakref.WeakValueDictionary[int, Secret]] = weakref.WeakValueDictionary()
+    """Every live ``Secret`` by identity: a set would keep only one of two equal keys
+    (``__eq__`` compares values), and lose both once the first one is collected."""
 
     def __init__(self, value: str) -> None:
         if not isinstance(value, str):
             raise TypeError(f"a Secret holds a str, not {type(value).__name__}")
         self._value = value
-        Secret._live.add(self)
+        Secret._live[id(self)] = self
 
     def reveal(self) -> str:
         return self._value
@@ -89,7 +91,7 @@ def scrub_secrets(text: str) -> str:
     """``text`` with the value of every live ``Secret`` (of ``SCRUB_MIN_LENGTH`` or more
     characters) replaced by ``REDACTED``: for text that may quote what a server echoed,
     shown where the key in use is not at hand (a warning about unreadable values)."""
-    for secret in list(Secret._live):
+    for secret in list(Secret._live.values()):
         if len(secret.reveal()) >= SCRUB_MIN_LENGTH:
             text = redact(text, secret)
     return text

@@ -4,9 +4,11 @@ The tree, so callers can catch exactly what they can handle::
 
     PrimeError
     ├── ConfigurationError         a value we refuse before sending (count off-step, no key…)
+    ├── SpendRefusedError          a create refused for money's sake: nothing was rented
     │   ├── PriceChangedError      the offer vanished or now costs more than the cap: not sent
     │   ├── BalanceTooLowError     the wallet cannot pay one hour and that was not accepted
-    │   └── BudgetSpentError       the kernel's budget (%prime budget) is spent: not sent
+    │   ├── BudgetSpentError       the kernel's budget (pm.budget) is spent: not sent
+    │   └── PriceCapRefusedError   the API refused it: maxPrice below the price (also a 400)
     ├── ConfirmationRequiredError  a destructive act asked for without confirm=True
     ├── ProvisioningError          a pod we waited for went to ERROR or TERMINATED
     ├── WaitTimeoutError           a pod or disk was not ready within the wait's timeout
@@ -15,8 +17,7 @@ The tree, so callers can catch exactly what they can handle::
     │   └── OutcomeUnknownError    …or a 5xx to a create: it may have happened (never retried)
     ├── ResponseFormatError        an answer came, but not the JSON we expected
     └── APIStatusError             the API answered with an error status
-        ├── BadRequestError        400
-        │   └── PriceCapRefusedError  …the API refused a create whose maxPrice is too low
+        ├── BadRequestError        400 (PriceCapRefusedError is one too: caught as before)
         ├── AuthenticationError    401
         ├── PaymentRequiredError   402
         ├── PermissionDeniedError  403
@@ -25,6 +26,11 @@ The tree, so callers can catch exactly what they can handle::
         ├── UnprocessableEntityError 422 (``errors`` holds each ``loc: msg``)
         ├── RateLimitError         429
         └── ServerError            5xx
+
+A ``ConfigurationError`` is also a ``ValueError`` (a bad argument is one); a
+``SpendRefusedError`` is not: a price that moved, a wallet or a budget is no bad value,
+and ``except ValueError`` around a create must not swallow "nothing was rented". Catch
+``SpendRefusedError`` to handle every money refusal at once.
 
 ``str(error)`` is the message plus, on its own line, a hint saying what to do next: the
 magic prints exactly that, so messages are written for a person, not a log file.
@@ -83,7 +89,16 @@ class ConfigurationError(PrimeError, ValueError):
         return type(self)(renamed, hint=self.hint, field=self.field)
 
 
-class PriceChangedError(ConfigurationError):
+class SpendRefusedError(PrimeError):
+    """A create refused because of money: the price moved above the cap, the wallet cannot
+    pay the first hour, the budget is spent, or the API refused the cap. Nothing was
+    rented, so trying again (with a new cap, funds or budget) is safe.
+
+    Not a ``ValueError``: none of these is a wrong argument, and a bare
+    ``except ValueError`` must not hide that nothing was rented."""
+
+
+class PriceChangedError(SpendRefusedError):
     """Re-read right before a create, the offer was gone or above the cap: nothing sent.
 
     ``old_hr`` is the price quoted when the request was built, ``new_hr`` the price now
@@ -101,7 +116,7 @@ class PriceChangedError(ConfigurationError):
         self.old_hr, self.new_hr, self.cap_hr = old_hr, new_hr, cap_hr
 
 
-class BalanceTooLowError(ConfigurationError):
+class BalanceTooLowError(SpendRefusedError):
     """A create whose first hour the wallet cannot pay, asked for without accepting that."""
 
     hint = (
@@ -110,10 +125,13 @@ class BalanceTooLowError(ConfigurationError):
     )
 
 
-class BudgetSpentError(ConfigurationError):
+class BudgetSpentError(SpendRefusedError):
     """A create asked for while the budget set with ``pm.budget`` is spent: not sent."""
 
-    hint = "Raise the budget (pm.budget(usd), %prime budget USD) or lift it (--off)."
+    hint = (
+        "Raise the budget (pm.budget(USD), %prime budget USD) or lift it "
+        "(pm.budget(off=True), %prime budget --off)."
+    )
 
 
 class ConfirmationRequiredError(PrimeError):
@@ -206,8 +224,11 @@ class BadRequestError(APIStatusError):
     """400: the API refused the request as a whole (out of stock, bad combination…)."""
 
 
-class PriceCapRefusedError(BadRequestError):
-    """400 on a create: the offer's current price is above the request's ``maxPrice``."""
+class PriceCapRefusedError(SpendRefusedError, BadRequestError):
+    """400 on a create: the offer's current price is above the request's ``maxPrice``.
+
+    A money refusal (``SpendRefusedError``) that is also the API's 400: ``except
+    BadRequestError`` and ``except APIStatusError`` catch it as they did before."""
 
     hint = (
         "Nothing was rented: the price rose above your cap after the quote. Look again "
@@ -285,6 +306,7 @@ __all__ = [
     "RateLimitError",
     "ResponseFormatError",
     "ServerError",
+    "SpendRefusedError",
     "UnprocessableEntityError",
     "WaitTimeoutError",
 ]

@@ -105,6 +105,18 @@ class GpuOffer(ApiModel):
         return [] if value is None else value
 
 
+OfferKey = tuple[Any, ...]
+
+
+def offer_key(offer: GpuOffer) -> OfferKey:
+    """The one definition of "the same offer": the fields a create names. A watch tells
+    its polls' offers apart by it, and the re-read before a create finds its offer by it."""
+    return (
+        offer.provider, offer.cloud_id, offer.gpu_type, offer.gpu_count, offer.socket,
+        offer.data_center, offer.country, offer.security, offer.is_multinode,
+    )  # fmt: skip
+
+
 class DiskOffer(ApiModel):
     """Where a network disk can be created, its size range and its $/GB/h."""
 
@@ -280,6 +292,9 @@ class DiskInfo(ApiModel):
 
 
 class Disk(ApiModel):
+    """A network disk as the API lists it: its id, name, status, size (GB), where it is,
+    the pods it is attached to and its price (``price_hr``)."""
+
     id: str
     name: str | None = None
     status: str | None = None

@@ -18,33 +18,30 @@ from .errors import (
     PriceChangedError,
 )
 from .models import GpuOffer
-from .pricing import first_hour, quote
+from .pricing import first_hour, quote, within_cap
 from .provisioning import PodRequest
-
-SLACK_HR = 1e-9
-"""Prices equal up to float noise (sums in another order) are the same price."""
 
 
 def check_still_priced(request: PodRequest, fresh: GpuOffer | None) -> None:
     """Raise ``PriceChangedError`` when the re-read offer ``fresh`` cannot be rented
     under ``request``'s cap (or is gone); return quietly when it can."""
-    old = request.quote().total_hr
-    cap = request.max_price
+    quoted = request.quote()
+    old, cap, cur = quoted.total_hr, request.max_price, quoted.currency
     what = f"{request.offer.gpu_count}× {request.offer.gpu_type} ({request.offer.cloud_id})"
     if fresh is None:
         raise PriceChangedError(
             f"The offer {what} in {request.offer.data_center or request.offer.country} is no "
-            f"longer listed (it was {usd(old)} when quoted); nothing was sent.",
+            f"longer listed (it was {usd(old, currency=cur)} when quoted); nothing was sent.",
             old_hr=old,
             new_hr=None,
             cap_hr=cap,
         )
     new = quote(fresh, request.disk_gb, request.vcpus, request.memory_gb).total_hr
-    if cap is None or (new is not None and new <= cap + SLACK_HR):
+    if within_cap(new, cap):
         return
     raise PriceChangedError(
-        f"The price of {what} moved from {usd(old)} (quoted) to {usd(new)}, above the cap "
-        f"of {usd(cap)}; nothing was sent.",
+        f"The price of {what} moved from {usd(old, currency=cur)} (quoted) to "
+        f"{usd(new, currency=cur)}, above the cap of {usd(cap, currency=cur)}; nothing was sent.",
         old_hr=old,
         new_hr=new,
         cap_hr=cap,
@@ -56,9 +53,11 @@ def cap_refusal(err: BadRequestError, request: PodRequest) -> PriceCapRefusedErr
     other 400."""
     if request.max_price is None or "maxprice" not in str(err.detail or err.message).lower():
         return None
+    quoted = request.quote()
+    cap, was = (usd(v, currency=quoted.currency) for v in (request.max_price, quoted.total_hr))
     return PriceCapRefusedError(
         f"The API refused the create: the offer's price is now above your cap "
-        f"maxPrice {usd(request.max_price)} (quoted {usd(request.quote().total_hr)}). "
+        f"maxPrice {cap} (quoted {was}). "
         f"Nothing was rented. The API said: {err.detail or err.message}",
         status_code=err.status_code,
         detail=err.detail,

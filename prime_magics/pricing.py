@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from . import inputs
 from .display.primitives import Table, usd
@@ -43,6 +44,33 @@ _quiet = np.errstate(over="ignore", invalid="ignore")  # overflow → inf → Na
 def known(value: float | None) -> float | None:
     """A finite float, or ``None`` for NaN, ``inf`` and ``None``: what a ``Quote`` shows."""
     return value if value is not None and math.isfinite(value) else None
+
+
+SLACK_HR = 1e-9
+"""Prices equal up to float noise (sums in another order) are the same price."""
+
+
+def within_cap(price: float | None, cap: float | None) -> bool:
+    """The one cap rule: ``price`` ($/h) is at or under ``cap``, up to float noise
+    (``SLACK_HR``). No cap admits every price; an unknown price (None, NaN) is under no
+    cap. The re-read before a create (``price_lock``), a watch's match and rent-first
+    all ask this."""
+    if cap is None:
+        return True
+    return price is not None and price <= cap + SLACK_HR  # NaN compares false: not under
+
+
+def within_cap_column(prices: pd.Series[float], cap: float | None) -> pd.Series[bool]:
+    """``within_cap`` for a frame's column (the explorer's "Max $/h"): False where unknown."""
+    values = prices.to_numpy(dtype=float, na_value=np.nan)
+    under = True if cap is None else values <= cap + SLACK_HR  # NaN compares false
+    column: pd.Series[bool] = pd.Series(under, index=prices.index, dtype=bool)
+    return column
+
+
+def same_price(old: float, new: float) -> bool:
+    """Two quotes of one offer are the same price up to float noise (``SLACK_HR``)."""
+    return abs(old - new) <= SLACK_HR
 
 
 def finite(values: Any) -> FloatArray:

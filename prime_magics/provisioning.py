@@ -19,8 +19,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .config import Settings, Team, TeamChoice
+from .display.primitives import usd
 from .errors import ConfigurationError
-from .inputs import hours, price_hr, size_gb
+from .inputs import MAX_HOURS, finite, hours, price_hr, size_gb
 from .models import Disk, GpuOffer
 from .offers import DISK_SIZE, PARTS, AnyDiskOffer, AnyGpuOffer, Part, disk_offer, gpu_offer
 from .pricing import Quote, check_count, disk_cost_hr, known, per_month, quote
@@ -64,6 +65,10 @@ def curl_line(method: str, url: str, body: Mapping[str, Any]) -> str:
     )
 
 
+HIDDEN = "(hidden)"
+"""What a preview shows in place of a password."""
+
+
 @dataclass(frozen=True)
 class PodRequest:
     """A pod to create from one offer; build it with ``PodRequest.from_offer``."""
@@ -85,6 +90,10 @@ class PodRequest:
     max_hours: float | None = None
     cap_source: Literal["quote", "given", "none"] = "none"
     """Where ``max_price`` came from: the quote, the caller, or no cap at all."""
+    idle_stop_minutes: float | None = None
+    """End the pod once no remote cell ran on it for this long (the rentals guard)."""
+    jupyter_password: str | None = field(default=None, repr=False)
+    """The pod's own Jupyter password (``pod.jupyterPassword``); never shown."""
 
     @classmethod
     def from_offer(
@@ -104,13 +113,18 @@ class PodRequest:
         env: Mapping[str, str] | None = None,
         ssh_key_id: str | None = None,
         max_hours: float | None = None,
+        idle_stop_minutes: float | None = None,
+        jupyter_password: str | None = None,
     ) -> PodRequest:
         """Check every choice against the offer; ``None`` keeps the offer's default.
 
         ``max_price`` defaults to the quote (``maxPrice`` = ``quote(...).total_hr``), so
         the pod is never billed above the price shown; ``None`` sends no cap. With
         ``max_hours`` the client terminates the pod that many hours after it became
-        ready (``deadlines``; only while a kernel with prime_magics runs).
+        ready (``deadlines``; kept by the guard process). With ``idle_stop_minutes`` it
+        ends the pod once no remote cell ran on it for that long (also kept by the guard).
+        ``jupyter_password`` sets the pod's own Jupyter password (sent as
+        ``pod.jupyterPassword``, never shown: the previews mask it).
         ``team_id`` defaults to the configured team (``Team``); ``None`` means none."""
         model = gpu_offer(offer)
         _check_rentable(model)
@@ -120,6 +134,13 @@ class PodRequest:
         cap, source = _cap(max_price, quoted.total_hr)
         if max_hours is not None:  # inf: a pod never stopped; nan: a deadline never due
             max_hours = hours("max_hours", max_hours)
+        if idle_stop_minutes is not None:
+            idle_stop_minutes = finite(
+                "idle_stop_minutes", idle_stop_minutes, low=0.0, high=MAX_HOURS * 60,
+                low_open=True, unit="minutes",
+            )  # fmt: skip
+        if jupyter_password is not None and not jupyter_password:
+            raise ConfigurationError("jupyter_password is empty: give one, or leave it None.")
         if (share_with_team or team_member_ids) and team_id is None:
             raise ConfigurationError(_NO_TEAM_TO_SHARE)
         disks = [disks] if isinstance(disks, (str, Disk)) else list(disks)  # once, not per char
@@ -143,6 +164,8 @@ class PodRequest:
             ssh_key_id=ssh_key_id,
             max_hours=max_hours,
             cap_source=source,
+            idle_stop_minutes=idle_stop_minutes,
+            jupyter_password=jupyter_password,
         )
 
     @property
@@ -151,7 +174,8 @@ class PodRequest:
         if self.max_price is None:
             return "no price cap (maxPrice not sent)"
         origin = "the quote" if self.cap_source == "quote" else "your cap"
-        return f"maxPrice ${self.max_price:.4f}/h ({origin}): never billed above it"
+        cap = usd(self.max_price, currency=self.offer.prices.currency or "USD")
+        return f"maxPrice {cap} ({origin}): never billed above it"
 
     def for_settings(self, settings: Settings) -> PodRequest:
         """This request with its team decided (``Settings.team_for``): what is sent."""
@@ -218,6 +242,8 @@ class PodRequest:
             pod["sshKeyId"] = self.ssh_key_id
         if self.env:
             pod["envVars"] = [{"key": k, "value": v} for k, v in self.env.items()]
+        if self.jupyter_password:
+            pod["jupyterPassword"] = self.jupyter_password
         body: dict[str, Any] = {"pod": pod, "provider": {"type": o.provider}}
         if isinstance(self.team_id, str):
             body["team"] = {"teamId": self.team_id}
@@ -232,8 +258,16 @@ class PodRequest:
             body["disks"] = list(self.disks)
         return body
 
+    def shown_body(self) -> dict[str, Any]:
+        """``body()`` as previews show it: the Jupyter password masked."""
+        body = self.body()
+        if "jupyterPassword" in body["pod"]:
+            body["pod"] = {**body["pod"], "jupyterPassword": HIDDEN}
+        return body
+
     def curl(self, base_url: str = "https://api.primeintellect.ai") -> str:
-        return curl_line("POST", f"{base_url}/api/v1/pods/", self.body())
+        """The create as a curl line (the Jupyter password masked: put yours in)."""
+        return curl_line("POST", f"{base_url}/api/v1/pods/", self.shown_body())
 
 
 def _cap(

@@ -19,9 +19,9 @@ from typing import Any
 import prime_magics as pm
 from prime_magics.provisioning import DiskRequest, PodRequest
 from prime_magics.rentals.findings import Finding, Findings
-from prime_magics.rentals.records import epoch
 from prime_magics.rentals.store import Store
 from prime_magics.sandbox import SandboxServer
+from prime_magics.timestamps import epoch
 from tests.test_resources import StillClock
 
 POD_HR = 1.9  # the guides' n3-H100x1 in CANADA-1, as the sandbox prices it

@@ -66,7 +66,7 @@ def test_availability_returns_every_offer_of_every_page(client, sandbox):
 
 
 def test_no_offer_is_lost_or_duplicated(client, sandbox):
-    offers = client.gpu_offers()
+    offers = client.offer_models()
     expected: Counter[tuple[Any, ...]] = Counter()
     for path, multinode in ((GPUS, False), (MULTI, True)):
         total = api_total(sandbox, path)
@@ -259,7 +259,7 @@ def test_wrong_shape_is_a_response_format_error(client, sandbox):
 
 
 def test_an_offer_missing_a_required_field_is_left_out_with_a_warning(client, sandbox):
-    good = client.gpu_offers(cloud_id="sandbox-H100-custom")[0].model_dump(by_alias=True)
+    good = client.offer_models(cloud_id="sandbox-H100-custom")[0].model_dump(by_alias=True)
     bad = {"items": [{"gpuType": "H100_80GB"}, good], "totalCount": 2}
     sandbox.faults.add("GET", GPUS, status=200, times=1, body=bad, match_query={"page": "1"})
     with pytest.warns(UnreadValuesWarning, match=r"items\.0\.cloudId.*item left out"):

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import types
 
+import pytest
+
 import prime_magics as pm
 
 CONTRACT_NAMES = {
@@ -126,3 +128,50 @@ def test_loading_the_extension_stays_light():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+# -- what a notebook's completion offers -------------------------------------------------
+
+LAZY_CLASSES = {"Client", "PodRequest", "Quote", "ProvisionForm"}
+HELPERS = {"annotations", "Any", "api", "client", "config", "errors", "frames", "typing"}
+
+
+def test_dir_is_exactly_the_public_names():
+    """``dir(pm)`` is ``__all__``: the lazily served classes are in it although not loaded
+    yet, and none of the module's own helpers (imports, submodules) are."""
+    assert dir(pm) == sorted(pm.__all__)
+    assert set(dir(pm)) >= LAZY_CLASSES
+    assert not HELPERS & set(dir(pm))
+
+
+def ipython_completions(text: str, *, jedi: bool) -> set[str]:
+    """What IPython's completer offers after ``text`` in a shell where ``pm`` is imported."""
+    from IPython.core.completer import provisionalcompleter
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    if InteractiveShell.initialized():
+        shell = InteractiveShell.instance()
+    else:
+        config = Config()
+        config.HistoryManager.hist_file = ":memory:"
+        shell = InteractiveShell.instance(config=config)
+    shell.user_ns["pm"] = pm
+    completer, was = shell.Completer, shell.Completer.use_jedi
+    completer.use_jedi = jedi
+    try:
+        with provisionalcompleter():
+            found = list(completer.completions(text, len(text)))
+    finally:
+        completer.use_jedi = was
+        del shell.user_ns["pm"]
+    return {c.text.rpartition(".")[2] for c in found}
+
+
+@pytest.mark.parametrize("jedi", [True, False], ids=["jedi", "plain"])
+def test_ipython_completes_pm_dot_with_the_public_names(jedi: bool):
+    """``pm.<TAB>`` in a notebook lists the public names, the lazy classes included, and
+    nothing else (neither ``annotations`` nor ``Any`` nor a private module)."""
+    offered = ipython_completions("pm.", jedi=jedi)
+    assert offered >= LAZY_CLASSES
+    assert offered == set(pm.__all__)

@@ -541,3 +541,17 @@ def test_an_error_echoing_the_key_does_not_show_it(mock_client: Callable[..., pm
         client.pod(POD_ID)
     assert KEY not in str(refused.value) and KEY not in repr(refused.value.detail)
     assert KEY not in _traceback_with_locals(refused.value)
+
+
+def test_a_key_is_scrubbed_after_an_equal_secret_is_collected() -> None:
+    """Two Secrets of one key: collecting the first must not stop scrubbing the second
+    (a set by value would have kept only the first, then lost it)."""
+    import gc
+
+    from prime_magics.config import Secret, scrub_secrets
+
+    first = Secret(KEY)
+    second = Secret(KEY)
+    del first
+    gc.collect()
+    assert KEY not in scrub_secrets(f"echo {KEY}") and second.reveal() == KEY

@@ -142,6 +142,21 @@ def test_an_unwritable_store_sends_nothing(
     assert not client.availability(gpu_type="H100_80GB").empty  # what needs no store works
 
 
+def test_a_corrupt_store_is_one_line_and_reading_offers_still_works(
+    slow_server: SandboxServer, clock: StillClock, store: Store
+) -> None:
+    slow_server.reset()
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.write_bytes(b"this is not a database" * 100)
+    made = kernel(slow_server, clock, store, "kernel-1")  # constructing it needs no store
+    assert not made.availability(gpu_type="H100_80GB").empty
+    with pytest.raises(StoreError) as refused:
+        made.create_pod(guide_request(made, name="nowhere", max_hours=1))
+    assert str(store.path) in refused.value.message and "\n" not in refused.value.message
+    assert calls(slow_server, "POST", "/pods") == []
+    made.close()
+
+
 # -- deadlines that always end the pod ----------------------------------------------------------
 
 

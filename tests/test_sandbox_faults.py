@@ -3,6 +3,8 @@
 Fixtures and helpers are `test_sandbox.py`'s. The drop-after-handling fault is checked
 with a plain `httpx.Client`: the client must see a real connection drop, and the pod
 must exist anyway, which is what a client's "outcome unknown -> reconcile" path needs.
+A delayed fault is held by the test (`FaultPlan.hold`) rather than raced against the
+clock: the client's timeout is certain, and the test says when the server goes on.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tests.test_sandbox import (
 
 # The shared module's fixtures, used here by parameter name.
 FIXTURES = (_fresh, api, bare, clock, server)
+WAIT_S = 10.0  # a bound for the server to get on with a request, never a timing assertion
 
 
 def test_fault_answers_once_then_normal_service(api: httpx.Client, server: SandboxServer) -> None:
@@ -66,18 +69,57 @@ def test_fault_can_match_one_page(api: httpx.Client, server: SandboxServer) -> N
 def test_delayed_post_still_creates_exactly_one_pod(
     api: httpx.Client, server: SandboxServer
 ) -> None:
+    gate = server.faults.hold()  # the delayed POST waits for the test, not for its delay_s
     server.faults.add("POST", "/api/v1/pods/", status=None, delay_s=0.6)
     with pytest.raises(httpx.TimeoutException):
-        api.post("/pods/", json=pod_body(), timeout=0.15)
+        api.post("/pods/", json=pod_body(), timeout=0.15)  # nothing answers before release
+    assert gate.wait_held(1, timeout=WAIT_S)  # the server has it, unanswered
+    assert server.state.live_pod_ids() == []
+    gate.release()
     # The delayed request finishes on the server after the client gave up: a bounded
-    # wait for it (the fault's delay is real time; the outcome does not depend on it).
-    deadline = time.monotonic() + 5
+    # wait for it (the outcome does not depend on how long it takes).
+    deadline = time.monotonic() + WAIT_S
+    while not server.state.live_pod_ids() and time.monotonic() < deadline:
+        time.sleep(0.01)
     listed = api.get("/pods/").json()
-    while not listed["total_count"] and time.monotonic() < deadline:
-        time.sleep(0.02)
-        listed = api.get("/pods/").json()
     assert listed["total_count"] == 1 and listed["data"][0]["name"] == "My first pod"
     assert [r.method for r in server.requests].count("POST") == 1
+
+
+def test_a_fault_delay_goes_through_the_plans_sleep(
+    api: httpx.Client, server: SandboxServer
+) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    server.faults.sleep = sleep  # cleared by the next reset, as a hold() is
+    server.faults.add("GET", "/pods", status=None, delay_s=42.0)
+    assert api.get("/pods/").status_code == 200  # at once: 42 s never passed
+    assert slept == [42.0]
+    server.faults.add("GET", "/pods", status=None)  # no delay: nothing slept
+    assert api.get("/pods/").status_code == 200 and slept == [42.0]
+    server.faults.clear()
+    assert server.faults.sleep is not sleep
+
+
+def test_a_released_gate_stays_open_and_clear_ends_a_hold(
+    api: httpx.Client, server: SandboxServer
+) -> None:
+    gate = server.faults.hold()
+    gate.release()  # before anything arrives: delayed requests then go straight on
+    server.faults.add("GET", "/pods", status=503, delay_s=60.0)
+    assert api.get("/pods/").status_code == 503 and gate.held == 1
+    held = server.faults.hold()
+    server.faults.add("GET", "/pods", status=None, delay_s=60.0)
+    with pytest.raises(httpx.TimeoutException):
+        api.get("/pods/", timeout=0.1)  # held: no answer
+    assert held.wait_held(1, timeout=WAIT_S)
+    server.faults.clear()  # releases the held request and restores the real sleep
+    assert server.faults.sleep is not held
+    server.faults.add("GET", "/pods", status=200, body={"slow": False}, delay_s=0.001)
+    assert api.get("/pods/").json() == {"slow": False}  # a real (tiny) delay again
 
 
 def test_drop_after_handling_creates_then_drops_the_connection(

@@ -65,7 +65,7 @@ def test_pod_provisions_then_installs_then_is_ready(
     installing = now()
     assert (installing["status"], installing["installationStatus"]) == ("ACTIVE", "PENDING")
     assert 0 < installing["installationProgress"] < 100
-    assert re.fullmatch(r"root@[\d.]+ -p \d+", installing["sshConnection"])
+    assert re.fullmatch(r"[\w-]+@[\d.]+ -p \d+", installing["sshConnection"])
     clock.advance(0.3 * PROVISION_S)
     pod = now()
     assert (pod["status"], pod["installationStatus"], pod["installationProgress"]) == (

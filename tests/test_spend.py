@@ -20,9 +20,10 @@ import pytest
 
 import prime_magics as pm
 from prime_magics.frames.sweep import SWEEP_COLUMNS
-from prime_magics.rentals.records import Book, epoch
+from prime_magics.rentals.records import Book
 from prime_magics.rentals.store import Store, default_store_path
 from prime_magics.sandbox import SandboxConfig, SandboxServer, start_sandbox
+from prime_magics.timestamps import epoch
 from tests.rentals_fixtures import (
     canada_disk,
     findings,
@@ -301,7 +302,9 @@ def test_a_store_that_cannot_be_read_stops_a_create_before_it_is_sent(
 def test_the_sweep_lists_a_forgotten_disk_with_its_cost(client: pm.Client) -> None:
     disk = canada_disk(client, "forgotten", 100)
     pod = client.create_pod(guide_request(client, name="running"))
-    later = datetime.now(timezone.utc) + timedelta(hours=2)
+    created = epoch(disk.created_at)
+    assert created is not None
+    later = datetime.fromtimestamp(created + 2 * 3600, timezone.utc)  # not the wall clock
     sweep = client.sweep(now=later)
     assert list(sweep.columns) == SWEEP_COLUMNS
     rows = sweep.set_index("id")

@@ -16,6 +16,7 @@ import prime_magics as pm
 from prime_magics.capacity.history import AvailabilityHistory, ShapeSeen
 from prime_magics.capacity.share import SharedQueries
 from prime_magics.capacity.watcher import Watch
+from prime_magics.filters import GpuFilters
 from prime_magics.sandbox import SandboxConfig, SandboxServer, start_sandbox
 from prime_magics.sandbox.market import WATCH_OFFER
 
@@ -175,7 +176,8 @@ def test_identical_watches_share_one_query_per_period(
     query = make(client, clock).query
     a = Watch(query, client, 15, clock=clock, shared=shared)
     b = Watch(query, client, 15, clock=clock, shared=shared)
-    other = Watch(query.__class__(gpu_type="A100_80GB"), client, 15, clock=clock, shared=shared)
+    other_query = query.__class__(GpuFilters(gpu_type="A100_80GB"))
+    other = Watch(other_query, client, 15, clock=clock, shared=shared)
     before = h100_listings(sandbox)
     for _ in range(3):
         a.step()

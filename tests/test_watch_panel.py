@@ -58,6 +58,29 @@ def test_a_new_match_is_announced_and_rent_now_creates_exactly_one_pod_at_the_qu
     panel.close()
 
 
+def test_rent_now_after_a_maybe_created_answer_sends_nothing_more(
+    client: pm.Client, sandbox: SandboxServer, clock: FakeClock
+) -> None:
+    """Rent now asks and creates through the panels' one helper: a 422 may be asked and
+    sent again; a 503 (it may exist) locks every Rent now, a double click included."""
+    sandbox.add_offer()
+    panel = panel_for(client, clock)
+    panel.watch.step()
+    sandbox.faults.add("POST", "/pods", status=422)
+    panel.rent_buttons[0].click()
+    panel.confirm_button.click()
+    assert "you can try again" in panel.status_text and not panel.submitted
+    sandbox.faults.add("POST", "/pods", status=503)
+    panel.rent_buttons[0].click()
+    panel.confirm_button.click()
+    panel.confirm_button.click()
+    assert panel.submitted and "%prime pods list" in panel.status_text
+    panel.rent_buttons[0].click()  # disabled, and its handler sends nothing either
+    panel.confirm_button.click()
+    assert len(pod_posts(sandbox)) == 2 and panel.pod is None
+    panel.close()
+
+
 def test_configure_opens_a_provision_form_preset_from_the_match(
     client: pm.Client, sandbox: SandboxServer, clock: FakeClock
 ) -> None:

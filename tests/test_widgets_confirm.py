@@ -1,11 +1,30 @@
 """ConfirmPanel: one click does the act once; a blocked act (a disk attached to a live pod)
-is a disabled button with the reason beside it, and sends nothing."""
+is a disabled button with the reason beside it, and sends nothing. And the one "ask once,
+then create exactly once" every creating panel uses (``Form.propose``): a double click
+sends one create, a certain refusal may be tried again, a maybe-created locks the form."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+
+import pytest
+
 import prime_magics as pm
+from prime_magics.display.primitives import Confirmation
+from prime_magics.errors import (
+    BalanceTooLowError,
+    ConfigurationError,
+    OutcomeUnknownError,
+    PrimeError,
+    ServerError,
+    UnprocessableEntityError,
+)
 from prime_magics.sandbox import SandboxServer
+from prime_magics.widgets import ProvisionForm, WatchPanel
+from prime_magics.widgets._form import Form
 from prime_magics.widgets.confirm import ConfirmPanel
+from prime_magics.widgets.disk import DiskForm
 from tests.widget_fixtures import calls, custom_row, make_disk
 
 
@@ -33,3 +52,110 @@ def test_an_unblocked_act_runs_once(client: pm.Client) -> None:
     panel.confirm_button.click()
     panel.confirm_button.click()
     assert done == [1] and panel.status_text == "Done." and panel.confirm_button.disabled
+
+
+# -- ask once, then create exactly once: the one helper (Form.propose) -----------------------
+
+
+class Creating(Form):
+    """The smallest panel that creates: a "Create" button proposing ``create``."""
+
+    def __init__(self, client: pm.Client, create: Callable[[], str], anyway: bool = False):
+        super().__init__(client, "Create")
+        self.made: list[str] = []
+        self.create_button = self.button("Create", lambda: self.ask_once(create, anyway))
+        self.create_step("Confirm", "%prime pods list", "Nothing was created.")
+        self.layout_children(self.create_button, self.confirm_box)
+
+    def ask_once(self, create: Callable[[], str], anyway: bool) -> None:
+        again = (lambda: "despite") if anyway else None
+        self.propose(Confirmation("Create it?", "$1.0000/h"), create, self.made.append,
+                     "Creating…", again)  # fmt: skip
+
+
+def counted(*outcomes: str | PrimeError) -> tuple[Callable[[], str], list[int]]:
+    """A create that answers ``outcomes`` in turn, and the list counting its calls."""
+    sent: list[int] = []
+
+    def create() -> str:
+        sent.append(1)
+        outcome = outcomes[min(len(sent), len(outcomes)) - 1]
+        if isinstance(outcome, PrimeError):
+            raise outcome
+        return outcome
+
+    return create, sent
+
+
+def test_a_double_click_sends_one_create(client: pm.Client) -> None:
+    create, sent = counted("pod-1")
+    form = Creating(client, create)
+    form.confirm_button.click()  # nothing proposed yet: nothing to confirm
+    form.create_button.click()
+    assert sent == [] and form.proposed and "Create it?" in form.confirm_text.value
+    form.confirm_button.click()
+    form.confirm_button.click()  # a double click
+    form.create_button.click()  # and asking again after it was sent
+    form.confirm_button.click()
+    assert sent == [1] and form.made == ["pod-1"] and form.submitted and not form.proposed
+
+
+def test_cancel_withdraws_and_confirm_then_sends_nothing(client: pm.Client) -> None:
+    create, sent = counted("pod-1")
+    form = Creating(client, create)
+    form.create_button.click()
+    form.cancel_button.click()
+    form.confirm_button.click()
+    assert sent == [] and form.status_text == "Nothing was created." and not form.submitted
+
+
+@pytest.mark.parametrize(
+    ("failure", "may_exist"),
+    [
+        (ConfigurationError("no"), False),
+        (UnprocessableEntityError("no", status_code=422, detail=None, errors=[]), False),
+        (ServerError("boom", status_code=503), True),
+        (OutcomeUnknownError("lost", kind="pod", name="x", since="now"), True),
+    ],
+)
+def test_after_a_failed_create_only_a_certain_refusal_may_be_sent_again(
+    client: pm.Client, failure: PrimeError, may_exist: bool
+) -> None:
+    create, sent = counted(failure, "pod-2")
+    form = Creating(client, create)
+    form.create_button.click()
+    form.confirm_button.click()
+    assert form.submitted is may_exist and form.last_error is failure
+    assert ("%prime pods list" if may_exist else "you can try again") in form.status_text
+    form.create_button.click()  # once it may exist: locked, nothing asked, nothing sent
+    form.confirm_button.click()
+    assert sent == ([1] if may_exist else [1, 1])
+    assert form.made == ([] if may_exist else ["pod-2"]) and not form.proposed
+
+
+def test_a_short_wallet_is_asked_about_once_more_then_sent_anyway(client: pm.Client) -> None:
+    create, sent = counted(BalanceTooLowError("does not pay the first hour"))
+    form = Creating(client, create, anyway=True)
+    form.create_button.click()
+    form.confirm_button.click()
+    assert sent == [1] and form.made == [] and not form.submitted
+    assert "Rent it anyway?" in form.confirm_text.value and form.status_level == "warning"
+    form.confirm_button.click()
+    form.confirm_button.click()
+    assert sent == [1] and form.made == ["despite"] and form.submitted
+
+
+def test_without_anyway_a_short_wallet_is_a_refusal(client: pm.Client) -> None:
+    create, sent = counted(BalanceTooLowError("does not pay the first hour"))
+    form = Creating(client, create)
+    form.create_button.click()
+    form.confirm_button.click()
+    assert "you can try again" in form.status_text and not form.proposed and sent == [1]
+
+
+@pytest.mark.parametrize("panel", [ProvisionForm, WatchPanel, DiskForm])
+def test_every_creating_panel_confirms_through_the_one_helper(panel: type[Form]) -> None:
+    """No panel keeps its own step 2: Confirm is ``Form._create_once`` for each."""
+    assert "_on_confirm" not in vars(panel) and "_pending" not in inspect.getsource(panel)
+    assert "create_step(" in inspect.getsource(panel)
+    assert "propose(" in inspect.getsource(panel)

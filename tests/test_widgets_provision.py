@@ -237,7 +237,8 @@ def test_a_refused_create_can_be_tried_again(form: Any, sandbox: SandboxServer) 
 
 
 def test_a_lost_answer_locks_the_form(sandbox: SandboxServer, row: pd.Series[Any]) -> None:
-    sandbox.faults.add("POST", "/pods", status=None, delay_s=0.6)  # answers after the timeout
+    gate = sandbox.faults.hold()  # the delayed create waits for release: after the timeout
+    sandbox.faults.add("POST", "/pods", status=None, delay_s=0.6)
     with pm.Client(api_key=sandbox.api_key, base_url=sandbox.url, timeout=0.2) as slow:
         form = ProvisionForm(row, client=slow, name="lost-pod", autostart=False)
         form.provision_button.click()
@@ -249,6 +250,8 @@ def test_a_lost_answer_locks_the_form(sandbox: SandboxServer, row: pd.Series[Any
         form.provision_button.click()
         form.confirm_button.click()
     assert len(calls(sandbox, "POST", "/pods")) == 1
+    gate.release()  # the create the form gave up on happens now, not in a later test
+    settle(lambda: None if sandbox.state.live_pod_ids() else 1.0)
 
 
 def test_attach_lists_active_disks_here_and_the_body_carries_them(
@@ -397,3 +400,28 @@ def test_a_saved_notebook_shows_a_summary_not_a_widget_repr(form: Any) -> None:
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "ProvisionForm(" not in bundle["text/plain"]
     assert form.total_hr in bundle["text/plain"] and form.offer.gpu_type in bundle["text/html"]
+
+
+def test_the_idle_stop_field_is_recorded_with_the_create(
+    form: Any, client: pm.Client, row: pd.Series[Any], sandbox: SandboxServer
+) -> None:
+    from prime_magics.rentals.records import Book
+
+    assert form.idle_stop.description == "Idle stop (min)" and form.idle_stop.value == 0
+    assert form.request is not None and form.request.idle_stop_minutes is None  # 0: none
+    form.idle_stop.value = 45
+    assert form.request is not None and form.request.idle_stop_minutes == 45
+    form.provision_button.click()
+    form.confirm_button.click()
+    assert form.pod is not None
+    record = Book(client.store).live(sandbox.url, "pod", form.pod.id)
+    assert record is not None and record.idle_minutes == 45
+    preset = ProvisionForm.from_request(
+        pm.PodRequest.from_offer(row, idle_stop_minutes=20, jupyter_password="s3cret-pw"),
+        client=client,
+    )
+    assert preset.idle_stop.value == 20 and preset.request is not None
+    assert preset.request.jupyter_password == "s3cret-pw"  # carried, with no control of its own
+    preset.show_request.value = True
+    assert "s3cret-pw" not in html_text(preset)  # the body and curl shown mask it
+    preset.close()

@@ -6,6 +6,7 @@ after a confirmation that shows ``describe_pod_termination``. Driven by ``step``
 from __future__ import annotations
 
 import html
+import time
 from collections.abc import Callable
 
 import pytest
@@ -13,10 +14,10 @@ import pytest
 import prime_magics as pm
 from prime_magics.display.primitives import SANDBOX_LABEL
 from prime_magics.lifecycle import Phase
+from prime_magics.loops import Loop
 from prime_magics.models import Pod
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import PodStatus
-from prime_magics.widgets._form import Poller
 from tests.widget_fixtures import calls, custom_row, pod_json, ready_pod, serving
 
 
@@ -149,18 +150,37 @@ def test_the_poller_runs_the_step_until_it_says_done() -> None:
         steps.append(1)
         return next(pauses)
 
-    Poller(step, "test", on_crash=lambda exc: None)._loop()  # the thread's body, inline
+    Loop(step, "test", 1.0).run()  # the thread's body, inline
     assert len(steps) == 3
 
 
-def test_a_stopped_or_crashing_poller_ends() -> None:
+def test_a_stopped_poller_ends_and_a_crashing_one_backs_off_until_stopped() -> None:
     crashes: list[BaseException] = []
-    poller = Poller(lambda: 1 / 0, "test", on_crash=crashes.append)
-    poller._loop()
-    assert isinstance(poller.crash, ZeroDivisionError) and crashes == [poller.crash]
-    stopped = Poller(lambda: pytest.fail("stepped after stop"), "test", crashes.append)
+    waited: list[float] = []
+
+    def crashed(exc: BaseException) -> None:
+        crashes.append(exc)
+        if len(crashes) == 3:
+            poller.stop()
+
+    poller = Loop(lambda: 1 / 0, "test", 0.05, on_error=crashed, wait=waited.append)
+    poller.run()
+    assert isinstance(poller.last_error, ZeroDivisionError) and len(crashes) == 3
+    assert waited == [0.1, 0.2, 0.4]  # backed off each time, then ended on its stop event
+    stopped = Loop(lambda: pytest.fail("stepped after stop"), "test", 1.0)
     stopped.stop()
-    stopped._loop()
+    stopped.run()
+
+
+def test_a_crash_in_the_panels_poll_is_shown_and_the_poller_goes_on(
+    client: pm.Client, pod: Pod, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    panel = panel_for(pod.id, client)
+    monkeypatch.setattr(panel, "poll_once", lambda: 1 / 0)
+    panel._poller._step = panel.step
+    assert panel._poller.step() == pytest.approx(0.1)  # 0.05 s doubled: backed off
+    assert "ZeroDivisionError" in panel.status_text and panel.status_level == "error"
+    assert panel._poller.failures == 1
 
 
 def test_close_stops_following(client: pm.Client, pod: Pod) -> None:
@@ -180,3 +200,71 @@ def test_a_failed_installation_shows_the_pods_log(
     assert panel.logs == client.pod_logs(pod.id, tail=8) and panel.logs
     assert "Log" in panel.log_view.value and html.escape(panel.logs[-1]) in panel.log_view.value
     assert any("scheduled" in line for line in panel.logs)
+
+
+# -- the pod's own Jupyter ------------------------------------------------------------------------
+
+SECRET = "correct-horse-battery-staple"
+
+
+def _every_state(widget: object) -> str:
+    """The saved forms of the panel: every widget's state (what "Save Widget State" and
+    nbconvert keep), its repr and its mime bundle."""
+    import ipywidgets as w
+
+    assert isinstance(widget, w.Widget)
+    seen: list[str] = [repr(widget), str(widget._repr_mimebundle_())]
+    stack: list[w.Widget] = [widget]
+    while stack:
+        item = stack.pop()
+        seen.append(str(item.get_state()))
+        for value in item.keys:
+            child = getattr(item, value, None)
+            children = child if isinstance(child, (tuple, list)) else [child]
+            stack += [c for c in children if isinstance(c, w.Widget)]
+    return "\n".join(seen)
+
+
+def jupyter_pod(client: pm.Client) -> Pod:
+    request = pm.PodRequest.from_offer(custom_row(client), name="nb", jupyter_password=SECRET)
+    assert SECRET not in repr(request) and SECRET not in request.curl()
+    assert request.body()["pod"]["jupyterPassword"] == SECRET  # sent as the spec says
+    pod = client.create_pod(request)
+    return client.wait_for_pod(pod.id, timeout=20, poll_interval=0.02, progress=False)
+
+
+def test_a_pods_jupyter_is_linked_and_its_password_never_saved(client: pm.Client) -> None:
+    from prime_magics.widgets.status import jupyter_url
+
+    pod = jupyter_pod(client)
+    assert pod.jupyter_password == SECRET and SECRET not in repr(pod)
+    url = jupyter_url(pod)
+    [port] = [p for p in pod.prime_port_mapping or [] if p.used_by == "JUPYTER_NOTEBOOK"]
+    assert url == f"http://{pod.ip}:{port.external}/"
+    panel = panel_for(pod.id, client)
+    panel.poll_once()
+    assert f'href="{url}"' in panel.jupyter_view.value
+    assert panel.jupyter_box.layout.display is None  # shown
+    assert SECRET not in _every_state(panel)
+    panel.password_button.click()  # revealed, in the transient output only
+    assert SECRET in str(panel.password_view.outputs)
+    assert panel.password_button.description == "Hide"
+    panel.password_button.click()  # hidden again
+    assert panel.password_view.outputs == () and SECRET not in _every_state(panel)
+    panel.reveal_seconds = 0.01
+    panel.password_button.click()
+    deadline = time.monotonic() + 10  # a bound, never a timing assertion
+    while panel.password_view.outputs and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert SECRET not in _every_state(panel)  # cleared by itself
+    panel.close()
+
+
+def test_a_pod_without_a_jupyter_port_shows_no_link(
+    mock_client: Callable[..., pm.Client],
+) -> None:
+    ready = pod_json(status="ACTIVE", installationStatus="FINISHED", installationProgress=100,
+                     sshConnection="root@1.2.3.4 -p 22", ip="1.2.3.4")  # fmt: skip
+    panel = PodStatus("pod-1", client=mock_client(serving(ready)), autostart=False)
+    panel.poll_once()
+    assert panel.jupyter_view.value == "" and panel.jupyter_box.layout.display == "none"

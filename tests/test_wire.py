@@ -67,7 +67,7 @@ def both(client: pm.Client) -> tuple[pd.DataFrame, list[str], pd.DataFrame, list
         fast = client.availability(refresh=True)
     with warnings.catch_warnings(record=True) as model_warned:
         warnings.simplefilter("always")
-        slow = frames.availability_frame(client.gpu_offers(refresh=True))
+        slow = frames.availability_frame(client.offer_models(refresh=True))
     said = [str(w.message) for w in fast_warned if w.category is UnreadValuesWarning]
     said_too = [str(w.message) for w in model_warned if w.category is UnreadValuesWarning]
     return fast, said, slow, said_too

@@ -1,8 +1,9 @@
 """What a capacity watch asks for, and how one poll's offers become its events.
 
-``WatchQuery`` splits the user's filters in two: those the API takes (sent once per
-period, and the key under which identical watches share one query) and those applied
-here (provider, price caps, stock). ``diff`` compares the matches of two polls by the
+``WatchQuery`` is the user's ``GpuFilters`` (``filters``) and a watch's own caps, split
+in two: what the API takes (``api_filters``: sent once per period, and the key under
+which identical watches share one query) and what is applied here (provider, price
+caps, stock). ``diff`` compares the matches of two polls by the
 offer's identity, so an offer is announced once when it appears, again only when its
 price moves or it goes — and says why it went (sold out, above the cap, stock low).
 """
@@ -11,42 +12,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import inputs
 from ..display.primitives import usd
 from ..errors import ConfigurationError
-from ..models import GpuOffer
-from ..pricing import Quote, quote
+from ..filters import GpuFilters
+from ..models import GpuOffer, OfferKey, offer_key
+from ..pricing import Quote, quote, same_price, within_cap
 
 STOCK_LEVELS = ("Low", "Medium", "High", "Available")
 """The spec's stock statuses, least first; ``Unavailable`` offers never match."""
 APPEARED, PRICE_CHANGED, GONE = "appeared", "price_changed", "gone"
-SLACK_HR = 1e-9  # prices equal up to float noise are the same price
-
-OfferKey = tuple[Any, ...]
-
-
-def offer_key(offer: GpuOffer) -> OfferKey:
-    """What identifies an offer from poll to poll (the fields a create names)."""
-    return (
-        offer.provider, offer.cloud_id, offer.gpu_type, offer.gpu_count, offer.socket,
-        offer.data_center, offer.country, offer.security, offer.is_multinode,
-    )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class WatchQuery:
-    """The filters of one watch: the API's (``api_filters``) and the local ones."""
+    """The filters of one watch: which offers (``filters``, checked there: the API's and
+    ``provider``) and the watch's own caps and least stock, applied here."""
 
-    gpu_type: str | None = None
-    gpu_count: int | None = None
-    regions: tuple[str, ...] | None = None
-    socket: str | None = None
-    security: str | None = None
-    data_center_id: str | None = None
-    provider: str | None = None
+    filters: GpuFilters = field(default_factory=GpuFilters)
     max_price_per_gpu: float | None = None
     max_total: float | None = None
     min_stock: str | None = None
@@ -56,8 +42,6 @@ class WatchQuery:
             cap = getattr(self, name)
             if cap is not None:  # finite, positive and a price: inf is no cap, nan none at all
                 inputs.price_hr(name, cap)
-        if self.gpu_count is not None:
-            inputs.count("gpu_count", self.gpu_count, low=1)
         if self.min_stock is not None and self.min_stock not in STOCK_LEVELS:
             levels = ", ".join(STOCK_LEVELS)
             raise ConfigurationError(f"min_stock={self.min_stock!r}: one of {levels}")
@@ -69,7 +53,8 @@ class WatchQuery:
     @property
     def title(self) -> str:
         """``8× H100_80GB at most $2.5000/h per GPU (canada)``: what a watch waits for."""
-        shape = f"{self.gpu_count or 'any'}× {self.gpu_type or 'any GPU'}"
+        f = self.filters
+        shape = f"{f.gpu_count or 'any'}× {f.gpu_type or 'any GPU'}"
         caps = []
         if self.max_price_per_gpu is not None:
             caps.append(f"at most {usd(self.max_price_per_gpu)} per GPU")
@@ -77,25 +62,23 @@ class WatchQuery:
             caps.append(f"at most {usd(self.max_total)} in total")
         if self.min_stock is not None:
             caps.append(f"stock {self.min_stock} or more")
-        where = [v for v in (self.provider, self.data_center_id, self.socket, self.security) if v]
-        where += list(self.regions or ())
+        where = [v for v in (f.provider, f.data_center_id, f.socket, f.security) if v]
+        where += list(f.regions or ())
         return " ".join([shape, ", ".join(caps), f"({', '.join(where)})" if where else ""]).strip()
 
-    def api_filters(self) -> dict[str, Any]:
-        """What one availability query sends (``Client.gpu_offers``'s arguments)."""
-        return {
-            "gpu_type": self.gpu_type, "gpu_count": self.gpu_count,
-            "regions": list(self.regions) if self.regions else None, "socket": self.socket,
-            "security": self.security, "data_center_id": self.data_center_id,
-        }  # fmt: skip
+    def api_filters(self) -> GpuFilters:
+        """What one availability query sends: the filters without ``provider`` (applied
+        here, with a reason), as ``Client.offer_models`` keywords via ``.keywords()``."""
+        return self.filters.without_provider()
 
     def share_key(self) -> tuple[Any, ...]:
-        return tuple(sorted((k, str(v)) for k, v in self.api_filters().items()))
+        """Identical API queries share one answer (``share``), whatever the local filters."""
+        return (self.api_filters(),)
 
     def refusal(self, offer: GpuOffer, priced: Quote) -> str | None:
         """Why ``offer`` (quoted ``priced``) is not a match; None when it is one."""
-        if self.provider is not None and offer.provider != self.provider:
-            return f"not provider {self.provider}"
+        if not self.filters.keeps(offer.provider):
+            return f"not provider {self.filters.provider}"
         stock = offer.stock_status
         if stock == "Unavailable":
             return "out of stock"
@@ -107,15 +90,16 @@ class WatchQuery:
             return None
         if priced.total_hr is None or math.isnan(priced.total_hr):
             return "no price"
-        if priced.currency != "USD":  # a cap in dollars cannot judge another currency
-            return f"priced in {priced.currency}"
-        per_gpu = priced.per_gpu_hr
-        if (
-            self.max_price_per_gpu is not None
-            and (per_gpu or 0) > self.max_price_per_gpu + SLACK_HR
-        ):
+        return self.over_caps(priced.total_hr, priced.per_gpu_hr or 0, priced.currency)
+
+    def over_caps(self, total_hr: float, per_gpu_hr: float, currency: str) -> str | None:
+        """Why a price is not under this watch's caps (``pricing.within_cap``); None when
+        it is. What a poll's match and rent-first's last look both ask."""
+        if currency != "USD":  # a cap in dollars cannot judge another currency
+            return f"priced in {currency}"
+        if not within_cap(per_gpu_hr, self.max_price_per_gpu):
             return "above the cap per GPU"
-        if self.max_total is not None and priced.total_hr > self.max_total + SLACK_HR:
+        if not within_cap(total_hr, self.max_total):
             return "above the total cap"
         return None
 
@@ -190,7 +174,7 @@ def diff(
             events.append(_event(APPEARED, offer, now, at))
             continue
         old = before[key][1].total_hr
-        if old is not None and now.total_hr is not None and abs(old - now.total_hr) > SLACK_HR:
+        if old is not None and now.total_hr is not None and not same_price(old, now.total_hr):
             events.append(_event(PRICE_CHANGED, offer, now, at, old_total_hr=old))
     return events
 

@@ -24,13 +24,19 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigurationError, PriceChangedError, PrimeError
+from ..errors import (
+    BalanceTooLowError,
+    BudgetSpentError,
+    ConfigurationError,
+    PriceChangedError,
+    PrimeError,
+)
 from ..models import Pod
 from ..provisioning import PodRequest
 from ..rentals.claims import Claims
 from ..rentals.owner import check_hours
 from ..rentals.records import SESSION
-from .match import APPEARED, SLACK_HR, WatchEvent, WatchQuery
+from .match import APPEARED, WatchEvent, WatchQuery
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -126,7 +132,8 @@ class RentFirst:
                 event.offer, name=self.name, max_hours=self.max_hours
             )
             self.pod = client.create_pod(self.request)
-        except (PriceChangedError, ConfigurationError) as err:  # refused before sending
+        except (PriceChangedError, BalanceTooLowError, BudgetSpentError, ConfigurationError) as err:
+            # refused before sending (a PriceCapRefusedError was sent: below, as before)
             self.error, self.sent = err, False
             self._claims.give_back(self._base, self._shape, self._owner, time.time())
             return
@@ -135,9 +142,7 @@ class RentFirst:
         self.armed = False
 
     def _under_caps(self, event: WatchEvent) -> bool:
-        q, total, per_gpu = self.query, event.total_hr, event.per_gpu_hr
-        if total is None or per_gpu is None or event.currency != "USD":
+        total, per_gpu = event.total_hr, event.per_gpu_hr
+        if total is None or per_gpu is None:
             return False
-        if q.max_total is not None and total > q.max_total + SLACK_HR:
-            return False
-        return q.max_price_per_gpu is None or per_gpu <= q.max_price_per_gpu + SLACK_HR
+        return self.query.over_caps(total, per_gpu, event.currency) is None

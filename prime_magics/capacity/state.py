@@ -15,10 +15,10 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from ..models import GpuOffer
+from ..models import GpuOffer, OfferKey, offer_key
 from ..pricing import Quote, quote
 from .history import ShapeSeen
-from .match import OfferKey, WatchQuery, offer_key
+from .match import WatchQuery
 
 
 class Poll(NamedTuple):
@@ -91,8 +91,9 @@ def shapes_seen(query: WatchQuery, offers: Sequence[GpuOffer]) -> list[ShapeSeen
     """One poll per shape for the history: the watched shape always (0 offers is a fact),
     every other shape listed too, each with its cheapest offer."""
     best: dict[tuple[str, int], tuple[int, GpuOffer | None, Quote | None]] = {}
-    if query.gpu_type is not None and query.gpu_count is not None:
-        best[(query.gpu_type, query.gpu_count)] = (0, None, None)
+    wanted = query.filters
+    if wanted.gpu_type is not None and wanted.gpu_count is not None:
+        best[(wanted.gpu_type, wanted.gpu_count)] = (0, None, None)
     for offer in offers:
         if offer.stock_status == "Unavailable" or offer.gpu_count is None:
             continue  # an unreadable count (NA) is no shape to keep a history of

@@ -5,11 +5,12 @@ applies the rest here (``watch_match``); each poll (``step``) turns the differen
 between two polls' matches into events (appeared / price changed / gone) for
 ``on_event``, the iterator and the panel. It is polite: jitter on the period, a floor
 of 15 s against any API but the local sandbox, exponential backoff after a failed poll
-(never sooner than a ``Retry-After`` asked), and watches in one process with identical
-queries on one client share the answer (``watch_share``). A failed poll is recorded
-and the watch goes on. The thread is a daemon that only waits on its stop event, so it
-ends with the kernel, on ``stop()``, or once ``duration`` has passed; tests call
-``step()`` on an injected clock instead of waiting for it.
+(never sooner than a ``Retry-After`` asked: ``loops.backoff``), and watches in one
+process with identical queries on one client share the answer (``watch_share``). A
+failed poll is recorded and the watch goes on. The thread is a ``loops.Loop`` (a daemon
+that only waits on its stop event; a round that crashes is recorded as a failed poll and
+backed off), so it ends with the kernel, on ``stop()``, or once ``duration`` has passed;
+tests call ``step()`` on an injected clock instead of waiting for it.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import ConfigurationError, PrimeError
-from ..models import GpuOffer
+from ..filters import GpuFilters
+from ..loops import MAX_BACKOFF_S, Loop, backoff
+from ..models import GpuOffer, OfferKey
 from ..pricing import Quote
 from .history import AvailabilityHistory
-from .match import OfferKey, WatchEvent, WatchQuery, diff, split
+from .match import WatchEvent, WatchQuery, diff, split
 from .share import SHARED, SharedQueries, is_local
 from .state import Poll, Seen, shapes_seen
 
@@ -36,7 +39,6 @@ if TYPE_CHECKING:
 
 MIN_EVERY_S = 15.0  # the floor against the real API (the sandbox may be polled faster)
 JITTER = 0.1  # each pause is the period ± 10 %
-MAX_BACKOFF_S = 900.0
 
 
 class Watch:
@@ -78,8 +80,8 @@ class Watch:
         self._key = query.share_key()
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        name = f"prime-watch-{query.filters.gpu_type or 'any'}"
+        self._loop = Loop(self.step, name, every, on_error=self._crashed)
         self.rent_first: RentFirst | None = None
         """Armed by ``rent_first=True`` (``--rent-first``): rents the first match once."""
         self.started_at = clock()
@@ -116,13 +118,12 @@ class Watch:
         return pause
 
     def _ask(self) -> list[GpuOffer]:
-        return self.client.gpu_offers(**self.query.api_filters(), refresh=True)
+        return self.client.offer_models(**self.query.api_filters().keywords(), refresh=True)
 
     def _failed(self, now: float, err: PrimeError) -> float:
         self.failures += 1
-        backoff = min(self.every * 2.0**self.failures, max(MAX_BACKOFF_S, self.every))
-        asked = getattr(err, "retry_after", None) or 0.0
-        pause = max(backoff * (1 + self._rng.uniform(0, JITTER)), asked)
+        jitter = self._rng.uniform(0, JITTER)
+        pause = backoff(self.failures, self.every, MAX_BACKOFF_S, err, jitter)
         self._record(Poll(now, False, err.message, 0, len(self._current), None, pause))
         return pause
 
@@ -230,44 +231,34 @@ class Watch:
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._loop.running
 
     @property
     def stopped(self) -> bool:
-        return self._stop.is_set()
+        return self._loop.stopped
 
     def start(self) -> Watch:
         with self._lock:
             if not self.running and not self.stopped:
-                name = f"prime-watch-{self.query.gpu_type or 'any'}"
-                self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-                self._thread.start()
+                self._loop.start()
         return self
 
     def stop(self) -> None:
         """Stop polling (immediately: the thread only waits on this)."""
-        self._stop.set()
+        self._loop.stop()
         with self._changed:
             self._changed.notify_all()
 
     def wait(self, timeout: float) -> bool:
         """Block up to ``timeout`` s for the thread to end (after ``stop``); True if it has.
         For scripts and teardown; tests decide outcomes by calling ``step`` instead."""
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-        return not self.running
+        return self._loop.join(timeout)
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                pause = self.step()
-            except Exception as exc:  # a bug: keep it visible, keep watching
-                self._record(Poll(self.clock(), False, f"internal error: {exc!r}", 0, 0, None, 0))
-                pause = self.every
-            if pause is None:
-                return
-            self._stop.wait(pause)
+    def _crashed(self, exc: BaseException) -> None:
+        """A poll that raised (a bug): kept in the history as a failed poll with the
+        backoff before the next; the watch goes on."""
+        pause = self._loop.pause or 0.0
+        self._record(Poll(self.clock(), False, f"internal error: {exc!r}", 0, 0, None, pause))
 
 
 def watch(
@@ -300,11 +291,10 @@ def watch(
     ``rent_first=True`` rents the first match once (``rent_first``; needs a cap and
     ``max_hours``). ``start=False`` leaves polling to ``step()`` or the iterator.
     ``pm.watch`` is this on the default client."""
-    as_tuple = (regions,) if isinstance(regions, str) else (tuple(regions) if regions else None)
-    query = WatchQuery(
-        gpu_type, gpu_count, as_tuple, socket, security, data_center_id, provider,
-        max_price_per_gpu, max_total, min_stock,
-    )  # fmt: skip
+    filters = GpuFilters.of(
+        gpu_type, gpu_count, regions, socket, security, data_center_id, provider=provider
+    )
+    query = WatchQuery(filters, max_price_per_gpu, max_total, min_stock)
     made = Watch(query, client, every, duration, on_event, clock, sleep)
     if rent_first:
         from .rent_first import RentFirst

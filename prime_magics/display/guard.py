@@ -30,6 +30,11 @@ def rental_line(rental: Rental) -> str:
     rule = f"deadline {_when(due)}" if due is not None else "no deadline"
     if rental.ready_at is None and due is not None:
         rule += " (not ready yet: counted from creation)"
+    idle = rental.idle_due
+    if idle is not None:
+        rule += (
+            f"; idle stop after {rental.idle_minutes:g} min without a remote cell ({_when(idle)})"
+        )
     return f"{rental.label}: {rule}"
 
 

@@ -164,22 +164,28 @@ def text(value: Any) -> str:
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
+def digits(per: str = "h") -> int:
+    """How many decimals an amount of money shows: 4 for a rate (``per`` ``h`` or a unit's
+    ``GB/h``, ``GB/month``), 2 for an amount (``per`` empty) or a period's total (``day``,
+    ``month``). One rule for ``usd`` and for a frame's money columns."""
+    return 4 if per == "h" or "/" in per else 2
+
+
 def usd(
     amount: float | None, per: str = "h", currency: str = "USD", decimals: int | None = None
 ) -> str:
-    """``$1.2345/h`` (tiny rates keep their digits), ``$28.50/day``; a dash when unknown.
-    Another ``currency`` gets its own symbol (``€2.1000/h``) or code (``2.1000 CHF/h``).
+    """The one money formatter: every amount of money the package shows reads through it.
+
+    ``$1.2345/h`` and ``$0.1095/GB/month`` (a rate: 4 decimals, ``digits``), ``$28.50/day``
+    and ``$12.30`` (an amount: 2 decimals); under a cent two more digits, so a tiny rate or
+    a test budget still reads (``$0.000097/h``, ``$0.0020``). A dash when unknown. Another
+    ``currency`` gets its own symbol (``€2.1000/h``) or code (``2.1000 CHF/h``).
     ``decimals`` fixes the digits, so a column of amounts lines up."""
     if amount is None or math.isnan(amount):
         return "—"
-    if decimals is not None:
-        number = f"{amount:,.{decimals}f}"
-    elif per != "h":
-        number = f"{amount:,.2f}"
-    elif 0 < abs(amount) < 0.01:
-        number = f"{amount:.6f}"
-    else:
-        number = f"{amount:,.4f}"
+    if decimals is None:
+        decimals = digits(per) + (2 if 0 < abs(amount) < 0.01 else 0)
+    number = f"{amount:,.{decimals}f}"
     symbol = SYMBOLS.get(currency)
     shown = f"{symbol}{number}" if symbol else f"{number} {currency}"
     return f"{shown}/{per}" if per else shown
@@ -228,6 +234,7 @@ __all__ = [
     "Notice",
     "Table",
     "colours",
+    "digits",
     "hours_text",
     "notice_html",
     "redacted",

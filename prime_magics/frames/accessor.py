@@ -88,11 +88,12 @@ class PrimeAccessor:
         CPU-only offers (no GPU to divide by) and offers in other currencies are left
         out, so every bar compares the same thing. Returns the matplotlib ``Axes`` (end
         the cell with ``;`` to show only the chart)."""
+        from ..display.primitives import usd
         from ..pricing import CPU_NODE
 
         frame = self._frame
-        usd = frame["currency"].fillna("USD").eq("USD") if "currency" in frame else True
-        keep = frame["price_per_gpu_hr"].notna() & frame["gpu_type"].ne(CPU_NODE) & usd
+        in_usd = frame["currency"].fillna("USD").eq("USD") if "currency" in frame else True
+        keep = frame["price_per_gpu_hr"].notna() & frame["gpu_type"].ne(CPU_NODE) & in_usd
         priced = frame[keep.fillna(False).astype(bool)]
         best = priced.loc[priced.groupby("gpu_type")["price_per_gpu_hr"].idxmin()]
         best = best.sort_values("price_per_gpu_hr", ascending=False)
@@ -103,7 +104,7 @@ class PrimeAccessor:
             _, ax = plt.subplots(figsize=(8, max(2.5, 0.4 * len(best) + 1.2)))
         bars = ax.barh(list(best["gpu_type"]), list(prices), color="#4c72b0")
         pairs = zip(prices, best["provider"], strict=True)
-        labels = [f"${price:.2f}  {provider}" for price, provider in pairs]
+        labels = [f"{usd(price)}  {provider}" for price, provider in pairs]
         ax.bar_label(bars, labels=labels, padding=3, fontsize="small")
         ax.set_xlim(0, float(prices.max()) * 1.35 if len(prices) else 1)
         ax.set_xlabel("USD per GPU-hour (cheapest offer of each GPU type)")

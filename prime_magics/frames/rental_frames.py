@@ -25,6 +25,7 @@ from ..models import (
     first_address,
 )
 from ..pricing import HOURS_PER_MONTH, cost_so_far
+from ..timestamps import SHAPE, moment
 from .view import View, view_of
 
 POD_COLUMNS = [
@@ -54,32 +55,24 @@ _FIRST = pd.Timestamp(datetime.min.replace(tzinfo=timezone.utc))
 _LAST = pd.Timestamp(datetime.max.replace(tzinfo=timezone.utc))
 
 
-def _timestamps(values: Sequence[str | None]) -> pd.Series[pd.Timestamp]:
-    """RFC 3339 timestamps, in UTC (a timestamp without an offset is UTC too).
+def stamp_column(values: Sequence[str | None]) -> pd.Series[pd.Timestamp]:
+    """API timestamps as a UTC column: ``timestamps.moment`` for a whole column, equal to
+    it on every value (NaT where it says None; ``tests/test_timestamps.py`` holds that).
 
-    One vectorised parse first; only when it fails (a value that is not RFC 3339, or one
-    nanosecond-precise and out of that unit's range) is each value read on its own, the
-    unreadable ones NaT."""
+    Only values of the one ``SHAPE`` reach pandas' vectorised parse (so ``now`` or a bare
+    date is NaT here as it is None there); should that parse fail (a 30 February), each
+    value is read by ``moment`` itself."""
     raw = pd.Series(list(values), dtype=object)
+    shaped = raw.map(lambda v: isinstance(v, str) and SHAPE.fullmatch(v) is not None)
+    candidates = raw.where(shaped.astype(bool)).str.upper()  # t and z read as T and Z
     try:
-        parsed = pd.to_datetime(raw, utc=True, format="ISO8601")
+        parsed = pd.to_datetime(candidates, utc=True, format="ISO8601")
     except (ValueError, OverflowError, NotImplementedError):
-        parsed = pd.Series([_timestamp(v) for v in values], dtype=TIME_UNIT)
+        parsed = pd.Series([moment(v) for v in values], dtype=TIME_UNIT)
     as_us = parsed.astype(TIME_UNIT)
     # Year 1 at +14:00 is year 0 in UTC: pandas holds it, but cannot even print it.
     inside: pd.Series[pd.Timestamp] = as_us.where((as_us >= _FIRST) & (as_us <= _LAST))
     return inside
-
-
-def _timestamp(value: str | None) -> pd.Timestamp | None:
-    try:
-        moment = datetime.fromisoformat(value or "")
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        stamp: pd.Timestamp = pd.Timestamp(moment.astimezone(timezone.utc))
-        return stamp
-    except (ValueError, OverflowError):  # year 1 at +14:00 is year 0 in UTC
-        return None
 
 
 def _known(values: Any) -> pd.Series[float]:
@@ -112,7 +105,7 @@ def pods_frame(
     due = due or {}
     prepaid = prepaid or {}
     deadlines = [due.get(p.id) for p in pods]
-    created = _timestamps([p.created_at for p in pods])
+    created = stamp_column([p.created_at for p in pods])
     stamp = pd.Timestamp(now).tz_convert("UTC") if now.tzinfo else pd.Timestamp(now, tz="UTC")
     hours = _hours_between(created, pd.Series(stamp, index=created.index, dtype=TIME_UNIT))
     price = pd.array([p.price_hr for p in pods], dtype="Float64")
@@ -204,7 +197,7 @@ def disks_frame(disks: Sequence[Disk]) -> pd.DataFrame:
             "price_hr": price,
             "price_month": _known(pd.Series(price) * HOURS_PER_MONTH).round(2),
             "pods": [list(d.pods) for d in disks],
-            "created_at": _timestamps([d.created_at for d in disks]),
+            "created_at": stamp_column([d.created_at for d in disks]),
         },
         columns=DISK_COLUMNS,
     )
@@ -215,8 +208,8 @@ def disks_frame(disks: Sequence[Disk]) -> pd.DataFrame:
 
 def history_frame(items: Sequence[HistoryItem]) -> pd.DataFrame:
     """Terminated pods with what each was billed; ``total`` sums ``total_billed``."""
-    created = _timestamps([i.created_at for i in items])
-    ended = _timestamps([i.terminated_at for i in items])
+    created = stamp_column([i.created_at for i in items])
+    ended = stamp_column([i.terminated_at for i in items])
     frame: pd.DataFrame = pd.DataFrame(
         {
             "id": pd.array([i.id for i in items], dtype="string"),

@@ -20,7 +20,8 @@ import pandas as pd
 from ..lifecycle import Phase, disk_state, pod_state
 from ..models import Disk, Pod
 from ..pricing import burn_rate, cost_so_far, runway_hours
-from ..rentals.records import Rental, epoch
+from ..rentals.records import Rental
+from ..timestamps import epoch
 
 SWEEP_COLUMNS = [
     "kind", "id", "name", "status", "price_hr", "cost_so_far", "hours_running", "deadline",

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, cast
 
 import pandas as pd
 
-from ..display.primitives import usd
+from ..display.primitives import digits, usd
 
 SOURCE = "prime_source"  # attrs key: "sandbox" when the rows are simulated
 CURRENCY = "prime_currency"  # attrs key: {row label: currency} of the rows not in USD
@@ -73,11 +73,9 @@ class ViewFrame(pd.DataFrame):
             values = shown[column]
             if column in view.money:
                 per = view.money[column]
-                digits = view.decimals.get(column, 4 if per == "h" else 2)
+                fixed = view.decimals.get(column, digits(per))  # a column lines up
                 cells[column] = [
-                    usd(
-                        None if pd.isna(v) else float(v), per, _currency(currency, other, i), digits
-                    )
+                    usd(None if pd.isna(v) else float(v), per, _currency(currency, other, i), fixed)
                     for i, v in zip(values.index, values, strict=True)
                 ]
             else:

@@ -51,7 +51,8 @@ Pods::
     %prime pods create [OFFER] [--offer VAR[ROW]] [--cloud-id C] [--data-center D]
                        [--gpu-type T] [--gpu-count N] [--name N] [--image I]
                        [--disk-size GB] [--vcpus N] [--memory GB] [--disks ID ...]
-                       [--max-price P|none] [--max-hours H] [--forecast H ...]
+                       [--max-price P|none] [--max-hours H] [--idle-stop MINUTES]
+                       [--forecast H ...]
                        [--custom-template-id T]
                        [--team-id T] [--share-with-team] [--env KEY=VALUE ...] [--yes]
         The offer is the row labelled ROW (the number at the left of the table) of an
@@ -76,9 +77,29 @@ Pods::
     %prime pods extend ID HOURS
         Move the pod's deadline HOURS later (a pod without one gets one, HOURS from
         now). Deadlines live in ~/.prime/prime_magics.sqlite3 (mode 0600).
+    %prime pods idle-stop POD MINUTES|none
+        Terminate the pod once no remote cell ran on it for MINUTES (kept by the guard
+        process, also when no kernel runs; warned 5 min before, or MINUTES/5 when
+        shorter); none lifts it. Also --idle-stop MINUTES on pods create.
     %prime pods terminate ID [--yes]
         Without --yes says what would be lost (with widgets: a "Terminate pod ID"
         button that terminates once); with --yes terminates.
+
+Work on the pod (SSH with your key: ~/.ssh, --identity, or one added with ssh-keys)::
+
+    %%prime run [POD] [--push NAME ...] [--pull NAME ...] [--timeout S] [--identity PATH]
+        Runs the cell's code in a fresh Python process on the pod and streams its
+        stdout and stderr into the cell as they come. --push sends kernel variables
+        (pickled: numpy arrays and DataFrames too), --pull brings the named ones back
+        into the notebook. A remote exception fails the cell with the pod's traceback;
+        interrupting the kernel kills the remote process. The last line says how long
+        it ran and what that cost at the pod's price ("ran 4.2 s on pod abc123
+        (1× H100_80GB): $0.0022"). POD is an id, $VAR or a variable's name; without
+        it, your only live pod. pm.remote(POD) does the same from plain Python.
+    %prime files put LOCAL [REMOTE] [--pod POD] [--identity PATH]
+    %prime files get REMOTE [LOCAL] [--pod POD] [--identity PATH]
+        One file over SFTP with a progress bar, all or nothing: written under a
+        temporary name, its sha256 checked, then renamed. Says the path and size.
 
 Disks::
 
@@ -171,13 +192,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.display import display
 from traitlets import Bool, Enum, observe
 from traitlets.config import Configurable
 
 from ..errors import PrimeError
-from ._context import Context
+from ._context import Context, HelpShown
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -185,6 +206,11 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 def _line_magic(name: str) -> Callable[[_F], _F]:
     """IPython's ``line_magic(name)``, typed so mypy keeps the method's signature."""
     return cast("Callable[[_F], _F]", line_magic(name))
+
+
+def _cell_magic(name: str) -> Callable[[_F], _F]:
+    """IPython's ``cell_magic(name)``, typed the same way."""
+    return cast("Callable[[_F], _F]", cell_magic(name))
 
 
 @magics_class
@@ -225,14 +251,33 @@ class PrimeMagics(Magics, Configurable):
         # the first command pays once what loading the extension would have.
         from . import _cli
 
+        return self._answer(lambda context: _cli.run(line, context))
+
+    @_cell_magic("prime")
+    def prime_cell(self, line: str, cell: str) -> None:
+        """``%%prime run [POD] [--push NAME …] [--pull NAME …] [--timeout S]``: the cell
+        on the pod (see ``%prime?``). The SSH engine is imported at the first run."""
+        command, _, rest = line.strip().partition(" ")
+        if command != "run":
+            raise UsageError(
+                f"%%prime {command or '(nothing)'}: the cell magic has one command, run "
+                "(%%prime run [POD] [--push NAME ...] [--pull NAME ...] [--timeout S])"
+            )
+        from . import _remote
+
+        self._answer(lambda context: _remote.run_cell(rest, cell, context))
+
+    def _answer(self, command: Callable[[Context], Any]) -> Any:
+        """Run one command in this shell's context: the one place where an expected
+        failure (``PrimeError``) becomes a one-line ``UsageError``."""
         context = Context(
             user_ns=self.shell.user_ns if self.shell else {},
             show=display,
             widgets=self.widgets_enabled(),
         )
         try:
-            return _cli.run(line, context)
-        except _cli.HelpShown:
+            return command(context)
+        except HelpShown:
             return None
         except PrimeError as exc:
             if not self.short_errors:
@@ -259,8 +304,8 @@ def has_front_end(shell: object) -> bool:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """Register ``%prime`` (``Magics.__init__`` also adds it to ``%config``), and the
-    after-cell hook that says what the guard did or found."""
+    """Register ``%prime`` and ``%%prime`` (``Magics.__init__`` also adds them to
+    ``%config``), and the after-cell hook that says what the guard did or found."""
     magics = PrimeMagics(shell=ipython)
     ipython.register_magics(magics)
     ipython.events.register("post_run_cell", magics.after_cell)
@@ -270,6 +315,7 @@ def unload_ipython_extension(ipython: Any) -> None:
     """Remove ``%prime`` so ``%reload_ext prime_magics`` starts afresh."""
     manager = ipython.magics_manager
     manager.magics["line"].pop("prime", None)
+    manager.magics["cell"].pop("prime", None)
     magics = manager.registry.pop(PrimeMagics.__name__, None)
     if magics is not None:
         with contextlib.suppress(ValueError):  # registered by an older load

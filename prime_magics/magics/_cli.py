@@ -15,14 +15,10 @@ from typing import Any, NamedTuple, NoReturn
 
 from IPython.core.error import UsageError
 
-from . import _account, _availability, _disks, _pods, _settings, _spend, _watch
-from ._context import Context, Handler
+from . import _account, _availability, _disks, _pods, _remote, _settings, _spend, _watch
+from ._context import Context, Handler, HelpShown
 
 PROG = "%prime"
-
-
-class HelpShown(Exception):
-    """Usage was printed for ``--help``: nothing left to do, and nothing went wrong."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,6 +46,7 @@ GROUPS = {
     "disks": "your network disks: list, inspect, create, rename, delete",
     "ssh-keys": "your SSH public keys: list, add, make primary, delete",
     "teams": "your teams and their members",
+    "files": "move a file to or from a pod over SFTP (all or nothing, with progress)",
 }
 
 COMMANDS: tuple[Command, ...] = (
@@ -112,10 +109,28 @@ COMMANDS: tuple[Command, ...] = (
         _spend.extend,
     ),
     Command(
+        ("pods", "idle-stop"),
+        "end a pod once no remote cell ran for MINUTES (none: lift it)",
+        _spend.add_idle_stop_arguments,
+        _spend.idle_stop,
+    ),
+    Command(
         ("pods", "terminate"),
         "terminate a pod (says what is lost, and offers a button, unless --yes)",
         _pods.add_terminate_arguments,
         _pods.terminate_pod,
+    ),
+    Command(
+        ("files", "put"),
+        "upload LOCAL to the pod (REMOTE: a path or directory; default its home)",
+        _remote.add_put_arguments,
+        _remote.put,
+    ),
+    Command(
+        ("files", "get"),
+        "download REMOTE from the pod (LOCAL: a path or directory; default here)",
+        _remote.add_get_arguments,
+        _remote.get,
     ),
     Command(("disks", "list"), "your network disks", _pods.add_no_arguments, _disks.list_disks),
     Command(("disks", "get"), "one disk's summary", _disks.add_id_argument, _disks.get_disk),

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from ..widgets.confirm import ConfirmPanel
 
 
+class HelpShown(Exception):
+    """Usage was printed for ``--help``: nothing left to do, and nothing went wrong."""
+
+
 @dataclass(frozen=True)
 class Context:
     """The user's namespace (for ``--offer VAR[ROW]``), where to display things, and
@@ -133,6 +137,21 @@ def hours_arg(text: str) -> float:
     """``--max-hours H``, ``extend HOURS``: hours > 0, at most ``inputs.MAX_HOURS``."""
     checked: float = _checked(text, float, inputs.hours)
     return checked
+
+
+def minutes_arg(text: str) -> float:
+    """``--idle-stop MINUTES``: minutes > 0, at most ``inputs.MAX_HOURS`` hours' worth."""
+    checked: float = _checked(
+        text, float,
+        lambda n, v: inputs.finite(n, v, low=0.0, high=inputs.MAX_HOURS * 60, low_open=True,
+                                   unit="minutes"),
+    )  # fmt: skip
+    return checked
+
+
+def idle_minutes_arg(text: str) -> float | None:
+    """``idle-stop POD MINUTES``: minutes, or ``none`` to lift the idle stop."""
+    return None if text.lower() in ("none", "off") else minutes_arg(text)
 
 
 def price_arg(text: str) -> float:

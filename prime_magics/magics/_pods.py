@@ -33,6 +33,7 @@ from ._context import (
     gb_arg,
     hours_arg,
     key_value,
+    minutes_arg,
     pod_id_arg,
     price_cap,
 )
@@ -140,6 +141,12 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="H",
         help="terminate the pod H hours after it is ready (while a kernel with prime_magics runs)",
     )
+    add(
+        "--idle-stop",
+        type=minutes_arg,
+        metavar="MINUTES",
+        help="terminate the pod once no remote cell ran for MINUTES (kept by the guard)",
+    )
     add("--custom-template-id", metavar="T")
     add_team_argument(parser)
     add("--share-with-team", action="store_true", help="share with every member of the team")
@@ -192,6 +199,7 @@ def create_pod(args: argparse.Namespace, ctx: Context) -> Table | ProvisionForm 
             env=dict(args.env or ()),
             ssh_key_id=args.ssh_key_id,
             max_hours=args.max_hours,
+            idle_stop_minutes=args.idle_stop,
         )
     if not args.yes:
         if not ctx.widgets:
@@ -214,7 +222,10 @@ FORM_NOTICE = (
     "Nothing was sent; {act} in the form below (Show request: its JSON body and a curl "
     "line), or add --yes."
 )
-POD_FLAGS = {"disk_gb": "--disk-size", "vcpus": "--vcpus", "memory_gb": "--memory"}
+POD_FLAGS = {
+    "disk_gb": "--disk-size", "vcpus": "--vcpus", "memory_gb": "--memory",
+    "idle_stop_minutes": "--idle-stop",
+}  # fmt: skip
 
 
 def forecast_hour(text: str) -> float:
@@ -251,7 +262,7 @@ def preview_pod(
     ctx.show(Notice(variable + "\n".join(cap_lines(request)), level))
     if stock := stock_warning(offer.stock_status):
         ctx.show(Notice(stock, "warning"))
-    body = json.dumps(client.prepare(request).body(), indent=2)
+    body = json.dumps(client.prepare(request).shown_body(), indent=2)
     ctx.show(Code(redacted(body, client.settings), "Request body"))
     curl = client.prepare(request).curl(client.settings.base_url)
     ctx.show(Code(redacted(curl, client.settings), "The same request with curl"))

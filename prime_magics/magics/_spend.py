@@ -1,5 +1,6 @@
-"""``%prime sweep``, ``%prime pods extend``, ``%prime budget`` and ``%prime guard``: what
-is billing now, moving a deadline, a spending limit, and the process that keeps them.
+"""``%prime sweep``, ``%prime pods extend``, ``%prime pods idle-stop``, ``%prime budget``
+and ``%prime guard``: what is billing now, moving a deadline, ending an idle pod, a
+spending limit, and the process that keeps them.
 
 The sweep is ``client.sweep()`` (a DataFrame); where widgets show it also returns a
 ``SweepPanel`` with a terminate or delete button per row (each asking first) and a
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .. import api
 from ..display.primitives import Notice, Table
 from ..display.sentences import DEADLINE_CAVEAT, sweep_summary
-from ._context import Context, hours_arg, usd_arg
+from ._context import Context, hours_arg, idle_minutes_arg, usd_arg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -60,6 +61,28 @@ def extend(args: argparse.Namespace, ctx: Context) -> Table:
     rows = [("pod", args.pod_id), ("stop after", f"{deadline.max_hours or 0:g} h of readiness")]
     rows.append(("deadline", _when(due)))
     return Table(rows, f"Deadline of pod {args.pod_id}")
+
+
+def add_idle_stop_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("pod_id", metavar="POD", help="a pod id (see %%prime pods list)")
+    parser.add_argument(
+        "minutes", type=idle_minutes_arg, metavar="MINUTES",
+        help="end the pod once no remote cell ran for this long (none: lift it)",
+    )  # fmt: skip
+
+
+def idle_stop(args: argparse.Namespace, ctx: Context) -> Table:
+    client = api.get_client()
+    rental = client.idle_stop(args.pod_id, args.minutes)
+    ctx.label(client)
+    rows: list[tuple[str, Any]] = [("pod", args.pod_id)]
+    if rental.idle_minutes is None:
+        rows.append(("idle stop", "none"))
+    else:
+        rows.append(("idle stop", f"after {rental.idle_minutes:g} min without a remote cell"))
+        rows.append(("ends at", _when(rental.idle_due)))
+        rows.append(("kept by", "the guard process (also when this kernel is gone)"))
+    return Table(rows, f"Idle stop of pod {args.pod_id}")
 
 
 def _when(epoch_s: float | None) -> str | None:

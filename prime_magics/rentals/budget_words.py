@@ -26,11 +26,6 @@ BUDGET_CAVEAT = (
 )
 
 
-def money(amount: float) -> str:
-    """``$12.30``; under a cent, four digits (``$0.0020``), so a tiny test budget reads."""
-    return usd(amount, "", decimals=4 if 0 < abs(amount) < 0.01 else 2)
-
-
 def duration_text(seconds: float) -> str:
     """``4 min 30 s``, ``2 h 10 min``, ``3.2 days``: how long until a budget is reached."""
     if seconds >= 72 * 3600:
@@ -69,24 +64,25 @@ def budget_table(state: BudgetState, title: str | None = "Budget") -> Table:
     budget = state.budget
     live = state.live
     rows = [
-        ("budget", f"{money(budget.limit_usd)}{' (hard)' if budget.hard else ''}"),
+        ("budget", f"{usd(budget.limit_usd, '')}{' (hard)' if budget.hard else ''}"),
         ("counts", budget.scope),
-        ("spent", f"{money(state.spent_usd)} ({state.fraction:.0%})"),
+        ("spent", f"{usd(state.spent_usd, '')} ({state.fraction:.0%})"),
         ("billing now", f"{usd(state.burn_hr)} ({len(live)} live)"),
-        ("in 1 h", money(state.projected_usd(1))),
+        ("in 1 h", usd(state.projected_usd(1), "")),
         ("reached", reached_text(state)),
         ("at 100 %", at_limit_text(budget.hard)),
     ]
     if budget.day:
         rows.append(("kept", "in this and every later kernel, until %prime budget --off"))
     if state.unpriced:
-        rows.append(("unpriced", f"{state.unpriced} rental(s) with no known price, counted as $0"))
+        unpriced = f"{state.unpriced} rental(s) with no known price, counted as {usd(0.0, '')}"
+        rows.append(("unpriced", unpriced))
     return Table(rows, title, strong=("spent",))
 
 
 def budget_notice(state: BudgetState) -> Notice:
     """The one line a budget's state deserves now."""
-    limit, spent = money(state.budget.limit_usd), money(state.spent_usd)
+    limit, spent = usd(state.budget.limit_usd, ""), usd(state.spent_usd, "")
     level = state.level
     if level == "reached":
         still = rental_names(state.live)

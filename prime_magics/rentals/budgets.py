@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .. import inputs
+from ..display.primitives import usd
 from ..pricing import billed
 from .records import SESSION, Rental
 from .store import Store
@@ -187,8 +188,8 @@ def refusal(state: BudgetState | None) -> str | None:
     if state is None or state.fraction < 1:
         return None
     return (
-        f"Your budget of ${state.budget.limit_usd:,.2f} is spent "
-        f"(${state.spent_usd:,.2f} on {state.budget.scope}); nothing was sent."
+        f"Your budget of {usd(state.budget.limit_usd, '')} is spent "
+        f"({usd(state.spent_usd, '')} on {state.budget.scope}); nothing was sent."
     )
 
 

@@ -38,6 +38,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from ..config import INSECURE_ENV, Settings
+from ..loops import Loop
 from .budgets import Budgets
 from .findings import Finding, Findings
 from .guard import Guard, guarded
@@ -205,45 +206,67 @@ def _resources(base_url: str) -> tuple[Any, Any, ThreadPoolExecutor]:
     return Pods(*parts), Disks(*parts), executor
 
 
+class _Rounds:
+    """The guard process's rounds, each one ``Guard.step`` with its bookkeeping, for a
+    ``loops.Loop``: the pause before the next round, None when the guard's life is over."""
+
+    def __init__(self, guard: Guard, store: Store, base_url: str, log: logging.Logger) -> None:
+        self.guard, self.store, self.base_url, self.log = guard, store, base_url, log
+        self.book, self.budgets = Book(store), Budgets(store)
+        self.unreachable_since: float | None = None
+
+    def step(self) -> float | None:
+        base_url, log = self.base_url, self.log
+        if _stopping(self.store, base_url):
+            return None
+        done = self.guard.step()
+        now = time.time()
+        error = "; ".join(done.errors) or None
+        _beat(self.store, base_url, last_poll=now, last_error=error)
+        for what in done.ended:
+            log.info("ended %s", what)
+        for what in done.settled:
+            log.info("settled an unknown outcome: %s", what)
+        if error:
+            log.warning("%s", error)
+        if not guarded(self.book.open(base_url), self.budgets.all(base_url)):
+            log.info("nothing left to guard")
+            return None
+        if done.unreachable and is_loopback(base_url):
+            self.unreachable_since = self.unreachable_since or now
+            if now - self.unreachable_since > GIVE_UP_LOOPBACK_S:
+                log.info("%s stopped answering: nothing real bills there", base_url)
+                return None
+        else:
+            self.unreachable_since = None
+        return done.pause
+
+    def failed(self, exc: BaseException, pause: float | None) -> None:
+        """A round that raised (a bug, a store gone unreadable): in the log and in the
+        guards table (``%prime guard`` shows it); the loop backs off and goes on."""
+        self.log.error("a round failed (next in %.0f s): %r", pause or 0.0, exc, exc_info=exc)
+        said = f"round failed: {exc!r}"
+        _beat(self.store, self.base_url, last_poll=time.time(), last_error=said)
+
+
 def serve(base_url: str, store: Store, period: float) -> int:
-    """The guard's life: rounds until nothing is left to guard or it is told to stop."""
+    """The guard's life: rounds (a ``loops.Loop`` in this thread) until nothing is left to
+    guard or it is told to stop."""
     with _locked(lock_path(store, base_url)) as lock:
         if lock is None:
             return 0  # another guard keeps this API
         log = _logger(store)
-        stop_event = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
-        signal.signal(signal.SIGINT, lambda *_: stop_event.set())
         now = time.time()
         _beat(store, base_url, pid=os.getpid(), started=now, stopping=0, last_error=None)
         log.info("guarding %s", base_url)
         pods, disks, executor = _resources(base_url)
-        guard = Guard(pods, disks, base_url, store, period=period)
-        book, budgets = Book(store), Budgets(store)
-        unreachable_since: float | None = None
+        rounds = _Rounds(Guard(pods, disks, base_url, store, period=period), store, base_url, log)
+        loop = Loop(rounds.step, "prime-guard", period)
+        loop.on_error = lambda exc: rounds.failed(exc, loop.pause)
+        signal.signal(signal.SIGTERM, lambda *_: loop.stop())
+        signal.signal(signal.SIGINT, lambda *_: loop.stop())
         try:
-            while not stop_event.is_set() and not _stopping(store, base_url):
-                done = guard.step()
-                now = time.time()
-                error = "; ".join(done.errors) or None
-                _beat(store, base_url, last_poll=now, last_error=error)
-                for what in done.ended:
-                    log.info("ended %s", what)
-                for what in done.settled:
-                    log.info("settled an unknown outcome: %s", what)
-                if error:
-                    log.warning("%s", error)
-                if not guarded(book.open(base_url), budgets.all(base_url)):
-                    log.info("nothing left to guard")
-                    break
-                if done.unreachable and is_loopback(base_url):
-                    unreachable_since = unreachable_since or now
-                    if now - unreachable_since > GIVE_UP_LOOPBACK_S:
-                        log.info("%s stopped answering: nothing real bills there", base_url)
-                        break
-                else:
-                    unreachable_since = None
-                stop_event.wait(done.pause)
+            loop.run()
         finally:
             _beat(store, base_url, pid=None, stopping=0)
             executor.shutdown(wait=False)

@@ -10,12 +10,13 @@ several processes still end each pod once. A round:
    recorded nowhere else, is that rental (given up, as ``void``, after ``VOID_AFTER_S``);
 3. follows each live rental: ready starts its ``max_hours``; gone means confirmed gone
    (the API's own status, or "not found" on two rounds in a row), never one 404;
-4. ends every pod whose deadline passed, once (a claim in the store), and every rental a
-   spent hard budget counts;
+4. ends every pod whose deadline passed, or whose idle stop passed with no remote cell
+   run since (warned once a little before), once (a claim in the store), and every
+   rental a spent hard budget counts;
 5. says what it did and each budget threshold, once, as findings for the kernels.
 
-Terminating at a deadline or a hard budget is the rule the user set: it needs no further
-confirmation. Everything else still asks first.
+Terminating at a deadline, an idle stop or a hard budget is the rule the user set: it
+needs no further confirmation. Everything else still asks first.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from ..display.primitives import usd
 from ..errors import APIConnectionError, AuthenticationError, NotFoundError, PrimeError
 from ..lifecycle import Phase, disk_state, pod_state
+from ..loops import backoff
 from ..models import Disk, Pod
+from ..timestamps import at_or_after
 from .budgets import FINAL_WARNING_S, WARN_AT, Budget, Budgets, BudgetState, budget_state
 from .findings import Findings
-from .records import Book, Rental, epoch
+from .records import Book, Rental
 from .store import Store
 
 if TYPE_CHECKING:
@@ -106,8 +110,14 @@ class Guard:
                 except PrimeError as err:
                     errors.append(f"{rental.label}: {err.message}")
         for rental in self.book.open(self.base_url):
-            if rental.ref in seen and rental.kind == "pod" and _past(rental, now):
+            if rental.ref not in seen or rental.kind != "pod":
+                continue
+            if _past(rental, now):  # whichever comes first: the deadline or the idle stop
                 ended += self._end_at_deadline(rental, now, errors)
+            elif _idle_past(rental, now):
+                ended += self._end_when_idle(rental, now, errors)
+            elif _idle_soon(rental, now):
+                self._warn_idle(rental, now)
         ended += self._keep_budgets(now, errors, seen)
         return Round(tuple(ended), tuple(settled), tuple(errors), self._pause(now))
 
@@ -128,7 +138,7 @@ class Guard:
             found = [
                 m for m in listed
                 if m.name == rental.name and (rental.kind, m.id, m.created_at) not in known
-                and _since(m.created_at, rental.since)
+                and at_or_after(m.created_at, rental.since)
             ]  # fmt: skip
             if found and (rental.name is not None or len(found) == 1):  # unnamed: if unique
                 made = min(found, key=lambda m: m.created_at or "")
@@ -150,7 +160,7 @@ class Guard:
         return settled
 
     def _found(self, rental: Rental, made: Pod | Disk, now: float) -> None:
-        price = f" at ${made.price_hr:.4f}/h" if made.price_hr is not None else ""
+        price = f" at {usd(made.price_hr)}" if made.price_hr is not None else ""
         rule = f"; it ends {rental.max_hours:g} h after it is ready" if rental.max_hours else ""
         self.findings.add(
             self.base_url, now, "found",
@@ -222,6 +232,33 @@ class Guard:
             return [f"pod {rental.id}"]
         return []
 
+    def _end_when_idle(self, rental: Rental, now: float, errors: list[str]) -> list[str]:
+        if not self.book.claim_idle(rental.ref, self.claimant, now):
+            return []  # a remote cell ran meanwhile, or another guard has it
+        if self._end(rental, now, "idle", errors):
+            self.findings.add(
+                self.base_url, now, "ended",
+                f"Pod {rental.id}{_named(rental)} was terminated after "
+                f"{rental.idle_minutes:g} min without a remote cell (its idle stop).",
+                ref=rental.ref,
+            )  # fmt: skip
+            return [f"pod {rental.id}"]
+        return []
+
+    def _warn_idle(self, rental: Rental, now: float) -> None:
+        due = rental.idle_due
+        if due is None or not self.book.warn_idle(rental.ref, due):
+            return  # already said for this idle period
+        left = max(due - now, 0.0) / 60
+        self.findings.add(
+            self.base_url, now, "warning",
+            f"Pod {rental.id}{_named(rental)} has run no remote cell for "
+            f"{(now - (due - (rental.idle_minutes or 0) * 60)) / 60:.0f} min: its idle stop "
+            f"ends it in {left:.1f} min ({clock_text(due)}) unless a remote cell runs "
+            "(%prime pods idle-stop ID none lifts it).",
+            ref=rental.ref,
+        )  # fmt: skip
+
     def _end(self, rental: Rental, now: float, reason: str, errors: list[str]) -> bool:
         """End a rental this guard has claimed; False (claim released) if the API refused."""
         assert rental.id is not None
@@ -261,7 +298,7 @@ class Guard:
                     # said to any kernel: the one that set the budget may be gone
                     self.findings.add(
                         self.base_url, now, "ended",
-                        f"Your ${budget.limit_usd:,.2f} budget was reached: as --hard says, "
+                        f"Your {usd(budget.limit_usd, '')} budget was reached: as --hard says, "
                         f"{', '.join(done)} {'was' if len(done) == 1 else 'were'} ended. New "
                         "rentals are refused until you raise it.",
                     )  # fmt: skip
@@ -278,20 +315,23 @@ class Guard:
     # -- pace and errors ------------------------------------------------------------------
 
     def _pause(self, now: float) -> float:
-        """Seconds to the next round: the period, or sooner for a deadline or a budget
-        threshold due before then."""
+        """Seconds to the next round: the period, or sooner for a deadline, an idle stop
+        (or its warning) or a budget threshold due before then."""
         marks = [self.period]
         for rental in self.book.open(self.base_url):
-            due = rental.due
+            due, idle = rental.due, rental.idle_due
             if due is not None and rental.state == "live":
                 marks.append(due - now)
+            if idle is not None and rental.state == "live":
+                marks += [idle - now, idle - rental.idle_warning_s - now]
         for budget in self.budgets.all(self.base_url):
             marks += budget_marks(budget_state(budget, self.book.all(self.base_url), now))
         return max(MIN_PAUSE_S, min(m for m in marks if m > 0))  # the period is always ahead
 
     def _backoff(self, err: PrimeError) -> float:
-        retry_after = getattr(err, "retry_after", None)
-        return max(self.period, float(retry_after)) if retry_after else self.period
+        """After a failed read: the period again (a deadline must not wait longer), never
+        sooner than the API's ``Retry-After``."""
+        return backoff(0, self.period, self.period, err)
 
     def _failed(self, err: PrimeError, now: float) -> str:
         text = f"The guard cannot read your pods and disks: {err.message}"
@@ -322,11 +362,13 @@ def budget_marks(state: BudgetState) -> list[float]:
 
 def guarded(rentals: Sequence[Rental], budgets: Sequence[Budget]) -> bool:
     """Whether anything is left for a guard: an outcome not known yet, or a live rental
-    with a deadline or counted by a budget."""
+    with a deadline, an idle stop or counted by a budget."""
     for rental in rentals:
         if rental.state in ("intent", "unknown"):
             return True
-        if rental.max_hours is not None or any(b.counts(rental) for b in budgets):
+        if rental.max_hours is not None or rental.idle_minutes is not None:
+            return True
+        if any(b.counts(rental) for b in budgets):
             return True
     return False
 
@@ -336,14 +378,22 @@ def _past(rental: Rental, now: float) -> bool:
     return due is not None and due <= now and rental.ending is None
 
 
+def _idle_past(rental: Rental, now: float) -> bool:
+    due = rental.idle_due
+    return due is not None and due <= now and rental.ending is None
+
+
+def _idle_soon(rental: Rental, now: float) -> bool:
+    """Within the warning before the idle stop (and not warned of this one yet)."""
+    due = rental.idle_due
+    return (
+        due is not None and due - rental.idle_warning_s <= now < due
+        and rental.idle_warned != due and rental.ending is None
+    )  # fmt: skip
+
+
 def _named(rental: Rental) -> str:
     return f" ({rental.name})" if rental.name else ""
-
-
-def _since(created_at: str | None, since: str | None) -> bool:
-    """Created at or after ``since``, allowing two minutes of clock skew."""
-    created, start = epoch(created_at), epoch(since)
-    return created is not None and (start is None or created >= start - 120)
 
 
 __all__ = ["Guard", "Round", "budget_marks", "guarded"]

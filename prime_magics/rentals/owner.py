@@ -121,11 +121,12 @@ class Rentals:
     def create_pod(self, request: PodRequest) -> Pod:
         """Record the intent, send once, settle the record (see the module)."""
         max_hours = check_hours(request.max_hours)
+        idle = _check_minutes(request.idle_stop_minutes)
         quoted = request.quote().total_hr
         offer = request.offer
         what = f"{offer.gpu_count}x {offer.gpu_type} {offer.cloud_id} in {offer.data_center}"
         ref = self._intend("pod", request.name, what, request.max_price, quoted,
-                           offer.prepaid_time, max_hours)  # fmt: skip
+                           offer.prepaid_time, max_hours, idle)  # fmt: skip
         return self._send(ref, "pod", lambda: self.pods.create(request))
 
     def create_disk(self, request: DiskRequest) -> Disk:
@@ -142,6 +143,7 @@ class Rentals:
         quoted: float | None,
         prepaid: float | None,
         max_hours: float | None,
+        idle_minutes: float | None = None,
     ) -> str:
         self.check_budget()
         now = self.clock()
@@ -149,7 +151,7 @@ class Rentals:
         return self.book.intend(
             self.base_url, kind, name=name, offer=offer, cap_hr=cap, price_hr=quoted,
             prepaid_h=prepaid, max_hours=max_hours, now=now, since=since,
-            session=self.session,
+            session=self.session, idle_minutes=idle_minutes,
         )  # fmt: skip
 
     def _send(self, ref: str, kind: Kind, create: Callable[[], Made]) -> Made:
@@ -176,7 +178,10 @@ class Rentals:
                 stacklevel=4,
             )
         rental = self.book.get(ref)
-        if rental is not None and (rental.max_hours is not None or self.budget() is not None):
+        guarded = rental is not None and (
+            rental.max_hours is not None or rental.idle_minutes is not None
+        )
+        if guarded or self.budget() is not None:
             self._on_open()
         return made
 
@@ -261,6 +266,26 @@ class Rentals:
         rental = self.book.live(self.base_url, "pod", pod_id)
         return rental if rental is not None and rental.max_hours is not None else None
 
+    def set_idle_stop(self, pod_id: str, minutes: float | None) -> Rental:
+        """End the pod once no remote cell has run on it for ``minutes`` (None lifts it);
+        kept by the guard like a deadline. A pod made elsewhere gets a record first."""
+        minutes = _check_minutes(minutes)
+        rental = self.book.live(self.base_url, "pod", pod_id)
+        if rental is None:
+            rental = self._adopt(self.pods.get(pod_id), self.clock())
+        if not self.book.idle_stop(rental.ref, minutes):
+            raise ConfigurationError(f"pod {pod_id} is being ended: no idle stop was set.")
+        self._on_open()
+        updated = self.book.get(rental.ref)
+        assert updated is not None
+        return updated
+
+    def note_activity(self, pod_id: str) -> None:
+        """A remote cell runs on the pod now: its idle stop counts from here."""
+        rental = self.book.live(self.base_url, "pod", pod_id)
+        if rental is not None:
+            self.book.active(rental.ref, self.clock())
+
     def extend(self, pod_id: str, hours: float) -> Rental:
         """Move the pod's deadline ``hours`` later; a pod without one gets one ``hours``
         from now. One statement: a guard checking meanwhile cannot undo it."""
@@ -299,6 +324,14 @@ class Rentals:
                 raise StoreError(f"Cannot record pod {pod.id} in {self.store.path}.")
             return found
         return rental
+
+
+def _check_minutes(minutes: float | None, field: str = "minutes") -> float | None:
+    """``minutes`` of an idle stop if finite, positive and at most ``MAX_HOURS``."""
+    if minutes is None:
+        return None
+    return inputs.finite(field, minutes, low=0.0, high=inputs.MAX_HOURS * 60,
+                         low_open=True, unit="minutes")  # fmt: skip
 
 
 __all__ = ["Rentals", "check_hours"]

@@ -24,30 +24,19 @@ import os
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Literal
 
+from ..timestamps import epoch
 from .store import Store
 
 Kind = Literal["pod", "disk"]
 State = Literal["intent", "unknown", "live", "ended", "void"]
 OPEN_STATES = ("intent", "unknown", "live")
 SECONDS_PER_HOUR = 3600.0
+IDLE_WARNING_S = 300.0  # an idle stop is announced this long before it ends the pod
 
 SESSION = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 """This process (a kernel): what "created from this kernel" means."""
-
-
-def epoch(stamp: str | None) -> float | None:
-    """An API timestamp (UTC, with or without a zone) as epoch seconds; None if absent or
-    unreadable (the spec allows any string)."""
-    if not stamp:
-        return None
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 @dataclass(frozen=True)
@@ -78,6 +67,10 @@ class Rental:
     ended: float | None
     end_reason: str | None
     checks: int
+    idle_minutes: float | None = None
+    active_at: float | None = None
+    idle_warned: float | None = None
+    """The ``idle_due`` the guard last warned of (said once per idle period)."""
 
     @property
     def live(self) -> bool:
@@ -92,6 +85,21 @@ class Rental:
             return None
         start = self.ready_at if self.ready_at is not None else self.started
         return None if start is None else start + self.max_hours * SECONDS_PER_HOUR
+
+    @property
+    def idle_due(self) -> float | None:
+        """When an idle pod must end (epoch s): ``idle_minutes`` after the last remote cell
+        (or after it became ready, or was created, before any ran); None without one."""
+        if self.idle_minutes is None:
+            return None
+        last = self.active_at or self.ready_at or self.started
+        return None if last is None else last + self.idle_minutes * 60
+
+    @property
+    def idle_warning_s(self) -> float:
+        """How long before ``idle_due`` the kernels are warned: 5 min, or a fifth of
+        ``idle_minutes`` when that is shorter (a 10-minute idle stop warns at 8)."""
+        return min(IDLE_WARNING_S, (self.idle_minutes or 0.0) * 60 / 5)
 
     @property
     def label(self) -> str:
@@ -172,16 +180,17 @@ class Book:
         now: float,
         since: str,
         session: str = SESSION,
+        idle_minutes: float | None = None,
     ) -> str:
         """Write the intent of a create about to leave; its ``ref``. ``StoreError`` if the
         store cannot be written: then nothing may be sent."""
         ref = uuid.uuid4().hex
         self.store.change(
             "INSERT INTO rentals (ref, base_url, kind, state, session, name, offer, cap_hr,"
-            " price_hr, prepaid_h, max_hours, intended, since)"
-            " VALUES (?, ?, ?, 'intent', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " price_hr, prepaid_h, max_hours, intended, since, idle_minutes)"
+            " VALUES (?, ?, ?, 'intent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (ref, base_url, kind, session, name, offer, cap_hr, price_hr, prepaid_h,
-             max_hours, now, since),
+             max_hours, now, since, idle_minutes),
         )  # fmt: skip
         return ref
 
@@ -264,6 +273,21 @@ class Book:
             (max_hours, ref),
         )
 
+    def idle_stop(self, ref: str, minutes: float | None) -> bool:
+        """End the pod once no remote cell ran for ``minutes`` (None: no idle stop)."""
+        return self.store.once(
+            "UPDATE rentals SET idle_minutes = ? WHERE ref = ? AND state = 'live'"
+            " AND ending IS NULL",
+            (minutes, ref),
+        )
+
+    def active(self, ref: str, at: float) -> None:
+        """A remote cell ran (or runs) on the pod at ``at``: its idle clock starts again."""
+        self.store.change(
+            "UPDATE rentals SET active_at = MAX(COALESCE(active_at, 0), ?) WHERE ref = ?",
+            (at, ref),
+        )
+
     def claim_due(self, ref: str, claimant: str, now: float) -> bool:
         """Claim the right to end a pod whose deadline passed: true for one claimant only,
         and only if the deadline (as it stands in this statement) is still past."""
@@ -272,6 +296,27 @@ class Book:
             " AND ending IS NULL AND max_hours IS NOT NULL"
             " AND COALESCE(ready_at, started) + max_hours * 3600 <= ?",
             (claimant, now, ref, now),
+        )
+
+    def claim_idle(self, ref: str, claimant: str, now: float) -> bool:
+        """Claim the right to end a pod whose idle stop passed: true for one claimant only,
+        and only if no remote cell ran since (``active_at`` as it stands in this statement:
+        a ``note_activity`` during the round wins)."""
+        return self.store.once(
+            "UPDATE rentals SET ending = ?, ending_at = ? WHERE ref = ? AND state = 'live'"
+            " AND ending IS NULL AND idle_minutes IS NOT NULL"
+            " AND COALESCE(NULLIF(active_at, 0), NULLIF(ready_at, 0), started)"
+            " + idle_minutes * 60 <= ?",
+            (claimant, now, ref, now),
+        )
+
+    def warn_idle(self, ref: str, due: float) -> bool:
+        """True for the first caller only: the idle stop due at ``due`` is now announced
+        (a remote cell that moves it makes the next one announced again)."""
+        return self.store.once(
+            "UPDATE rentals SET idle_warned = ? WHERE ref = ? AND state = 'live'"
+            " AND idle_warned IS NOT ?",
+            (due, ref, due),
         )
 
     def claim(self, ref: str, claimant: str, now: float) -> bool:
@@ -313,4 +358,4 @@ class Book:
         )
 
 
-__all__ = ["OPEN_STATES", "SESSION", "Book", "Kind", "Rental", "State", "epoch"]
+__all__ = ["IDLE_WARNING_S", "OPEN_STATES", "SESSION", "Book", "Kind", "Rental", "State", "epoch"]

@@ -150,7 +150,19 @@ _V2 = """
 scope, what the guard found, the guard's own state and the rent-first claims. The old
 rentals and deadlines become rows of the new table; the day budgets, budget rows."""
 
-MIGRATIONS: Sequence[str] = (_V1, _V2)
+_V3 = """
+        ALTER TABLE rentals ADD COLUMN idle_minutes REAL;
+        ALTER TABLE rentals ADD COLUMN active_at REAL;
+"""
+"""3: idle stops (remote work): a pod ends once no remote cell ran on it for
+``idle_minutes``; ``active_at`` is when the last one ran."""
+
+_V4 = """
+        ALTER TABLE rentals ADD COLUMN idle_warned REAL;
+"""
+"""4: the idle stop's warning, said once: the ``idle_due`` it announced."""
+
+MIGRATIONS: Sequence[str] = (_V1, _V2, _V3, _V4)
 VERSION = len(MIGRATIONS)
 
 

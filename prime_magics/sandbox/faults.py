@@ -6,18 +6,28 @@ the sandbox can be told to answer the next N matching requests with a status, a 
 then drop the connection unanswered (`drop_after_handling`). Both work across threads (the test
 thread adds faults, uvicorn's thread consumes them) and, via `/_sandbox/*`, across
 processes.
+
+A fault's delay is awaited through `FaultPlan.sleep` (`asyncio.sleep` unless replaced), so
+a test need not race the clock: `FaultPlan.hold()` makes every delayed request wait until
+the test calls `release()` on the returned `DelayGate`, however long its `delay_s`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from .offers import JSON
 
 API_PREFIX = "/api/v1"
+
+Sleep = Callable[[float], Awaitable[None]]
+"""How the sandbox waits out a fault's `delay_s` (awaited on the server's event loop)."""
 
 
 def normalize_path(path: str) -> str:
@@ -59,12 +69,60 @@ class Fault:
         return asdict(self)
 
 
-class FaultPlan:
-    """The pending faults; the first matching one is consumed by each request."""
+class DelayGate:
+    """A `FaultPlan.sleep` that holds each delayed request until `release()`, whatever its
+    `delay_s`: the test, not the clock, decides when a slow answer goes out.
+
+    `release()` may be called from any thread, before or after the requests arrive; once
+    released the gate stays open. `wait_held(n)` waits until n delayed requests have
+    reached it (that is, the server has them and has not answered).
+    """
 
     def __init__(self) -> None:
+        self._arrived = threading.Condition()
+        self._open = False
+        self._waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+        self.held = 0
+        """How many delayed requests have reached the gate so far."""
+
+    async def __call__(self, seconds: float) -> None:
+        event = asyncio.Event()
+        with self._arrived:
+            self.held += 1
+            self._arrived.notify_all()
+            if self._open:
+                return
+            self._waiting.append((asyncio.get_running_loop(), event))
+        await event.wait()
+
+    def wait_held(self, count: int = 1, timeout: float | None = None) -> bool:
+        """Block until `count` delayed requests have arrived; False if `timeout` passed."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: self.held >= count, timeout)
+
+    def release(self) -> None:
+        """Let every held request (and every later one) go on."""
+        with self._arrived:
+            self._open = True
+            waiting, self._waiting = self._waiting, []
+        for loop, event in waiting:
+            with contextlib.suppress(RuntimeError):  # the server's loop is already closed
+                loop.call_soon_threadsafe(event.set)
+
+
+class FaultPlan:
+    """The pending faults; the first matching one is consumed by each request.
+
+    `sleep` waits out each fault's `delay_s` (default `asyncio.sleep`); `hold()` swaps in
+    a `DelayGate` until `clear()`, which releases every gate it handed out.
+    """
+
+    def __init__(self, sleep: Sleep = asyncio.sleep) -> None:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
+        self._default_sleep = sleep
+        self._gates: list[DelayGate] = []
+        self.sleep: Sleep = sleep
 
     def add(
         self,
@@ -84,8 +142,9 @@ class FaultPlan:
 
         `path` may omit `/api/v1` and may end in `*` to match a prefix; `method` None or
         "*" matches any. `body` is sent as JSON, or verbatim when it is a string (use
-        that for malformed JSON or HTML). `delay_s` is slept before the request is
-        handled, so a delayed POST with `status=None` still creates its resource.
+        that for malformed JSON or HTML). `delay_s` is slept (through `self.sleep`) before
+        the request is handled, so a delayed POST with `status=None` still creates its
+        resource.
         `drop_after_handling=True` serves the request (a create really happens), then
         closes the connection without an answer (`status` and `body` are then unused).
         `answer_after_handling=True` serves the request (a create really happens), then
@@ -112,12 +171,26 @@ class FaultPlan:
             self._faults.append(fault)
         return fault
 
+    def hold(self) -> DelayGate:
+        """From now until `clear()`, delayed requests wait for the returned gate's
+        `release()` instead of their `delay_s`."""
+        gate = DelayGate()
+        with self._lock:
+            self._gates.append(gate)
+            self.sleep = gate
+        return gate
+
     def clear(self) -> int:
-        """Drop every pending fault; returns how many there were."""
+        """Drop every pending fault and end any `hold()` (what its gates held goes on, so
+        nothing is stranded); returns how many faults there were."""
         with self._lock:
             count = len(self._faults)
             self._faults.clear()
-            return count
+            gates, self._gates = self._gates, []
+            self.sleep = self._default_sleep
+        for gate in gates:
+            gate.release()
+        return count
 
     def pending(self) -> list[Fault]:
         with self._lock:

@@ -5,12 +5,13 @@ from real offers.
 
 A plain ASGI middleware (not Starlette's BaseHTTPMiddleware) so it can read the body for
 the log and then replay it to the route, and so a delayed request only sleeps with
-`asyncio.sleep`: concurrent requests overlap, which is what the paging benchmark
-measures. Order matters and mirrors a real deployment: the request is logged as received,
-a path in the other slash spelling is redirected (307, as the real FastAPI server does:
-collections are `/pods/`, items `/pods/{id}`), the network latency passes, an injected
-fault (a proxy's 503, a slow gateway, a dropped connection) answers before
-authentication, and only then is the key checked.
+`asyncio.sleep` (a fault's delay through `FaultPlan.sleep`, which a test may hold):
+concurrent requests overlap, which is what the paging benchmark measures. Order matters
+and mirrors a real deployment: the request is logged as received, a path in the other
+slash spelling is redirected (307, as the real FastAPI server does: collections are
+`/pods/`, items `/pods/{id}`), the network latency passes, an injected fault (a proxy's
+503, a slow gateway, a dropped connection) answers before authentication, and only then
+is the key checked.
 """
 
 from __future__ import annotations
@@ -178,7 +179,7 @@ class SandboxMiddleware:
         replayed = _replay(body, receive)
         if fault is not None:
             if fault.delay_s > 0:
-                await asyncio.sleep(fault.delay_s)
+                await self.faults.sleep(fault.delay_s)  # a test may hold it instead
             if fault.drop_after_handling:
                 await handle_then_drop(self._serve, scope, replayed, send)
                 return

@@ -24,6 +24,7 @@ from .config import DEFAULT_CONFIG, SandboxConfig
 from .context import SandboxContext
 from .faults import FaultPlan, RecordedRequest
 from .market import watch_offer
+from .ssh_endpoint import SshEndpoint
 from .state import SandboxState
 
 HOST = "127.0.0.1"
@@ -36,7 +37,8 @@ class SandboxServer:
     """A running sandbox: its URL, a key to use, and the live objects tests inspect.
 
     `requests` is the request log itself (a list, appended to as requests arrive);
-    `faults` is where to inject failures; `state` holds the pods and disks.
+    `faults` is where to inject failures; `state` holds the pods and disks; `ssh` is the
+    SSH endpoint every pod answers on (its `faults`, its running commands' `pids()`).
     """
 
     api_key: str = API_KEY
@@ -48,8 +50,10 @@ class SandboxServer:
         server: uvicorn.Server,
         thread: threading.Thread,
         port: int,
+        ssh: SshEndpoint | None = None,
     ) -> None:
         self.app = app
+        self.ssh = ssh
         self.context = context
         self.port = port
         self.url = f"http://{HOST}:{port}"
@@ -135,6 +139,9 @@ class SandboxServer:
         if self._stopped:
             return
         self._stopped = True
+        if self.ssh is not None:
+            self.context.state.ssh_endpoint = None
+            self.ssh.stop()
         self._server.should_exit = True
         self._thread.join(timeout=STOP_TIMEOUT_S)
 
@@ -204,4 +211,12 @@ def start_sandbox(
         time.sleep(0.002)
     with socket.create_connection((HOST, bound), timeout=START_TIMEOUT_S):
         pass
-    return SandboxServer(app, context, server, thread, bound)
+    ssh = SshEndpoint(context)  # the pods' SSH endpoint, on its own free port
+    try:
+        ssh.start()
+    except BaseException:
+        server.should_exit = True
+        thread.join(timeout=STOP_TIMEOUT_S)
+        raise
+    context.state.ssh_endpoint = ssh.address
+    return SandboxServer(app, context, server, thread, bound, ssh)

@@ -21,7 +21,16 @@ from .offers import JSON, Location
 from .pod_logs import render_log
 from .schemas import CreateDisk, CreatePod
 from .validation import DiskFacts, plan_disk, plan_pod
-from .views import Clock, DiskRecord, PodRecord, history_item, pod_status, render_disk, render_pod
+from .views import (
+    Clock,
+    DiskRecord,
+    PodRecord,
+    SshAddress,
+    history_item,
+    pod_status,
+    render_disk,
+    render_pod,
+)
 
 GPUS_PER_NODE = 8
 INSTALL_FAILURE = "Installation failed: image pull timed out (simulated by the sandbox)"
@@ -53,6 +62,9 @@ class SandboxState:
         self._pods: dict[str, PodRecord] = {}
         self._disks: dict[str, DiskRecord] = {}
         self._rng = random.Random()
+        self.ssh_endpoint: SshAddress | None = None
+        """(host, port) of the sandbox's SSH endpoint while `start_sandbox` runs one: the
+        pods' `sshConnection` then names it (a login per pod) instead of made-up IPs."""
         self.reset()
 
     def reset(self) -> None:
@@ -98,7 +110,9 @@ class SandboxState:
 
     def _render_pod(self, pod: PodRecord) -> JSON:
         now = self.clock.now()
-        return render_pod(pod, now, self.clock, self._disks, self.config.provision_seconds)
+        return render_pod(
+            pod, now, self.clock, self._disks, self.config.provision_seconds, self.ssh_endpoint
+        )
 
     def _render_disk(self, disk: DiskRecord) -> JSON:
         status = self._disk_status(disk)

@@ -17,6 +17,7 @@ from typing import Any
 
 from .lifecycle import PodOverride, PodPhase, current_phase, disk_status
 from .offers import JSON
+from .ssh_logins import login_for
 from .validation import DiskPlan, PodPlan
 
 SANDBOX_USER = "sandbox-user"
@@ -81,6 +82,10 @@ class DiskRecord:
         return disk_status(self.created, self.deleted, now, provision_s, delete_s)
 
 
+SshAddress = tuple[str, int]
+"""(host, port) of the sandbox's SSH endpoint while one runs (see `ssh_endpoint.py`)."""
+
+
 def _port(internal: str, external: str, used_by: str | None, description: str) -> JSON:
     return {
         "internal": internal,
@@ -91,11 +96,12 @@ def _port(internal: str, external: str, used_by: str | None, description: str) -
     }
 
 
-def _ports(pod: PodRecord, reachable: bool) -> list[JSON]:
+def _ports(pod: PodRecord, reachable: bool, endpoint: SshAddress | None = None) -> list[JSON]:
     if not reachable:  # what the guide's create response shows before ports are known
         return [_port("22", "22", "SSH", "SSH access"), _port("*", "*", None, "All other ports")]
+    ssh_port = pod.ssh_port if endpoint is None else endpoint[1]
     return [
-        _port("22", str(pod.ssh_port), "SSH", "SSH access"),
+        _port("22", str(ssh_port), "SSH", "SSH access"),
         _port("8888", str(pod.jupyter_port), "JUPYTER_NOTEBOOK", "Jupyter notebook"),
     ]
 
@@ -133,27 +139,40 @@ def _attached(pod: PodRecord, disks: Mapping[str, DiskRecord], status: str) -> l
     return entries
 
 
-def ssh_lines(pod: PodRecord) -> list[str]:
-    return [f"root@{ip} -p {pod.ssh_port}" for ip in pod.ips]
+def ssh_lines(pod: PodRecord, endpoint: SshAddress | None = None) -> list[str]:
+    """One `user@host -p port` per node: made-up addresses, or the sandbox's SSH endpoint
+    (every node on it, told apart by its login) when one runs."""
+    if endpoint is None:
+        return [f"root@{ip} -p {pod.ssh_port}" for ip in pod.ips]
+    host, port = endpoint
+    return [f"{login_for(pod.id, node)}@{host} -p {port}" for node in range(len(pod.ips))]
 
 
-def _network(pod: PodRecord, reachable: bool) -> tuple[Any, Any]:
+def _network(
+    pod: PodRecord, reachable: bool, endpoint: SshAddress | None = None
+) -> tuple[Any, Any]:
     """(sshConnection, ip): strings, or lists for a multi-node pod; None until reachable."""
     if not reachable:
         return None, None
+    ips = list(pod.ips) if endpoint is None else [endpoint[0]] * len(pod.ips)
     if pod.plan.offer.is_multinode:
-        return ssh_lines(pod), list(pod.ips)
-    return ssh_lines(pod)[0], pod.ips[0]
+        return ssh_lines(pod, endpoint), ips
+    return ssh_lines(pod, endpoint)[0], ips[0]
 
 
 def render_pod(
-    pod: PodRecord, now: float, clock: Clock, disks: Mapping[str, DiskRecord], provision_s: float
+    pod: PodRecord,
+    now: float,
+    clock: Clock,
+    disks: Mapping[str, DiskRecord],
+    provision_s: float,
+    ssh_endpoint: SshAddress | None = None,
 ) -> JSON:
     plan, offer = pod.plan, pod.plan.offer
     phase = pod.phase(now, provision_s)
     gone = pod.terminated is not None
     reachable = phase.reachable and not gone
-    ssh, ip = _network(pod, reachable)
+    ssh, ip = _network(pod, reachable, ssh_endpoint)
     updated = pod.created + phase.since if pod.terminated is None else pod.terminated
     shared = offer.shared_disk.default_count if offer.shared_disk is not None else None
     return {
@@ -182,7 +201,7 @@ def render_pod(
         "environmentType": pod.image,
         "customTemplateId": pod.custom_template_id,
         "clusterId": None,
-        "primePortMapping": _ports(pod, reachable),
+        "primePortMapping": _ports(pod, reachable, ssh_endpoint),
         "sshConnection": ssh,
         "ip": ip,
         "resources": {

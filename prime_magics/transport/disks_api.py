@@ -15,7 +15,8 @@ from ..inputs import path_id
 from ..lifecycle import Follow, Phase, disk_state
 from ..models import Disk
 from ..provisioning import DiskRequest
-from .resource import APIResource, created_since
+from ..timestamps import at_or_after
+from .resource import APIResource
 
 DISKS = "/disks/"
 
@@ -37,7 +38,7 @@ class Disks(APIResource):
         return self._create_once(DISKS, request.body(), Disk, "disk", request.name, self.find)
 
     def find(self, name: str, since: str) -> list[Disk]:
-        return [d for d in self.all() if d.name == name and created_since(d.created_at, since)]
+        return [d for d in self.all() if d.name == name and at_or_after(d.created_at, since)]
 
     def follow(
         self,

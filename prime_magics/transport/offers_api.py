@@ -19,7 +19,8 @@ from pydantic import TypeAdapter
 
 from ..config import Settings
 from ..errors import ConfigurationError, ResponseFormatError, UnprocessableEntityError
-from ..models import DiskOffer, GpuOffer, GpuSummary, Page
+from ..filters import GpuFilters
+from ..models import DiskOffer, GpuOffer, GpuSummary, Page, offer_key
 from ..responses import parse, tallied
 from .http import Params, Transport
 from .paging import PAGE_SIZE, PageFetcher, cyclic_gc_paused
@@ -140,44 +141,27 @@ class Offers(APIResource):
             self._store(key, by_path)
         return {path: list(items) for path, items in by_path.items()}
 
-    def gpu(
-        self,
-        *,
-        gpu_type: str | None = None,
-        gpu_count: int | None = None,
-        regions: str | Sequence[str] | None = None,
-        socket: str | None = None,
-        security: str | None = None,
-        data_center_id: str | None = None,
-        cloud_id: str | None = None,
-        disks: str | Sequence[str] | None = None,
-        refresh: bool = False,
-    ) -> list[GpuOffer]:
-        """Every single-node and multi-node offer matching the filters."""
-        filters: dict[str, Any] = {
-            "gpu_type": gpu_type, "gpu_count": gpu_count, "regions": regions,
-            "socket": socket, "security": security, "data_center_id": data_center_id,
-            "cloud_id": cloud_id, "disks": disks,
-        }  # fmt: skip
+    def gpu(self, filters: GpuFilters, refresh: bool = False) -> list[GpuOffer]:
+        """Every single-node and multi-node offer matching the filters the API takes
+        (``filters.provider`` is the caller's to apply)."""
         by_path = self._gpu_pages("gpus", filters, refresh)
         multinode = [o.model_copy(update={"is_multinode": True}) for o in by_path[MULTINODE_PATH]]
         return by_path[GPU_PATH] + multinode
 
-    def gpu_rows(self, filters: dict[str, Any], refresh: bool = False) -> list[Any]:
+    def gpu_rows(self, filters: GpuFilters, refresh: bool = False) -> list[Any]:
         """What ``gpu`` returns, for building a frame: the same offers in the same order,
         as ``_wire`` structs (or, for a page the strict decoder refused, as models read
         leniently); ``offers.offer_columns`` reads both. Never from the cache."""
         by_path = self._gpu_pages("rows", filters, refresh)
         return by_path[GPU_PATH] + by_path[MULTINODE_PATH]
 
-    def _gpu_pages(self, kind: str, filters: dict[str, Any], refresh: bool) -> dict[str, list[Any]]:
+    def _gpu_pages(self, kind: str, filters: GpuFilters, refresh: bool) -> dict[str, list[Any]]:
         """Both GPU endpoints' pages; a GPU type the API refuses (its enum is closed) gets
         the known names closest to it."""
-        lists = {"regions": as_list(filters.get("regions")), "disks": as_list(filters.get("disks"))}
         try:
-            return self._all_pages(kind, [GPU_PATH, MULTINODE_PATH], {**filters, **lists}, refresh)
+            return self._all_pages(kind, [GPU_PATH, MULTINODE_PATH], filters.query(), refresh)
         except UnprocessableEntityError as refused:
-            hint = self.did_you_mean(filters.get("gpu_type"))
+            hint = self.did_you_mean(filters.gpu_type)
             if hint:
                 raise ConfigurationError(
                     hint, hint="See %prime availability gpu-types."
@@ -232,9 +216,8 @@ class Offers(APIResource):
     ) -> GpuOffer:
         """The one offer with this cloud id (narrowed by the others); else say what matched."""
         found = self.gpu(
-            cloud_id=cloud_id, data_center_id=data_center_id, gpu_type=gpu_type,
-            gpu_count=gpu_count,
-        )  # fmt: skip
+            GpuFilters(gpu_type, gpu_count, cloud_id=cloud_id, data_center_id=data_center_id)
+        )
         wanted: dict[str, object] = {"cloud_id": cloud_id, "data_center_id": data_center_id}
         wanted |= {"gpu_type": gpu_type, "gpu_count": gpu_count}
         said = ", ".join(f"{k}={v}" for k, v in wanted.items() if v is not None)
@@ -265,15 +248,9 @@ class Offers(APIResource):
                 items: list[GpuOffer] = parse(_LISTS["gpus"], content, what, tally)
             else:
                 items = parse(_PAGES["gpus"], content, what, tally).items
-
-        def same(o: GpuOffer) -> bool:
-            mine = (offer.provider, offer.gpu_type, offer.socket, offer.data_center)
-            return (o.provider, o.gpu_type, o.socket, o.data_center) == mine
-
-        found = next((o for o in items if same(o)), None)
-        if found is not None and offer.is_multinode:
-            found = found.model_copy(update={"is_multinode": True})
-        return found
+        if offer.is_multinode:  # the multi-node listing is one: its offers are
+            items = [o.model_copy(update={"is_multinode": True}) for o in items]
+        return next((o for o in items if offer_key(o) == offer_key(offer)), None)
 
     def find_disk(self, data_center_id: str, provider: str | None = None) -> DiskOffer:
         """The one disk offer in this data centre (of this provider); else say what matched."""

@@ -10,6 +10,8 @@ The file is ``~/.prime/prime_magics_pages.json`` next to the official CLI's conf
 0600, written atomically; entries are keyed by base URL, endpoint and query, and expire
 after ``LIFETIME`` seconds (the catalogue changes; a stale guess is only slower). Any
 trouble reading or writing it (read-only home, a corrupt file) just means no memory.
+Expiry is read from ``clock``, epoch seconds shared by every process (``time.time``;
+tests pass a fake and move it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +36,18 @@ def default_path() -> Path:
 class PageCounts:
     """``get``/``put`` a page count by key, for this ``base_url``."""
 
-    def __init__(self, base_url: str, path: Path | None = None, lifetime: float = LIFETIME) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        path: Path | None = None,
+        lifetime: float = LIFETIME,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._base_url = base_url
         self._path = path
         self._lifetime = lifetime
+        self._clock = clock
         self._lock = threading.Lock()
 
     @property
@@ -60,12 +71,12 @@ class PageCounts:
         count, until = entry
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             return None
-        if not isinstance(until, (int, float)) or until <= time.time():
+        if not isinstance(until, (int, float)) or until <= self._clock():
             return None
         return count
 
     def put(self, key: str, count: int) -> None:
-        now = time.time()
+        now = self._clock()
         with self._lock:
             data = {
                 k: v

@@ -15,13 +15,15 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from ..display.primitives import usd
 from ..errors import ConfirmationRequiredError
 from ..inputs import path_id
 from ..lifecycle import Follow, Phase, pod_state
 from ..models import HistoryItem, Pod, PodStatus, first_address
 from ..provisioning import PodRequest
 from ..responses import parse, tallied
-from .resource import APIResource, created_since
+from ..timestamps import at_or_after
+from .resource import APIResource
 
 PODS = "/pods/"
 
@@ -71,7 +73,7 @@ class Pods(APIResource):
 
     def find(self, name: str, since: str) -> list[Pod]:
         """Pods with this name created since ``since`` (ISO time): reconciliation."""
-        return [p for p in self.all() if p.name == name and created_since(p.created_at, since)]
+        return [p for p in self.all() if p.name == name and at_or_after(p.created_at, since)]
 
     def follow(
         self,
@@ -90,7 +92,7 @@ class Pods(APIResource):
         local = local_disk_gb(pod)
         lines = [
             f"Terminating pod {pod.name or pod.id} ({pod.id}, {pod.gpu_count}× {pod.gpu_name}) "
-            f"stops its billing of ${pod.price_hr or 0:.4f}/h.",
+            f"stops its billing of {usd(pod.price_hr or 0)}.",
             f"Everything on its own disk{f' ({local:g} GB)' if local else ''} is lost for good.",
         ]
         for disk in pod.network_disks:

@@ -10,7 +10,7 @@ and reconciling when its answer is lost.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
@@ -23,7 +23,6 @@ from .http import Params, Transport
 from .paging import PageFetcher
 
 M = TypeVar("M", bound=BaseModel)
-CLOCK_SKEW = timedelta(minutes=2)
 
 
 class APIResource:
@@ -89,16 +88,6 @@ class APIResource:
         except OutcomeUnknownError as exc:
             _reconcile(exc, find)
             raise
-
-
-def created_since(created_at: str | None, since: str) -> bool:
-    """Whether a timestamp of the API is at or after ``since`` (ISO), allowing clock skew."""
-    if not created_at:
-        return False
-    created = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
-    if created.tzinfo is None:
-        created = created.replace(tzinfo=timezone.utc)
-    return created >= datetime.fromisoformat(since) - CLOCK_SKEW
 
 
 def _reconcile(exc: OutcomeUnknownError, find: Callable[[str, str], list[Any]]) -> None:

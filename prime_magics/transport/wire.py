@@ -14,7 +14,7 @@ The structs mirror ``models.GpuOffer``/``ResourceSpec``/``Prices`` field for fie
 snake_case names, camelCase on the wire, the same defaults), so ``offers.offer_columns``
 reads either shape; ``tests/test_wire.py`` keeps the two in step. Unknown fields are
 skipped (a frame never shows them). Only the availability frame uses these; the model
-methods (``gpu_offers``, ``find_offer``, re-reads) still return pydantic models.
+methods (``offer_models``, ``find_offer``, re-reads) still return pydantic models.
 
 Cheap to build on purpose (issue 14, goal 2): no ``__post_init__`` (a Python call per
 offer; the models' "null is an empty spec/price/list" is applied where the columns are

@@ -58,7 +58,7 @@ def resource_hint(offer: GpuOffer, resource: Part) -> str:
     parts = [f"{low}–{high} {resource.unit}" + (f", steps of {spec.step}" if spec.step else "")]
     unit = resource.unit.rstrip("s") if resource.unit.endswith("s") else resource.unit
     if spec.price_per_unit:
-        price = usd(spec.price_per_unit, f"{unit}/h", offer.prices.currency or "USD", 6)
+        price = usd(spec.price_per_unit, f"{unit}/h", offer.prices.currency or "USD")
         parts.append(price)
     if spec.default_included_in_price and spec.default_count is not None:
         parts.append(f"{spec.default_count} included")
@@ -97,6 +97,19 @@ def stop_after_control() -> w.BoundedFloatText:
         step=0.5,
         description="Max hours",
         tooltip="Terminate the pod this many hours after it is ready (0: never)",
+    )
+
+
+def idle_stop_control() -> w.BoundedFloatText:
+    """Minutes without a remote cell after which the guard ends the pod (0: never)."""
+    return w.BoundedFloatText(
+        value=0.0,
+        min=0.0,
+        max=NO_LIMIT * 60,
+        step=5.0,
+        description="Idle stop (min)",
+        tooltip="Terminate the pod once no remote cell ran for this many minutes (0: never)",
+        style={"description_width": "initial"},
     )
 
 

@@ -7,28 +7,41 @@ status line, the heading and the buttons are redrawn *from* those traits, never 
 beside them. Handlers are plain methods wired to buttons through ``Form.button`` and run
 through ``Form.run``: a ``PrimeError`` becomes the status line (its text is written for a
 person); anything else is a bug and keeps its traceback. A click that arrives while the
-panel is busy is dropped. ``Poller`` runs a step function in a daemon thread; tests call
-the step (``poll_once``) directly instead.
+panel is busy is dropped.
+
+A panel that creates something bills from that moment, so "ask once, then create exactly
+once" is written here once (``create_step``, ``propose``): the first click shows what it
+costs, Confirm sends one create — a second click, or one after an answer that may hide a
+created resource, sends nothing — and Cancel withdraws it.
 """
 
 from __future__ import annotations
 
 import html
-import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import ipywidgets as w
 import traitlets as t
 
 from .. import api
-from ..display.primitives import Code, notice_html, sandbox_tag_html
-from ..errors import APIConnectionError, APIStatusError, ConfigurationError, PrimeError
+from ..display.primitives import Code, Confirmation, notice_html, sandbox_tag_html
+from ..errors import (
+    APIConnectionError,
+    APIStatusError,
+    BalanceTooLowError,
+    ConfigurationError,
+    PrimeError,
+    SpendRefusedError,
+)
 
 if TYPE_CHECKING:
     from ..client import Client
+
+T = TypeVar("T")
 
 
 def code_html(text: str, title: str | None = None) -> str:
@@ -47,7 +60,8 @@ def definitely_not_created(err: PrimeError) -> bool:
     create that happened, so the form stays locked and says to look first."""
     if isinstance(err, APIStatusError):
         return err.status_code < 500
-    return isinstance(err, ConfigurationError) or type(err) is APIConnectionError
+    refused = isinstance(err, (ConfigurationError, SpendRefusedError))  # before sending
+    return refused or type(err) is APIConnectionError
 
 
 def create_failed(err: PrimeError, listing: str) -> str:
@@ -58,6 +72,16 @@ def create_failed(err: PrimeError, listing: str) -> str:
         f"{err.message}\nIt may or may not have been created: check {listing} "
         "before trying again (this form will not send it twice)."
     )
+
+
+@dataclass(frozen=True)
+class Proposal(Generic[T]):
+    """A create waiting for its confirmation (``Form.propose``)."""
+
+    create: Callable[[], T]  # sends it: called at most once
+    created: Callable[[T], None]  # what the form does with what was created
+    creating: str | None = None  # the status line while it is sent
+    anyway: Callable[[], T] | None = None  # the same create despite a short wallet
 
 
 class Form(w.VBox):  # type: ignore[misc]
@@ -76,6 +100,8 @@ class Form(w.VBox):  # type: ignore[misc]
         self.output = w.Output()
         self._title = title
         self._buttons: list[w.Button] = []
+        self._proposal: Proposal[Any] | None = None
+        self._listing = ""
         super().__init__()
         self.client: Client = client if client is not None else api.get_client()
         self.set_title(title)
@@ -143,6 +169,82 @@ class Form(w.VBox):  # type: ignore[misc]
         self.confirm_text.value = question_html or ""
         shown(self.confirm_box, question_html is not None)
 
+    # -- ask once, then create exactly once ----------------------------------------------
+
+    def create_step(self, label: str, listing: str, withdrawn: str) -> w.VBox:
+        """The confirm box of a create: ``propose`` asks; Confirm sends the proposed create
+        exactly once; Cancel withdraws it, saying ``withdrawn``. ``listing`` is where to look
+        after an answer that may hide a created resource (``%prime pods list``)."""
+        self._listing = listing
+        return self.confirm_step(label, self._create_once, lambda: self.withdraw(withdrawn))
+
+    def propose(
+        self,
+        confirmation: Confirmation,
+        create: Callable[[], T],
+        created: Callable[[T], None],
+        creating: str | None = None,
+        anyway: Callable[[], T] | None = None,
+    ) -> None:
+        """Step 1: ask ``confirmation``; Confirm then calls ``create`` once and hands its
+        result to ``created``. Nothing is sent here, nor once the form has sent its one
+        create. ``anyway`` is the same create accepting a wallet that does not pay the
+        first hour: when ``create`` is refused for it (nothing was sent), the form asks a
+        second time, saying why, and Confirm sends ``anyway``."""
+        if self.submitted:
+            return
+        self._proposal = Proposal(create, created, creating, anyway)
+        self.ask(confirmation._repr_html_())
+
+    @property
+    def proposed(self) -> bool:
+        """A create is waiting for its confirmation."""
+        return self._proposal is not None
+
+    def withdraw(self, said: str) -> None:
+        """Forget the proposed create and hide the question; nothing is sent."""
+        self._proposal = None
+        self.ask(None)
+        self.show(said)
+
+    def changed(self, button: str) -> None:
+        """The controls changed: a question still open asked about something else, so it
+        is withdrawn (what is confirmed is always what is shown)."""
+        if self.proposed:
+            self.withdraw(f"The form changed: click {button} again to confirm the new choice.")
+
+    def _create_once(self) -> None:
+        """Step 2 (Confirm): the proposed create, exactly once. A create certainly refused
+        (``definitely_not_created``) leaves the form free to propose again; any other
+        failure locks it, since the resource may exist and bill."""
+        proposal = self._proposal
+        if self.submitted or proposal is None:
+            return
+        self.submitted, self._proposal = True, None
+        self.ask(None)
+        if proposal.creating:
+            self.show(proposal.creating)
+        try:
+            made = proposal.create()
+        except BalanceTooLowError as err:  # nothing was sent: ask once more, saying why
+            if proposal.anyway is None:
+                self._failed(err)
+                return
+            self.submitted = False
+            self.show(err.message, "warning")
+            again = Confirmation("Rent it anyway?", err.message)
+            self.propose(again, proposal.anyway, proposal.created, proposal.creating)
+            return
+        except PrimeError as err:
+            self._failed(err)
+            return
+        proposal.created(made)
+
+    def _failed(self, err: PrimeError) -> None:
+        self.submitted = not definitely_not_created(err)
+        self.last_error = err
+        self.show(create_failed(err, self._listing), "error")
+
     # -- state ---------------------------------------------------------------------------
 
     def show(self, text: str, level: str = "info") -> None:
@@ -191,60 +293,12 @@ class Form(w.VBox):  # type: ignore[misc]
                 self.set_title()
 
     def report_crash(self, exc: BaseException) -> None:
-        """A bug in a background thread: keep its traceback visible in the panel."""
+        """A round of the panel's background loop (``loops.Loop``) failed; the loop backs
+        off and goes on. A ``PrimeError`` is said as it is; anything else is a bug and
+        keeps its traceback visible in the panel."""
+        if isinstance(exc, PrimeError):
+            self.show(f"{exc.message} (trying again)", "warning")
+            return
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         self.output.append_stderr(text)
         self.show(f"Internal error: {exc!r} (traceback below)", "error")
-
-
-class Poller:
-    """Run ``step`` in a daemon thread: it returns the seconds until the next step, or
-    ``None`` when there is nothing left to follow. ``stop()`` ends it; a crash (a bug) goes
-    to ``on_crash``. The thread only sleeps on its stop event, so ``stop`` is immediate."""
-
-    def __init__(
-        self,
-        step: Callable[[], float | None],
-        name: str,
-        on_crash: Callable[[BaseException], None],
-    ) -> None:
-        self._step = step
-        self._name = name
-        self._on_crash = on_crash
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.crash: BaseException | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def wait(self, timeout: float) -> bool:
-        """Block up to ``timeout`` s for the thread to end (after ``stop``); True if it has.
-        For scripts and teardown; tests decide outcomes by calling the step instead."""
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-        return not self.running
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                pause = self._step()
-            except Exception as exc:  # a bug: no caller to raise to, so show it
-                self.crash = exc
-                self._on_crash(exc)
-                return
-            if pause is None:
-                return
-            self._stop.wait(pause)

@@ -2,23 +2,23 @@
 
 ``%prime budget`` returns it where widgets show, and the after-cell hook shows a fresh
 one when a budget is spent. The budget lives in the store, so the panel redraws by
-itself: a daemon thread recomputes it from the store every ``REDRAW_S`` while the panel
-is open (no API request: the guard process does the reading; a widget may be changed
-from any thread). The button
+itself: a daemon thread (a ``loops.Loop``) recomputes it from the store every
+``REDRAW_S`` while the panel is open (no API request: the guard process does the reading;
+a widget may be changed from any thread); a redraw that fails is said on the status line
+and tried again later. The button
 names exactly what it ends ("Terminate 1 pod, delete 1 disk"), so the click is the
 confirmation the notice asked for; it is there only while something counted bills.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import traitlets as t
 
 from ..display.primitives import notice_html
-from ..errors import PrimeError
+from ..loops import Loop
 from ..rentals.budget_words import BUDGET_CAVEAT, budget_notice, budget_table
 from ..rentals.budgets import BudgetState
 from ._form import Form, shown
@@ -56,11 +56,13 @@ class BudgetPanel(Form):
             self.notice, self.table, w.HBox([self.end_button, self.refresh_button]), caveat
         )
         self.state = self.client.budget()
-        self._closed = threading.Event()
-        threading.Thread(target=self._follow, name="prime-budget-panel", daemon=True).start()
+        self._redraws = Loop(
+            self._follow, "prime-budget-panel", REDRAW_S, on_error=self.report_crash
+        )
+        self._redraws.start(delay=REDRAW_S)
 
     def close(self) -> None:
-        self._closed.set()
+        self._redraws.stop()
         super().close()
 
     def load(self) -> None:
@@ -68,15 +70,13 @@ class BudgetPanel(Form):
         self.client.guard_round()
         self.state = self.client.budget()
 
-    def _follow(self) -> None:
-        """Redraw from the store until the panel closes or the budget is lifted."""
-        while not self._closed.wait(REDRAW_S):
-            try:
-                self.state = self.client.budget()
-            except PrimeError:  # a store gone unreadable: the next redraw may read it
-                continue
-            if self.state is None:
-                return
+    def _follow(self) -> float | None:
+        """One redraw from the store; the loop's next in ``REDRAW_S``, none once the budget
+        is lifted (the loop ends then, and when the panel closes)."""
+        self.state = self.client.budget()
+        if self._redraws.failures:  # the last redraw failed, and said so: no longer true
+            self.show("")
+        return None if self.state is None else REDRAW_S
 
     @t.observe("state")
     def _draw(self, _change: Any) -> None:

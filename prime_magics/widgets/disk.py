@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
@@ -25,11 +26,12 @@ import traitlets as t
 from ..display.primitives import Confirmation, Table, notice_html, usd
 from ..errors import ConfigurationError, PrimeError
 from ..lifecycle import Follow, Phase
+from ..loops import Loop
 from ..models import Disk
 from ..offers import cell
 from ..pricing import per_month
 from ..provisioning import DiskRequest
-from ._form import Form, Poller, create_failed, definitely_not_created
+from ._form import Form
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -41,7 +43,7 @@ def offer_label(row: pd.Series[Any]) -> str:
     """``CANADA-1 · canada/CA · hyperstack · $0.1095/GB/month``, plus ``· multinode``."""
     where = "/".join(str(v) for v in (cell(row, "region"), cell(row, "country")) if v)
     per_gb = per_month(cell(row, "price_per_gb_hr"))
-    month = "$?/GB/month" if per_gb is None else f"${per_gb:.4f}/GB/month"  # a rate: 4 decimals
+    month = usd(per_gb, "GB/month")
     parts = [cell(row, "data_center") or "(any)", where, cell(row, "provider"), month]
     label = " · ".join(str(p) for p in parts if p)
     return label + (" · multinode" if cell(row, "is_multinode") else "")
@@ -72,7 +74,7 @@ class DiskForm(Form):
         self.autostart = autostart  # False: nothing polls by itself; call step() (tests)
         self._lock = threading.Lock()
         self.frame: pd.DataFrame = pd.DataFrame()
-        self._poller = Poller(self.step, "prime-disk", self.report_crash)
+        self._poller = Loop(self.step, "prime-disk", poll_interval, on_error=self.report_crash)
         self._follow: Follow[Disk] | None = None
         self.location = w.Dropdown(options=[], description="Where", layout={"width": "auto"})
         # Not bounded: a size outside the offer's range is said (DiskRequest.from_offer's
@@ -83,7 +85,7 @@ class DiskForm(Form):
         self.problem = w.HTML()
         self.cost = w.HTML()
         self.create_button = self.button("Create disk", self._on_create, "primary")
-        self.confirm_step("Confirm", self._on_confirm, self._on_cancel)
+        self.create_step("Confirm", "%prime disks list", "Nothing was created.")
         self.layout_children(
             self.location, w.HBox([self.size, self.size_hint]), self.name, self.problem,
             self.cost,
@@ -141,7 +143,7 @@ class DiskForm(Form):
             high = cell(row, "max_gb")
             step = int(cell(row, "step_gb") or 1)
             self.size.step = step
-            rate = usd(cell(row, "price_per_gb_hr"), "GB/h", decimals=6)
+            rate = usd(cell(row, "price_per_gb_hr"), "GB/h")
             steps = f", steps of {step}" if step > 1 else ""
             self.size_hint.value = html.escape(f"{low}–{high or '∞'} GB{steps} · {rate}")
         self._update()
@@ -157,6 +159,7 @@ class DiskForm(Form):
 
     def _update(self, _change: Any = None) -> None:
         """Rebuild the request and its cost after any change."""
+        self.changed("Create disk")
         try:
             request, error = self.build_request(), None
         except ConfigurationError as err:
@@ -180,34 +183,22 @@ class DiskForm(Form):
         return self.request is not None or button is self.cancel_button
 
     def _on_create(self) -> None:
-        """Step 1: show what will be created and billed; nothing is sent yet."""
-        if self.submitted or self.request is None:
-            return
+        """Step 1: show what will be created and billed; nothing is sent yet (``propose``:
+        Confirm sends exactly one create)."""
         req = self.request
+        if self.submitted or req is None:
+            return
         where = req.data_center_id or req.provider
         question = f"Create a {req.size_gb} GB disk in {where} at {usd(req.quote_hr)}?"
         month = usd(per_month(req.quote_hr), "month")
-        self.ask(Confirmation(question, f"{month}, billed from now until you delete it, "
-                              "attached or not.")._repr_html_())  # fmt: skip
+        details = f"{month}, billed from now until you delete it, attached or not."
+        self.propose(
+            Confirmation(question, details), partial(self.client.create_disk, req),
+            self._created, creating="Creating the disk…",
+        )  # fmt: skip
 
-    def _on_cancel(self) -> None:
-        self.ask(None)
-        self.show("Nothing was created.")
-
-    def _on_confirm(self) -> None:
-        """Step 2: exactly one create, then follow the disk until it is ready."""
-        if self.submitted or self.request is None:
-            return
-        self.submitted = True
-        self.ask(None)
-        self.show("Creating the disk…")
-        try:
-            disk = self.client.create_disk(self.request)
-        except PrimeError as err:
-            self.submitted = not definitely_not_created(err)
-            self.last_error = err
-            self.show(create_failed(err, "%prime disks list"), "error")
-            return
+    def _created(self, disk: Disk) -> None:
+        """Step 2 done: the one disk; follow it until it is ready."""
         self._follow = self.client.follow_disk(disk.id)
         self.disk = disk
         self.show(f"Disk {disk.name} ({disk.id}) is {disk.status}…")

@@ -26,6 +26,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets as t
 
+from ..pricing import within_cap_column
 from ._form import Form
 from .grid import COLUMNS, OfferGrid
 from .provision import ProvisionForm
@@ -163,7 +164,7 @@ class AvailabilityExplorer(Form):
         """The local filters on the fetched frame; redraw the grid (its labels unchanged)."""
         df = self.raw
         if self.max_price.value:
-            df = df[df["total_hr"].le(self.max_price.value).fillna(False)]
+            df = df[within_cap_column(df["total_hr"], self.max_price.value)]
         if self.stock.value:
             df = df[df["stock_status"].isin(self.stock.value).fillna(False)]
         if self.provider.value:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
@@ -23,7 +24,7 @@ import traitlets as t
 from ..config import Team, TeamChoice
 from ..display.primitives import Confirmation, notice_html, usd
 from ..display.sentences import cap_lines, disk_label, forecast_table, quote_table, stock_warning
-from ..errors import BalanceTooLowError, ConfigurationError, PrimeError
+from ..errors import ConfigurationError
 from ..models import Disk, GpuOffer, Pod
 from ..offers import PARTS, gpu_offer
 from ..pricing import (
@@ -38,6 +39,7 @@ from ..provisioning import CUSTOM_TEMPLATE, PodRequest, attach_problem
 from ._controls import (
     cap_mode_control,
     chosen_cap,
+    idle_stop_control,
     image_dropdown,
     max_price_control,
     offer_header,
@@ -45,7 +47,7 @@ from ._controls import (
     resource_hint,
     stop_after_control,
 )
-from ._form import Form, code_html, create_failed, definitely_not_created, shown
+from ._form import Form, code_html, shown
 from .disk import DiskForm
 from .status import PodStatus
 
@@ -81,11 +83,10 @@ class ProvisionForm(Form):
         self.poll_interval = poll_interval
         self.autostart = autostart  # passed to the panels it opens (False: tests step them)
         self.env: dict[str, str] = {}
+        self.jupyter_password: str | None = None
         self.team_id: TeamChoice = Team.CONFIGURED
         self.pod_status: PodStatus | None = None
         self.disk_form: DiskForm | None = None
-        self._pending: PodRequest | None = None
-        self._despite_balance = False  # the second confirmation for a short wallet was given
         self.balance: float | None = None  # the wallet, read by load()
         self.header = w.HTML(offer_header(offer))
         stock = stock_warning(offer.stock_status)
@@ -101,6 +102,7 @@ class ProvisionForm(Form):
         self.cap_mode, self.max_price = cap_mode_control(), max_price_control()
         self.max_price.observe(self._on_cap_typed, "value")
         self.stop_after = stop_after_control()
+        self.idle_stop = idle_stop_control()
         self.forecast = w.Text(
             value=forecast_text(FORECAST_HOURS),
             description="Forecast h",
@@ -113,9 +115,9 @@ class ProvisionForm(Form):
         self.cap_note = w.HTML()
         self.show_request = w.ToggleButton(description="Show request")
         self.provision_button = self.button("Provision", self._on_provision, "primary")
-        self.confirm_step("Confirm", self._on_confirm, self._on_cancel)
+        self.create_step("Confirm", "%prime pods list", "Nothing was rented.")
         self.disk_area, self.pod_area = w.VBox(), w.VBox()
-        optional = [self.cap_mode, self.max_price, self.stop_after, self.forecast]
+        optional = [self.cap_mode, self.max_price, self.stop_after, self.idle_stop, self.forecast]
         optional += [c for c in (self.share,) if c is not None]
         self.inputs = [*self.resources.values(), self.image, self.template, self.name]
         self.inputs += [self.attach, *optional]
@@ -160,6 +162,8 @@ class ProvisionForm(Form):
         self.max_price.value = request.max_price if request.cap_source == "given" else 0.0
         self.cap_mode.value = request.cap_source
         self.stop_after.value = request.max_hours or 0.0
+        self.idle_stop.value = request.idle_stop_minutes or 0.0
+        self.jupyter_password = request.jupyter_password  # no control: never in widget state
         if self.share is not None:
             self.share.value = request.share_with_team
         self._update()
@@ -195,6 +199,8 @@ class ProvisionForm(Form):
                 disks=list(self.attach.value),
                 max_price=chosen_cap(self.cap_mode.value, self.max_price.value),
                 max_hours=self.stop_after.value or None,
+                idle_stop_minutes=self.idle_stop.value or None,
+                jupyter_password=self.jupyter_password,
                 team_id=self.team_id,
                 share_with_team=bool(self.share and self.share.value),
                 env=self.env,
@@ -209,10 +215,7 @@ class ProvisionForm(Form):
     def _update(self, _change: Any = None) -> None:
         shown(self.template, self.image.value == CUSTOM_TEMPLATE)
         shown(self.max_price, self.cap_mode.value == "given")
-        if self._pending is not None:  # what was confirmed is no longer what is shown
-            self._pending = None
-            self.ask(None)
-            self.show("The form changed: click Provision again to confirm the new choice.")
+        self.changed("Provision")
         try:
             request, error = self.build_request(), None
         except ConfigurationError as err:
@@ -283,7 +286,7 @@ class ProvisionForm(Form):
         if not self.show_request.value or req is None:
             self.request_view.value = ""
             return
-        body = json.dumps(req.body(), indent=2)
+        body = json.dumps(req.shown_body(), indent=2)
         curl = req.curl(self.client.settings.base_url)
         self.request_view.value = code_html(body, "Request body") + code_html(curl, "curl")
 
@@ -302,44 +305,28 @@ class ProvisionForm(Form):
         return not self.submitted and (button is self.cancel_button or self.request is not None)
 
     def _on_provision(self) -> None:
-        """Step 1: say what will be rented at what price; nothing is sent yet."""
-        if self.submitted or self.request is None or self.quote is None:
+        """Step 1: say what will be rented at what price; nothing is sent yet (``propose``:
+        Confirm sends exactly one create, a short wallet asks once more)."""
+        req, q, o = self.request, self.quote, self.offer
+        if self.submitted or req is None or q is None:
             return
-        self._pending, q, o = self.request, self.quote, self.offer
         lines = ["The price is variable."] if q.is_variable else []
-        lines += cap_lines(self._pending)
+        lines += cap_lines(req)
         if q.prepaid_cost is not None:
             lines.append(f"{usd(q.prepaid_cost, '')} is charged up front.")
-        if self._pending.disks:
+        if req.disks:
             lines.append(f"Attached disks ({self.grand_total_hr} with them) stay billed apart.")
         question = f"Rent {o.gpu_count or '?'}× {o.gpu_type} at {usd(q.total_hr)}?"
-        self.ask(Confirmation(question, "\n".join(lines))._repr_html_())
+        self.propose(
+            Confirmation(question, "\n".join(lines)),
+            partial(self.client.create_pod, req),
+            self._created,
+            creating=f"Creating pod {req.name!r}…",
+            anyway=partial(self.client.create_pod, req, despite_balance=True),
+        )
 
-    def _on_cancel(self) -> None:
-        self._pending, self._despite_balance = None, False
-        self.ask(None)
-        self.show("Nothing was rented.")
-
-    def _on_confirm(self) -> None:
-        """Step 2: exactly one create; then follow the pod below."""
-        req = self._pending
-        if self.submitted or req is None:
-            return
-        self.submitted, self._pending = True, None
-        self.ask(None)
-        self.show(f"Creating pod {req.name!r}…")
-        try:
-            pod = self.client.create_pod(req, despite_balance=self._despite_balance)
-        except BalanceTooLowError as err:  # nothing was sent: ask once more, saying why
-            self.submitted, self._pending, self._despite_balance = False, req, True
-            self.show(err.message, "warning")
-            self.ask(Confirmation("Rent it anyway?", err.message)._repr_html_())
-            return
-        except PrimeError as err:
-            self.submitted = not definitely_not_created(err)
-            self.last_error = err
-            self.show(create_failed(err, "%prime pods list"), "error")
-            return
+    def _created(self, pod: Pod) -> None:
+        """Step 2 done: the one pod; follow it below."""
         self.pod = pod
         self.show(f"Pod {pod.name} ({pod.id}) created: {pod.status}.", "success")
         self.pod_status = PodStatus(pod.id, self.client, self.poll_interval, self.autostart)

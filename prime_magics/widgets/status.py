@@ -4,7 +4,13 @@ The panel keeps following its pod until it is gone (TERMINATED, or a 404), every
 ``poll_interval`` seconds while it comes up and every ``settled_interval`` once it is ready
 or failed, so a pod terminated from another cell shows TERMINATED within one slow period.
 What a status means comes from ``lifecycle.pod_state`` alone. Polling runs in a daemon
-thread (``Poller``) over ``poll_once``, which tests call directly.
+thread (a ``loops.Loop``) over ``poll_once``, which tests call directly.
+
+When the pod exposes a JUPYTER_NOTEBOOK port, the panel links its own Jupyter
+(``http://IP:PORT/``, no secret in it). The ``jupyterPassword`` the create set is never
+part of the panel's saved state: "Show Jupyter password" writes it into a transient
+output, cleared again after ``REVEAL_S`` seconds or on the next click, so a notebook
+saved (widget state included) or converted by nbconvert holds no password.
 
 Terminate refreshes the pod first: on a pod already gone it says so and offers nothing;
 otherwise it shows ``client.describe_pod_termination`` and waits for Confirm, which
@@ -25,8 +31,9 @@ from ..display.primitives import Confirmation, notice_html, usd
 from ..display.sentences import DEADLINE_CAVEAT, deadline_text
 from ..errors import NotFoundError, PrimeError
 from ..lifecycle import Phase, State
+from ..loops import Loop
 from ..models import Pod
-from ._form import Form, Poller, code_html
+from ._form import Form, code_html, shown
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -42,8 +49,25 @@ def _ports_html(pod: Pod) -> str:
     return f"<table><caption>Ports</caption>{''.join(rows)}</table>" if rows else ""
 
 
+def jupyter_url(pod: Pod) -> str | None:
+    """The pod's own Jupyter: its JUPYTER_NOTEBOOK port on its IP (no password in it);
+    None while it exposes none."""
+    port = next(
+        (p for p in pod.prime_port_mapping or []
+         if p.used_by == "JUPYTER_NOTEBOOK" and str(p.external or "*").isdigit()),
+        None,
+    )  # fmt: skip
+    ip = pod.ip if isinstance(pod.ip, str) or pod.ip is None else next(iter(pod.ip), None)
+    if port is None or not ip:
+        return None
+    host = f"[{ip}]" if ":" in ip else ip
+    return f"http://{host}:{port.external}/"
+
+
 LOG_LINES = 8
 WARN_BEFORE_S = 600.0  # the deadline turns to a warning ten minutes before
+REVEAL_S = 30.0  # a revealed Jupyter password is cleared again after this long
+SHOW_PASSWORD = "Show Jupyter password"
 
 
 class PodStatus(Form):
@@ -74,7 +98,9 @@ class PodStatus(Form):
         self._follow = self.client.follow_pod(pod_id)
         self._lock = threading.RLock()
         self._settled = threading.Event()  # for wait(): set once the pod settled
-        self._poller = Poller(self.step, f"prime-pod-{pod_id[:8]}", self.report_crash)
+        self._poller = Loop(
+            self.step, f"prime-pod-{pod_id[:8]}", poll_interval, on_error=self.report_crash
+        )
         self.progress = w.IntProgress(value=0, min=0, max=100, description="Install")
         self.summary = w.HTML()
         self.details = w.HTML()
@@ -83,12 +109,21 @@ class PodStatus(Form):
         self.extend_hours = w.BoundedFloatText(value=1.0, min=0.1, max=10**4, step=0.5,
                                                description="Extend (h)")  # fmt: skip
         self.extend_button = self.button("Extend", self._on_extend)
+        self.jupyter_view = w.HTML()
+        self.password_button = self.button(SHOW_PASSWORD, self._on_password)
+        self.password_view = w.Output()  # holds the password only while revealed
+        self._hide_timer: threading.Timer | None = None
+        self.reveal_seconds = REVEAL_S
+        self.jupyter_box = w.VBox(
+            [self.jupyter_view, w.HBox([self.password_button, self.password_view])]
+        )
+        shown(self.jupyter_box, False)
         self.terminate_button = self.button("Terminate", self._on_terminate, "danger")
         self.confirm_step("Confirm terminate", self._on_confirm, self._on_cancel)
         self.layout_children(
-            self.summary, self.progress, self.details, self.log_view, self.deadline_view,
-            w.HBox([self.extend_hours, self.extend_button]), self.terminate_button,
-            self.confirm_box,
+            self.summary, self.progress, self.details, self.jupyter_box, self.log_view,
+            self.deadline_view, w.HBox([self.extend_hours, self.extend_button]),
+            self.terminate_button, self.confirm_box,
         )  # fmt: skip
         self.refresh_buttons()
         if autostart:
@@ -134,6 +169,8 @@ class PodStatus(Form):
         poller = getattr(self, "_poller", None)
         if poller is not None:
             poller.stop()
+        if getattr(self, "password_view", None) is not None:
+            self.hide_password()
         super().close()
 
     def step(self) -> float | None:
@@ -190,9 +227,46 @@ class PodStatus(Form):
         parts = [code_html(self.ssh, "SSH")] if self.ssh and not self.gone else []
         parts.append(_ports_html(pod) if pod is not None and ready else "")
         self.details.value = "".join(parts)
+        self._draw_jupyter(pod if ready and not self.gone else None)
         self.log_view.value = code_html("\n".join(self.logs), "Log") if self.logs else ""
         self._draw_deadline()
         self.show(*_status_message(state, self.pod_id, self.ssh, self.poll_interval))
+
+    # -- the pod's own Jupyter -------------------------------------------------------------
+
+    def _draw_jupyter(self, pod: Pod | None) -> None:
+        url = jupyter_url(pod) if pod is not None else None
+        shown(self.jupyter_box, url is not None)
+        if url is None:
+            self.jupyter_view.value = ""
+            self.hide_password()
+            return
+        link = html.escape(url)
+        self.jupyter_view.value = (
+            f'Jupyter on the pod: <a href="{link}" target="_blank" rel="noopener">{link}</a>'
+        )
+        shown(self.password_button, bool(pod and pod.jupyter_password))
+
+    def _on_password(self) -> None:
+        """Reveal the password into the transient output (cleared after
+        ``reveal_seconds``), or hide it again."""
+        pod = self.pod
+        if self._hide_timer is not None or pod is None or not pod.jupyter_password:
+            self.hide_password()
+            return
+        self.password_view.append_stdout(pod.jupyter_password)
+        self.password_button.description = "Hide"
+        self._hide_timer = threading.Timer(self.reveal_seconds, self.hide_password)
+        self._hide_timer.daemon = True
+        self._hide_timer.start()
+
+    def hide_password(self) -> None:
+        """Clear a revealed password (the output holds nothing of it afterwards)."""
+        timer, self._hide_timer = self._hide_timer, None
+        if timer is not None:
+            timer.cancel()
+        self.password_view.outputs = ()
+        self.password_button.description = SHOW_PASSWORD
 
     # -- the deadline ----------------------------------------------------------------------
 

@@ -26,11 +26,10 @@ from ..capacity.state import Poll
 from ..capacity.watcher import Watch
 from ..display.primitives import Confirmation, notice_html, seconds_text, timeline_text, usd
 from ..display.sentences import cap_lines
-from ..errors import PrimeError
 from ..models import GpuOffer, Pod
 from ..offers import gpu_offer
 from ..provisioning import PodRequest
-from ._form import Form, create_failed, definitely_not_created, shown
+from ._form import Form, shown
 from .provision import ProvisionForm
 
 
@@ -52,11 +51,10 @@ class WatchPanel(Form):
         self.configure_buttons: dict[int, w.Button] = {}
         self.offers: list[GpuOffer] = []
         self.form: ProvisionForm | None = None
-        self._pending: PodRequest | None = None
         self.disarm_button = self.button("Disarm rent-first", self._disarm, "warning")
         shown(self.disarm_button, watch.rent_first is not None)
         self.stop_button = self.button("Stop watching", self.stop)
-        self.confirm_step("Rent", self._on_confirm, self._on_cancel)
+        self.create_step("Rent", "%prime pods list", "Nothing was rented.")
         self.layout_children(
             self.banner, self.armed_line, self.timeline, self.rows, self.confirm_box,
             w.HBox([self.disarm_button, self.stop_button]), self.form_area,
@@ -160,37 +158,20 @@ class WatchPanel(Form):
         self.form_area.children = (self.form,)
 
     def _rent(self, index: int) -> None:
-        """Step 1: the quoted total and the cap; nothing is sent yet."""
+        """Step 1: the quoted total and the cap; nothing is sent yet (``propose``: Confirm
+        sends exactly one create at the quoted cap)."""
         if self.submitted:
             return
         offer = self.offers[index]
-        self._pending = request = self.client.prepare(
-            PodRequest.from_offer(offer, max_hours=self.max_hours)
-        )
+        request = self.client.prepare(PodRequest.from_offer(offer, max_hours=self.max_hours))
         q = request.quote()
         question = f"Rent {offer.gpu_count}× {offer.gpu_type} at {usd(q.total_hr)}?"
         details = "\n".join([offer_place(offer), *cap_lines(request)])
-        self.ask(Confirmation(question, details)._repr_html_())
+        self.propose(
+            Confirmation(question, details), partial(self.client.create_pod, request), self._created
+        )
 
-    def _on_cancel(self) -> None:
-        self._pending = None
-        self.ask(None)
-        self.show("Nothing was rented.")
-
-    def _on_confirm(self) -> None:
-        """Step 2: exactly one create at the quoted cap."""
-        request = self._pending
-        if self.submitted or request is None:
-            return
-        self.submitted, self._pending = True, None
-        self.ask(None)
-        try:
-            pod = self.client.create_pod(request)
-        except PrimeError as err:
-            self.submitted = not definitely_not_created(err)
-            self.last_error = err
-            self.show(create_failed(err, "%prime pods list"), "error")
-            return
+    def _created(self, pod: Pod) -> None:
         self.pod = pod
         self.show(f"Pod {pod.name} ({pod.id}) created: {pod.status}.", "success")
 
