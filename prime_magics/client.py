@@ -34,8 +34,7 @@ import pandas as pd
 from .config import Settings
 from .errors import BadRequestError, ConfigurationError, PrimeError
 from .filters import GpuFilters
-from .frames import offer_frames as frames
-from .frames import rental_frames as resource_frames
+from .frames import offer_frames, rental_frames
 from .frames.sweep import Burn, burn, deadlines_due, sweep_frame
 from .frames.view import SOURCE
 from .lifecycle import Follow, Phase, pod_state
@@ -242,7 +241,7 @@ class Client:
         if filters.provider is not None:
             offers = [o for o in offers if filters.keeps(o.provider)]
         with cyclic_gc_paused():
-            frame = self._labelled(frames.availability_frame(offers))
+            frame = self._labelled(offer_frames.availability_frame(offers))
         if self._cache_ttl > 0:
             now = time.monotonic()
             with self._frames_lock:
@@ -288,7 +287,7 @@ class Client:
         it costs; with ``size_gb``, the hourly cost of that size (``disk_offer_models``:
         the same as models)."""
         offers = self.disk_offer_models(regions, data_center_id, cloud_id, refresh)
-        return self._labelled(frames.disk_availability_frame(offers, size_gb))
+        return self._labelled(offer_frames.disk_availability_frame(offers, size_gb))
 
     def gpu_summary(self, refresh: bool = False) -> GpuSummary:
         """Cheapest prices per GPU type, count and region (the API's summary, one request):
@@ -332,7 +331,7 @@ class Client:
         (``pod_models``: the same as models)."""
         pods = self._pods.all()
         due = deadlines_due(pods, self.rentals.deadlines())
-        frame = resource_frames.pods_frame(pods, due=due, prepaid=self.rentals.prepaid())
+        frame = rental_frames.pods_frame(pods, due=due, prepaid=self.rentals.prepaid())
         return self._labelled(frame)
 
     def pod(self, pod_id: str) -> Pod:
@@ -343,11 +342,11 @@ class Client:
         """The status of one pod or several, one row each (installation progress, SSH
         line): a light check on pods being provisioned."""
         ids = [pod_ids] if isinstance(pod_ids, str) else list(pod_ids)
-        return resource_frames.status_frame(self._pods.status(ids))
+        return rental_frames.status_frame(self._pods.status(ids))
 
     def pod_history(self) -> pd.DataFrame:
         """Terminated pods and what each was billed, as a DataFrame: what past runs cost."""
-        return self._labelled(resource_frames.history_frame(self._pods.history()))
+        return self._labelled(rental_frames.history_frame(self._pods.history()))
 
     def pod_logs(self, pod_id: str, tail: int | None = None) -> list[str]:
         """The pod's log lines (a list of strings): what a job printed; ``tail`` keeps the
@@ -591,7 +590,7 @@ class Client:
     def disks(self) -> pd.DataFrame:
         """Your network disks as a DataFrame: size, where, status, what each is attached
         to and costs (``disk_models``: the same as models)."""
-        return self._labelled(resource_frames.disks_frame(self._disks.all()))
+        return self._labelled(rental_frames.disks_frame(self._disks.all()))
 
     def disk(self, disk_id: str) -> Disk:
         """One disk as the API has it now: a ``Disk`` model."""
@@ -638,7 +637,7 @@ class Client:
 
     def ssh_keys(self) -> pd.DataFrame:
         """Your SSH keys as a DataFrame (which one is primary): the keys pods accept."""
-        return resource_frames.ssh_keys_frame(self._account.ssh_keys())
+        return rental_frames.ssh_keys_frame(self._account.ssh_keys())
 
     def add_ssh_key(self, name: str, public_key: str) -> SshKey:
         """Upload an OpenSSH public key (the ``.pub`` file's text) so pods accept it;
@@ -655,14 +654,14 @@ class Client:
 
     def teams(self) -> pd.DataFrame:
         """The teams you belong to as a DataFrame: the ids ``team_id=`` takes."""
-        return resource_frames.teams_frame(self._account.teams())
+        return rental_frames.teams_frame(self._account.teams())
 
     def team_members(self, team_id: str | None = None) -> pd.DataFrame:
         """Members of ``team_id`` (default: the configured team) as a DataFrame."""
         team = team_id or self.settings.team_id
         if not team:
             raise ConfigurationError("Which team? Pass team_id, or configure one first.")
-        return resource_frames.members_frame(self._account.team_members(team))
+        return rental_frames.members_frame(self._account.team_members(team))
 
     def wallet(self) -> Wallet:
         """Your (or the configured team's) balance and latest billing rows, a ``Wallet``:

@@ -4,7 +4,7 @@
 ``PodRequest.from_offer``, ``DiskRequest.from_offer`` and the widgets accept all three and
 agree on them. The frame's column names, the adjustable parts of an offer (disk, vCPU,
 memory: their columns and create-pod body fields) and the columns copied from each
-model field are written here and nowhere else; ``frames`` builds from these tables and
+model field are written here and nowhere else; ``frames.offer_frames`` builds from these tables and
 ``pricing`` reads only models.
 """
 

@@ -94,6 +94,9 @@ class PodRequest:
     """End the pod once no remote cell ran on it for this long (the rentals guard)."""
     jupyter_password: str | None = field(default=None, repr=False)
     """The pod's own Jupyter password (``pod.jupyterPassword``); never shown."""
+    quoted: Quote | None = field(default=None, repr=False, compare=False)
+    """The quote ``from_offer`` checked the choices with: carried, so the price lock, the
+    balance check, the record, the preview and the form read the offer's price once."""
 
     @classmethod
     def from_offer(
@@ -121,7 +124,7 @@ class PodRequest:
         ``max_price`` defaults to the quote (``maxPrice`` = ``quote(...).total_hr``), so
         the pod is never billed above the price shown; ``None`` sends no cap. With
         ``max_hours`` the client terminates the pod that many hours after it became
-        ready (``deadlines``; kept by the guard process). With ``idle_stop_minutes`` it
+        ready (kept by the guard process, ``rentals``). With ``idle_stop_minutes`` it
         ends the pod once no remote cell ran on it for that long (also kept by the guard).
         ``jupyter_password`` sets the pod's own Jupyter password (sent as
         ``pod.jupyterPassword``, never shown: the previews mask it).
@@ -166,6 +169,7 @@ class PodRequest:
             cap_source=source,
             idle_stop_minutes=idle_stop_minutes,
             jupyter_password=jupyter_password,
+            quoted=quoted,
         )
 
     @property
@@ -207,7 +211,10 @@ class PodRequest:
         return image
 
     def quote(self) -> Quote:
-        """What this pod will cost per hour (attached network disks are billed apart)."""
+        """What this pod will cost per hour (attached network disks are billed apart):
+        the quote it was built with, computed once."""
+        if self.quoted is not None:
+            return self.quoted
         return quote(self.offer, self.disk_gb, self.vcpus, self.memory_gb)
 
     def _changed(self, part: Part, value: int | None) -> int | None:

@@ -3,7 +3,7 @@
 A shape that sells out in minutes is rented by those who know *when* it tends to appear.
 Each watch poll writes, per shape (GPU type × count) it listed, one compact row — when,
 how many offers, the best $/GPU-hour and total with the cheapest provider — to the
-``availability`` table of ``~/.prime/prime_magics.sqlite3`` (mode 0600, ``store``). A
+``availability`` table of ``~/.prime/prime_magics.sqlite3`` (mode 0600, ``rentals.store``). A
 poll that listed nothing of the watched shape writes a row with 0 offers, so gaps are
 facts, not missing data. A row cap prunes the oldest rows, keeping the file small.
 """

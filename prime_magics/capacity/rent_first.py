@@ -2,11 +2,11 @@
 
 People refuse to let a watcher deploy on its own for fear of a runaway bill, so the
 opt-in is narrow: it needs a price cap on the watch (the match is at or under it) and
-``max_hours`` (the pod is terminated that long after it is ready, ``deadlines``). The
-request's ``maxPrice`` is the match's quote, the client re-reads the offer before the
-create (``price_lock``), and at most one create is ever sent: a refusal before sending
-(the offer went or got dearer) leaves it armed for the next match; anything after
-sending disarms it, because the pod may exist.
+``max_hours`` (the pod is terminated that long after it is ready, kept by the guard in
+``rentals``). The request's ``maxPrice`` is the match's quote, the client re-reads the
+offer before the create (``price_lock``), and at most one create is ever sent: a refusal
+before sending (the offer went or got dearer) leaves it armed for the next match;
+anything after sending disarms it, because the pod may exist.
 
 Once per shape, on the whole machine: arming writes a claim in the store
 (``rentals.claims``) for the API and the query, taking it from any earlier watch with

@@ -1,12 +1,12 @@
 """``pm.watch``: poll availability in the background and say when wanted GPUs appear.
 
 A ``Watch`` makes one availability query per period for the filters the API takes and
-applies the rest here (``watch_match``); each poll (``step``) turns the difference
+applies the rest here (``match``); each poll (``step``) turns the difference
 between two polls' matches into events (appeared / price changed / gone) for
 ``on_event``, the iterator and the panel. It is polite: jitter on the period, a floor
 of 15 s against any API but the local sandbox, exponential backoff after a failed poll
 (never sooner than a ``Retry-After`` asked: ``loops.backoff``), and watches in one
-process with identical queries on one client share the answer (``watch_share``). A
+process with identical queries on one client share the answer (``share``). A
 failed poll is recorded and the watch goes on. The thread is a ``loops.Loop`` (a daemon
 that only waits on its stop event; a round that crashes is recorded as a failed poll and
 backed off), so it ends with the kernel, on ``stop()``, or once ``duration`` has passed;

@@ -4,7 +4,8 @@
   aware), durations, colours, the sandbox label. It imports nothing of the domain, so any
   module may use it (a ``Quote``'s repr, a watch event's text).
 - ``sentences``: the domain's sentences above it (forecasts, caps, deadlines, the sweep,
-  pods and disks, watches); ``budget`` and ``guard``: the budget's and the guard's.
+  pods and disks); ``guard``: the guard's status. The budget's words are the
+  rentals' own (``rentals.budget_words``): the guard process says them.
 
 The sentences may import the domain; nothing in the domain imports them back.
 """

@@ -1,6 +1,6 @@
 """The guard process in words: what ``%prime guard`` shows.
 
-Part of the presentation layer, beside ``_display_budget``: the guard's status (running
+Part of the display, over its primitives: the guard's status (running
 or not, its last round, its last error) and what it guards, one row a rental.
 """
 

@@ -99,8 +99,8 @@ def pods_frame(
     them, from the local store).
 
     ``due`` maps a pod id to its deadline (epoch seconds, from the local store):
-    ``deadline`` shows it and ``past_deadline`` flags one that passed, e.g. while no
-    kernel watched."""
+    ``deadline`` shows it and ``past_deadline`` flags one that passed, e.g. while the
+    guard could not end it."""
     now = now or datetime.now(timezone.utc)
     due = due or {}
     prepaid = prepaid or {}

@@ -262,9 +262,10 @@ def preview_pod(
     ctx.show(Notice(variable + "\n".join(cap_lines(request)), level))
     if stock := stock_warning(offer.stock_status):
         ctx.show(Notice(stock, "warning"))
-    body = json.dumps(client.prepare(request).shown_body(), indent=2)
+    prepared = client.prepare(request)  # the team decided once, for the body and the curl
+    body = json.dumps(prepared.shown_body(), indent=2)
     ctx.show(Code(redacted(body, client.settings), "Request body"))
-    curl = client.prepare(request).curl(client.settings.base_url)
+    curl = prepared.curl(client.settings.base_url)
     ctx.show(Code(redacted(curl, client.settings), "The same request with curl"))
     then = "Provision in the form below, or add --yes" if ctx.widgets else "add --yes"
     ctx.show(Notice(f"Nothing was sent; {then} to provision.", "warning"))

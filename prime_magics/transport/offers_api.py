@@ -1,6 +1,6 @@
 """``client.offers``: what can be rented — GPU offers, disk offers, the price summary.
 
-Every page of every endpoint is fetched at once (``_paging``) and validated from bytes
+Every page of every endpoint is fetched at once (``paging``) and validated from bytes
 straight into models (``responses``: one odd value becomes NA with a warning, never a
 failed table). Answers are cached for ``cache_ttl`` seconds per identical query;
 ``refresh=True`` bypasses the cache. Lookups that need exactly one offer

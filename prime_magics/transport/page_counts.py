@@ -3,7 +3,7 @@
 A new kernel's first ``availability()`` otherwise needs two round trips: page 1 says how
 many pages there are, then the rest go out at once. With the count remembered from an
 earlier kernel, every page goes out in the first wave. The memory is only a guess for
-``_paging``: one too low costs one more wave (page 1 still tells the truth), one too high
+``paging``: one too low costs one more wave (page 1 still tells the truth), one too high
 costs a few requests for pages past the end, which are discarded and never a failure.
 
 The file is ``~/.prime/prime_magics_pages.json`` next to the official CLI's config, mode
