@@ -151,12 +151,21 @@ def watch(
     ``rent_first=True`` rents the first match once (needs a cap and ``max_hours``)."""
     from .capacity.watcher import watch as start_watch
 
+    on_default = client is None or client is _default  # then it follows the kernel's client
     return start_watch(
         gpu_type, gpu_count, regions, socket, security, data_center_id, provider,
         max_price_per_gpu, max_total, min_stock, every, duration, on_event,
         client=client or get_client(), clock=clock, sleep=sleep, start=start,
         rent_first=rent_first, max_hours=max_hours, name=name,
+        follow=default_client if on_default else None,
     )  # fmt: skip
+
+
+def default_client() -> Client | None:
+    """The default client if there is one now (never builds one: a watch on the sandbox
+    must not turn to the real API while ``%prime sandbox restart`` swaps clients)."""
+    with _lock:
+        return _default
 
 
 def availability_history(

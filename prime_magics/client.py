@@ -104,6 +104,8 @@ class Client:
         self._remotes: dict[str, tuple[Remote, str | None, Pod]] = {}  # pod id → its Remote
         self._remotes_lock = threading.Lock()
         self._sandbox_hosts: tempfile.TemporaryDirectory[str] | None = None
+        self._closed = False
+        self._on_close: list[Callable[[], None]] = []
         self.store = store or Store()
         """The machine's rentals, budgets and findings (``~/.prime/prime_magics.sqlite3``)."""
         self.rentals = Rentals(
@@ -136,6 +138,7 @@ class Client:
         # Wait for pages still in flight (e.g. after another page failed): closing the
         # connection pool under a thread blocked in a read leaves it hanging until timeout.
         # deadlines and budgets stay in force: they are the store's and the guard's
+        self._closed, on_close, self._on_close = True, self._on_close, []
         self._executor.shutdown(wait=True, cancel_futures=True)
         self._transport.close()
         with self._remotes_lock:
@@ -146,6 +149,22 @@ class Client:
                 remote.close()
         if hosts is not None:
             hosts.cleanup()
+        for told in on_close:  # a panel on it disables what would use it, at once
+            with contextlib.suppress(Exception):
+                told()
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` was called (e.g. ``set_client`` replaced it): it sends nothing
+        more, and a watch on it follows the kernel's new default client or stops."""
+        return self.__dict__.get("_closed", False) is True
+
+    def when_closed(self, told: Callable[[], None]) -> None:
+        """Call ``told`` (once) when this client is closed; at once if it already is."""
+        if self.closed:
+            told()
+        else:
+            self._on_close.append(told)
 
     @property
     def is_sandbox(self) -> bool:

@@ -18,7 +18,7 @@ from .errors import (
     PriceChangedError,
 )
 from .models import GpuOffer
-from .pricing import first_hour, quote, within_cap
+from .pricing import first_hour, quote, same_price, wallet_short, within_cap
 from .provisioning import PodRequest
 
 
@@ -39,9 +39,24 @@ def check_still_priced(request: PodRequest, fresh: GpuOffer | None) -> None:
     new = quote(fresh, request.disk_gb, request.vcpus, request.memory_gb).total_hr
     if within_cap(new, cap):
         return
+    if not within_cap(old, cap):  # below the quote from the start: not a move
+        now = (
+            ""
+            if old is None or new is None or same_price(old, new)
+            else f" (it is now {usd(new, currency=cur)})"
+        )
+        message = (
+            f"The cap of {usd(cap, currency=cur)} is below the quoted price of {what}, "
+            f"{usd(old, currency=cur)}{now}; nothing was sent."
+        )
+    else:
+        message = (
+            f"The price of {what} moved from {usd(old, currency=cur)} (quoted) to "
+            f"{usd(new, currency=cur)}, above the cap of {usd(cap, currency=cur)}; "
+            "nothing was sent."
+        )
     raise PriceChangedError(
-        f"The price of {what} moved from {usd(old, currency=cur)} (quoted) to "
-        f"{usd(new, currency=cur)}, above the cap of {usd(cap, currency=cur)}; nothing was sent.",
+        message,
         old_hr=old,
         new_hr=new,
         cap_hr=cap,
@@ -69,7 +84,7 @@ def check_balance(request: PodRequest, disks_hr: float | None, balance: float | 
     is not sent without ``despite_balance``; an unknown balance never blocks (the API
     refuses what it cannot bill)."""
     need = first_hour(request.quote(), disks_hr)
-    if balance is None or need is None or balance >= need:
+    if need is None or balance is None or not wallet_short(need, balance):
         return
     raise BalanceTooLowError(
         f"Your balance ({usd(balance, '')}) does not pay the first hour of this pod "

@@ -368,6 +368,8 @@ class Forecast:
     currency: str
     balance: float | None
     runway_h: float | None  # hours the balance pays for this pod and its disks
+    first_charge: float | None = None  # the first hour, prepaid hours all up front
+    short: bool = False  # the wallet does not pay ``first_charge`` (``wallet_short``)
 
 
 def forecast_for(
@@ -376,18 +378,32 @@ def forecast_for(
     balance: float | None,
     hours: Sequence[float] = FORECAST_HOURS,
 ) -> Forecast:
+    """The forecast over ``hours`` and the wallet against it. A wallet that does not pay
+    the first charge (``wallet_short``) pays for no hour at all: the create is refused."""
     rate = plus_attached_disks(quote.total_hr, [disks_hr])
+    need = first_hour(quote, disks_hr)
+    short = wallet_short(need, balance)
     return Forecast(
         forecast(quote.total_hr, quote.prepaid_hours, disks_hr, hours),
         quote.currency,
         balance,
-        runway_hours(balance, rate or 0.0),
+        0.0 if short else runway_hours(balance, rate or 0.0),
+        need,
+        short,
     )
 
 
 def first_hour(quote: Quote, disks_hr: float | None = 0.0) -> float | None:
     """What the first hour of a pod costs with its disks (prepaid hours all up front)."""
     return forecast(quote.total_hr, quote.prepaid_hours, disks_hr, hours=(1,))[0][1]
+
+
+def wallet_short(first_charge: float | None, balance: float | None) -> bool:
+    """The one balance rule: the wallet does not pay a pod's first charge (``first_hour``:
+    its first hour with its disks, prepaid hours all up front). An unknown balance or
+    charge is never short (the API refuses what it cannot bill). The create's check
+    (``price_lock.check_balance``) and the form's forecast both ask this."""
+    return balance is not None and first_charge is not None and balance < first_charge
 
 
 @_quiet

@@ -69,7 +69,9 @@ def test_none_sends_no_cap_and_a_number_sets_it() -> None:
 def test_an_unchanged_offer_is_reread_once_then_rented(
     client: pm.Client, sandbox: SandboxServer
 ) -> None:
-    request = PodRequest.from_offer(guide_row(client), name="steady")
+    with pm.Client(api_key=sandbox.api_key, base_url=sandbox.url) as reader:
+        row = guide_row(reader)  # closed: its pages guessed past the end are in the log too
+    request = PodRequest.from_offer(row, name="steady")
     sandbox.requests.clear()
     client.create_pod(request)
     assert len(rereads(sandbox)) == 1 and len(posts(sandbox)) == 1
@@ -90,6 +92,51 @@ def test_a_price_that_rose_after_the_quote_sends_nothing(
     # the user re-confirms with the new price as the cap: then it goes
     client.create_pod(PodRequest.from_offer(request.offer, name="too-late", max_price=2.4))
     assert len(posts(sandbox)) == 1
+
+
+def test_a_cap_below_the_quote_is_said_as_such_not_as_a_price_that_moved(
+    client: pm.Client, sandbox: SandboxServer
+) -> None:
+    """Nothing moved: the cap was set below the quote. The refusal says that; the magic's
+    hint (its flags) stays on the error for the command line."""
+    request = PodRequest.from_offer(guide_row(client), name="low-cap", max_price=1.5)
+    with pytest.raises(pm.PriceChangedError) as raised:
+        client.create_pod(request)
+    assert posts(sandbox) == []
+    message = raised.value.message
+    assert "moved" not in message and "below the quoted price" in message
+    assert "$1.5000/h" in message and "$1.9000/h" in message and "nothing was sent" in message
+    assert "--max-price" in str(raised.value)  # the CLI's wording, for the magic
+    # below the quote and moved too: both are said
+    sandbox.reprice_offer("n3-H100x1", 2.4, data_center="CANADA-1")
+    with pytest.raises(pm.PriceChangedError, match=r"below the quoted.*now \$2\.4000/h"):
+        client.create_pod(request)
+
+
+@pytest.mark.parametrize(("balance", "short"), [(40.0, True), (50.0, False), (None, False)])
+def test_the_forecast_and_the_create_share_one_balance_rule(
+    balance: float | None, short: bool
+) -> None:
+    """24 prepaid hours at $1.90/h: $45.60 up front. A wallet below it is short for the
+    create's check and for the forecast alike, and then pays for no hour at all."""
+    from prime_magics.errors import BalanceTooLowError
+    from prime_magics.price_lock import check_balance
+    from prime_magics.pricing import forecast_for
+
+    offer = {**GUIDE_OFFER_JSON, "prepaidTime": 24}
+    request = PodRequest.from_offer(offer, name="p")
+    quoted = request.quote()
+    assert quoted.prepaid_cost == pytest.approx(45.6) and quoted.total_hr is not None
+    ahead = forecast_for(quoted, 0.0, balance)
+    assert ahead.short is short and ahead.first_charge == pytest.approx(45.6)
+    refused = False
+    try:
+        check_balance(request, 0.0, balance)
+    except BalanceTooLowError:
+        refused = True
+    assert refused is short
+    if balance is not None:
+        assert ahead.runway_h == (0.0 if short else pytest.approx(balance / quoted.total_hr))
 
 
 def test_a_vanished_offer_sends_nothing(client: pm.Client, sandbox: SandboxServer) -> None:

@@ -266,3 +266,27 @@ def test_the_history_is_pruned_past_its_cap(tmp_path: Any) -> None:
         store.record("sandbox", [ShapeSeen("H100_80GB", 8, 1, 2.0, 16.0)], at=float(at))
     frame = store.frame("sandbox")
     assert len(frame) <= 10 and frame["seen_at"].iloc[-1].timestamp() == 24.0
+
+
+def test_a_closed_client_with_no_default_yet_is_waited_for_then_the_watch_stops(
+    client: pm.Client, sandbox: SandboxServer, clock: FakeClock
+) -> None:
+    """Between closing the old client and setting the new one (a sandbox restart) a
+    following watch waits a few polls, never polling the closed client; then it stops."""
+    from prime_magics.capacity.watcher import ORPHANED_POLLS, watch
+
+    sandbox.add_offer()
+    made = watch(
+        **SHAPE, max_price_per_gpu=2.5, every=15, client=client, clock=clock, start=False,
+        follow=lambda: None,
+    )  # fmt: skip
+    made.step()
+    assert len(made.offers) == 1
+    client.close()
+    before = len(sandbox.requests)
+    for _ in range(ORPHANED_POLLS):
+        assert made.step() is not None and made.offers == []
+        assert made.last_error is not None and "client was closed" in made.last_error
+    assert made.step() is None and made.stopped and made.ended is not None
+    assert len(sandbox.requests) == before
+    assert not any("RuntimeError" in (p.error or "") for p in made.polls)

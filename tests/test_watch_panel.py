@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import prime_magics as pm
+from prime_magics import api
 from prime_magics.sandbox import SandboxServer
 from prime_magics.sandbox.market import WATCH_OFFER
 from prime_magics.widgets import ProvisionForm, WatchPanel
@@ -170,3 +171,58 @@ def test_history_magic_shows_and_clears(
     assert cell.error is None and list(ip.user_ns["h"]["offers"]) == [0]
     cleared = Cell(ip, "%prime availability history --clear")
     assert "cleared (1 row(s))" in cleared.text
+
+
+# -- the kernel's client replaced (issue 21, item 1) -----------------------------------
+
+
+def test_a_watch_on_the_default_client_follows_a_sandbox_restart(clock: FakeClock) -> None:
+    """``%prime sandbox restart`` closes the client a watch polls: the watch takes the new
+    sandbox's client, never shows the closed one's RuntimeError, and the old sandbox's
+    match loses its Rent now at once (clicking it sends nothing) and its row at the poll."""
+    pm.use_sandbox(fresh=True)
+    first = api.sandbox_server()
+    assert first is not None
+    first.add_offer()
+    made = pm.watch(**SHAPE, max_price_per_gpu=2.5, every=15, clock=clock, start=False)
+    panel = WatchPanel(made, autostart=False)
+    made.step()
+    old = made.client
+    assert len(panel.rows.children) == 1 and not panel.rent_buttons[0].disabled
+    pm.use_sandbox(fresh=True)  # what `%prime sandbox restart` does
+    second = api.sandbox_server()
+    assert second is not None and old.closed
+    assert panel.rent_buttons[0].disabled and "client was closed" in panel.status_text
+    panel.rent_buttons[0].click()  # the old sandbox's match: nothing is asked or sent
+    assert panel.confirm_text.value == "" and pod_posts(first) == []
+    clock.now += 15
+    made.step()
+    assert made.client is pm.get_client() and panel.client is made.client
+    assert made.polls[-1].ok and not made.stopped
+    assert panel.rows.children == () and panel.rent_buttons == {}
+    assert "No match yet" in panel.status_text and "announcement" not in panel.status_text
+    assert panel.announcement == ""
+    second.add_offer()
+    clock.now += 15
+    made.step()
+    assert len(panel.rows.children) == 1 and not panel.rent_buttons[0].disabled
+    said = " ".join([panel.status_text, *(p.error or "" for p in made.polls)])
+    assert "RuntimeError" not in said and "internal error" not in said
+    panel.close()
+
+
+def test_a_watch_on_another_client_stops_when_it_is_closed_and_says_why(
+    client: pm.Client, sandbox: SandboxServer, clock: FakeClock
+) -> None:
+    sandbox.add_offer()
+    panel = panel_for(client, clock)
+    panel.watch.step()
+    assert len(panel.rows.children) == 1
+    client.close()
+    assert panel.rent_buttons[0].disabled and panel.configure_buttons[0].disabled
+    clock.now += 15
+    assert panel.watch.step() is None and panel.watch.stopped
+    assert panel.rows.children == () and panel.watch.matches.empty
+    assert "client was closed" in panel.status_text and "Stopped" in panel.status_text
+    assert "RuntimeError" not in panel.status_text
+    panel.close()

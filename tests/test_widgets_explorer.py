@@ -17,10 +17,17 @@ import pytest
 import prime_magics as pm
 from prime_magics.display.primitives import SANDBOX_LABEL as SANDBOX_TAG
 from prime_magics.display.primitives import usd
+from prime_magics.frames.view import CURRENCY
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import AvailabilityExplorer, ProvisionForm
 from prime_magics.widgets.explorer import ANY, SERVER_FILTERS
-from prime_magics.widgets.grid import INDEX_NAME, UNKNOWN, display_frame, grid_options
+from prime_magics.widgets.grid import (
+    CURRENCY_AT,
+    INDEX_NAME,
+    UNKNOWN,
+    display_frame,
+    grid_options,
+)
 from tests.widget_fixtures import calls, rejecting
 
 
@@ -93,10 +100,11 @@ def test_money_stays_numeric_and_is_drawn_with_dollars_and_unknowns_as_a_dash(
     no_data_center = explorer.frame["data_center"].isna()
     assert no_data_center.any()
     assert set(shown.loc[no_data_center, "data center"]) == {UNKNOWN}
-    money, unknown = explorer.grid.options["columnDefs"]
+    hidden, money, unknown = explorer.grid.options["columnDefs"]
     columns = list(shown.columns)
     assert [columns[i] for i in money["targets"]] == ["total $/h", "$/GPU/h"]
-    assert "'$'" in money["render"] and "minimumFractionDigits: 4" in money["render"]
+    assert '"USD": "$"' in money["render"] and "minimumFractionDigits: 4" in money["render"]
+    assert [columns[i] for i in hidden["targets"]] == ["currency"] and not hidden["visible"]
     assert UNKNOWN in money["render"] and UNKNOWN in unknown["render"]
     # a missing number travels as JSON null (the render draws the dash), not as text
     missing = pd.DataFrame({"total_hr": pd.array([None, 1.5], dtype="Float64")}, index=[7, 9])
@@ -112,7 +120,7 @@ def test_money_stays_numeric_and_is_drawn_with_dollars_and_unknowns_as_a_dash(
 def test_the_renders_draw_dollars_and_dashes_and_sort_and_filter_on_numbers() -> None:
     """The grid's render functions, run as the browser runs them (DataTables calls each
     with the cell's value and what it is for: display, filter, sort, type)."""
-    money, unknown = (d["render"] for d in grid_options(10)["columnDefs"])
+    money, unknown = (d["render"] for d in grid_options(10)["columnDefs"][1:])
     cases = [None, 0.175, 1234.5, 3]
     script = (
         f"const m = ({money}); const u = ({unknown}); const out = {{}};"
@@ -253,3 +261,61 @@ def test_a_rejected_key_loads_into_one_error_line(mock_client: Any) -> None:
     assert explorer.status_line.value.count("prime-notice") == 1
     assert not explorer.loaded and explorer.grid.selected_rows == []
     assert_no_blank_dropdown(explorer)
+
+
+# -- money in the row's currency (issue 21, item 2) ------------------------------------
+
+
+def run_renders(values: list[Any], currencies: list[str]) -> dict[str, list[Any]]:
+    """The money and currency renders, run as DataTables runs them: each value with its
+    row (an array whose hidden currency cell is at ``CURRENCY_AT``)."""
+    hidden, money, _ = (d["render"] for d in grid_options(10)["columnDefs"])
+    rows = [[None] * CURRENCY_AT + [c] for c in currencies]
+    script = (
+        f"const m = ({money}); const c = ({hidden});"
+        f" const v = {json.dumps(values)}; const r = {json.dumps(rows)};"
+        "console.log(JSON.stringify({display: v.map((x, i) => m(x, 'display', r[i])),"
+        " sort: v.map((x, i) => m(x, 'sort', r[i])),"
+        " group: r.map(row => c(row[row.length - 1], 'sort'))}));"
+    )
+    run = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    out: dict[str, list[Any]] = json.loads(run.stdout)
+    return out
+
+
+def test_the_grid_carries_each_rows_currency_in_a_hidden_column(
+    explorer: AvailabilityExplorer,
+) -> None:
+    frame = explorer.frame
+    shown = display_frame(frame)
+    assert list(shown.columns).index("currency") == CURRENCY_AT
+    assert shown["currency"].tolist() == frame["currency"].fillna("USD").tolist()
+    assert "EUR" in set(shown["currency"])  # the sandbox's scaleway rows
+    # every order the browser makes is first by that column (USD rows first)
+    assert explorer.grid.options["orderFixed"] == {"pre": [[CURRENCY_AT, "asc"]]}
+    # a view without the column still knows its rows' currencies (the frame's note)
+    trimmed = frame.drop(columns="currency")
+    trimmed.attrs[CURRENCY] = {k: "EUR" for k in frame.index[frame["currency"] == "EUR"]}
+    assert display_frame(trimmed)["currency"].tolist() == shown["currency"].tolist()
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the grid's JS")
+def test_euro_offers_read_in_euros_and_sort_after_the_usd_ones_as_in_the_frame(
+    explorer: AvailabilityExplorer,
+) -> None:
+    """The issue's scaleway rows read "$17.9368" and sorted among the USD rows by raw
+    number; drawn, they read in euros, and sorted either way they come after every USD
+    row (DataTables orders by the fixed currency key first, then the clicked column)."""
+    out = run_renders([17.9368, 2.1, 1.5, None], ["EUR", "CHF", "USD", "EUR"])
+    assert out["display"] == ["€17.9368", "2.1000 CHF", "$1.5000", UNKNOWN]
+    shown = display_frame(explorer.frame)
+    priced = shown[shown["total $/h"].notna()]
+    totals = [float(v) for v in priced["total $/h"]]
+    out = run_renders(totals, priced["currency"].tolist())
+    keyed = list(zip(out["group"], out["sort"], priced["currency"], strict=True))
+    ascending = [c for _, _, c in sorted(keyed, key=lambda k: (k[0], k[1]))]
+    descending = [c for _, _, c in sorted(keyed, key=lambda k: (k[0], -k[1]))]
+    in_frame = priced["currency"].tolist()  # the frame: USD cheapest first, then the rest
+    assert "EUR" in in_frame and in_frame[0] == "USD"
+    assert ascending == descending == in_frame

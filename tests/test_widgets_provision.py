@@ -425,3 +425,67 @@ def test_the_idle_stop_field_is_recorded_with_the_create(
     preset.show_request.value = True
     assert "s3cret-pw" not in html_text(preset)  # the body and curl shown mask it
     preset.close()
+
+
+def prepaid_row(client: pm.Client) -> pd.Series[Any]:
+    """An in-stock offer whose up-front charge (prepaid hours) the $100 sandbox wallet
+    cannot pay although its hourly price is well under it (8×… at ~$8/h, 24 h ≈ $192)."""
+    frame = client.availability()
+    for _, candidate in frame.iterrows():
+        q = pm.quote(candidate)
+        if candidate["stock_status"] == "Unavailable" or q.total_hr is None:
+            continue
+        if q.prepaid_cost is not None and q.total_hr < 100 < q.prepaid_cost:
+            return candidate
+    raise AssertionError("the sandbox lists no offer with a large up-front charge")
+
+
+def test_a_wallet_short_of_the_up_front_charge_is_said_before_confirm_and_refused_once(
+    client: pm.Client, sandbox: SandboxServer
+) -> None:
+    form = ProvisionForm(prepaid_row(client), client=client, name="dear", autostart=False)
+    form.load()
+    assert form.balance is not None and form.quote is not None
+    total, up_front = form.quote.total_hr, form.quote.prepaid_cost
+    assert total is not None and up_front is not None and form.balance < up_front
+    cost = form.cost.value
+    # the forecast says it before Confirm, with the charge; no runway it cannot pay
+    assert "does not cover the first charge" in cost
+    assert usd(up_front, "") in cost
+    assert f"{form.balance / total:,.1f} h" not in cost  # the old "12.5 h"
+    form.provision_button.click()
+    form.confirm_button.click()
+    assert calls(sandbox, "POST", "/pods") == [] and form.pod is None
+    assert "Rent it anyway?" in form.confirm_text.value
+    assert html_text(form).count("does not pay the first hour") == 1  # said once
+    form.close()
+
+
+def test_my_cap_at_zero_asks_for_a_cap_instead_of_sending_none(form: Any) -> None:
+    form.cap_mode.value = "given"
+    assert form.max_price.value == 0
+    assert form.request is None and form.provision_button.disabled
+    assert "enter your cap" in form.problem.value and "no cap" in form.problem.value
+    form.max_price.value = 3.0
+    assert form.request is not None and form.request.body()["pod"]["maxPrice"] == 3.0
+    form.cap_mode.value = "none"  # "no cap" is its own, explicit choice
+    assert form.request is not None and "maxPrice" not in form.request.body()["pod"]
+
+
+def test_a_cap_below_the_quote_is_flagged_live_and_refused_in_the_forms_words(
+    form: Any, sandbox: SandboxServer
+) -> None:
+    assert form.total_hr == "$2.7200/h"
+    form.max_price.value = 2.0  # "my cap", under the quote
+    note = form.cap_note.value
+    assert "below the quote" in note and "$2.0000/h" in note and "$2.7200/h" in note
+    assert "warning" in note and not form.provision_button.disabled
+    form.provision_button.click()
+    form.confirm_button.click()
+    assert calls(sandbox, "POST", "/pods") == []
+    status = form.status_text
+    assert "moved" not in status and "below the quoted price" in status
+    assert "--" not in status and "%prime" not in status  # no command line inside a form
+    assert "Max $/h" in status and form.status_level == "error"
+    form.max_price.value = 3.0  # a cap over the quote: the flag goes
+    assert "below the quote" not in form.cap_note.value

@@ -11,6 +11,12 @@ failed poll is recorded and the watch goes on. The thread is a ``loops.Loop`` (a
 that only waits on its stop event; a round that crashes is recorded as a failed poll and
 backed off), so it ends with the kernel, on ``stop()``, or once ``duration`` has passed;
 tests call ``step()`` on an injected clock instead of waiting for it.
+
+A closed client (``%prime sandbox restart`` and ``set_client`` close the one they replace)
+is never polled: a watch started on the kernel's default client (``follow``) takes the
+new default when it talks to the same API (another sandbox, or the same base URL), drops
+the old matches (they are the old API's) and goes on; otherwise it stops and says why
+(``ended``), its matches cleared.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ if TYPE_CHECKING:
 
 MIN_EVERY_S = 15.0  # the floor against the real API (the sandbox may be polled faster)
 JITTER = 0.1  # each pause is the period ± 10 %
+ORPHANED_POLLS = 3  # polls to wait for the kernel's next client before stopping
 
 
 class Watch:
@@ -56,7 +63,10 @@ class Watch:
         history: AvailabilityHistory | None = None,
         shared: SharedQueries = SHARED,
         rng: random.Random | None = None,
+        follow: Callable[[], Client | None] | None = None,
     ) -> None:
+        """``follow`` gives the kernel's default client (None while it has none): a watch
+        started on it follows it once ``client`` is closed (see the module)."""
         local = client.is_sandbox or is_local(client.settings.base_url)
         if not local and every < MIN_EVERY_S:
             raise ConfigurationError(
@@ -86,6 +96,11 @@ class Watch:
         """Armed by ``rent_first=True`` (``--rent-first``): rents the first match once."""
         self.started_at = clock()
         self.next_at: float = self.started_at
+        self.ended: str | None = None
+        """Why the watch stopped on its own (its client closed), for the panel to say."""
+        self.followed = 0  # how many times it took the kernel's new default client
+        self._follow = follow
+        self._orphaned = 0  # polls in a row with a closed client and none to follow yet
 
     def __repr__(self) -> str:
         state = "stopped" if self.stopped else ("running" if self.running else "idle")
@@ -105,8 +120,15 @@ class Watch:
         if self.duration is not None and now - self.started_at >= self.duration:
             self.stop()
             return None
-        ask = self._ask
-        answer = self._shared.get(self.client, self._key, self.clock, 0.9 * self.every, ask)
+        if self.client.closed and not self._follow_default():
+            return self._orphan(now)
+        ask, client = self._ask, self.client
+        try:
+            answer = self._shared.get(client, self._key, self.clock, 0.9 * self.every, ask)
+        except RuntimeError:  # closed under the poll ("cannot schedule new futures…")
+            if not client.closed:
+                raise
+            return self._orphan(now)
         if answer.error is not None:
             pause = self._failed(now, answer.error)
         else:
@@ -119,6 +141,56 @@ class Watch:
 
     def _ask(self) -> list[GpuOffer]:
         return self.client.offer_models(**self.query.api_filters().keywords(), refresh=True)
+
+    # -- a closed client -----------------------------------------------------------------
+
+    def _follow_default(self) -> bool:
+        """Take the kernel's new default client if it talks to the same API as the closed
+        one; the old matches are dropped (they were the old API's) and rent-first, which
+        must not move to another API unattended, is disarmed. False: none to take."""
+        new = self._follow() if self._follow is not None else None
+        if new is None or new is self.client or new.closed:
+            return False
+        if history_key(new) != history_key(self.client):
+            self._end(
+                f"its client was closed and the kernel's client now talks to another API "
+                f"({history_key(new)}, not {history_key(self.client)}); start a new watch there"
+            )
+            return False
+        with self._lock:
+            self.client, self._current, self.seen = new, {}, {}
+            self._orphaned, self.failures = 0, 0
+            self.followed += 1
+        if self.rent_first is not None and self.rent_first.armed:
+            self.rent_first.disarm()
+        return True
+
+    def _orphan(self, now: float) -> float | None:
+        """A poll with a closed client and no new one to follow: the matches are cleared;
+        a watch that follows the default waits a few polls for the kernel's next client
+        (``%prime sandbox restart`` closes the old one before the new sandbox is up)."""
+        with self._lock:
+            self._current = {}
+            for seen in self.seen.values():
+                seen.lost()
+        if self.stopped:  # ended by _follow_default: another API
+            return None
+        self._orphaned += 1
+        if self._follow is None:
+            self._end("its client was closed (it was not the kernel's default: nothing to follow)")
+            return None
+        if self._orphaned > ORPHANED_POLLS:
+            self._end("its client was closed and the kernel has had no other since")
+            return None
+        return self._failed(now, PrimeError("its client was closed; waiting for the kernel's next"))
+
+    def _end(self, why: str) -> None:
+        with self._lock:
+            self.ended, self._current = why, {}
+            for seen in self.seen.values():
+                seen.lost()
+        self.stop()
+        self._record(Poll(self.clock(), False, f"stopped: {why}", 0, 0, None, 0.0))
 
     def _failed(self, now: float, err: PrimeError) -> float:
         self.failures += 1
@@ -283,6 +355,7 @@ def watch(
     rent_first: bool = False,
     max_hours: float | None = None,
     name: str | None = None,
+    follow: Callable[[], Client | None] | None = None,
 ) -> Watch:
     """Watch availability in the background; returns at once (see ``Watch``).
 
@@ -290,12 +363,13 @@ def watch(
     stock level (Low, Medium, High, Available), ``duration`` seconds ends the watch.
     ``rent_first=True`` rents the first match once (``rent_first``; needs a cap and
     ``max_hours``). ``start=False`` leaves polling to ``step()`` or the iterator.
+    ``follow`` gives the kernel's default client, followed once ``client`` is closed.
     ``pm.watch`` is this on the default client."""
     filters = GpuFilters.of(
         gpu_type, gpu_count, regions, socket, security, data_center_id, provider=provider
     )
     query = WatchQuery(filters, max_price_per_gpu, max_total, min_stock)
-    made = Watch(query, client, every, duration, on_event, clock, sleep)
+    made = Watch(query, client, every, duration, on_event, clock, sleep, follow=follow)
     if rent_first:
         from .rent_first import RentFirst
 

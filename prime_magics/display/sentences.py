@@ -54,8 +54,21 @@ def forecast_table(forecast: Forecast | None) -> Table:
     ]
     if forecast.balance is not None:
         rows.append(("wallet", usd(forecast.balance, "")))
-        rows.append(("it pays for", hours_text(forecast.runway_h)))
+        if forecast.short:
+            rows.append(("it pays for", short_wallet_text(forecast.first_charge)))
+        else:
+            rows.append(("it pays for", hours_text(forecast.runway_h)))
     return Table(rows, "What it costs")
+
+
+def short_wallet_text(first_charge: float | None) -> str:
+    """The forecast's word when the wallet does not pay the first charge
+    (``pricing.wallet_short``): the create is refused unless accepted anyway (the form's
+    second question, the magic's ``--despite-balance``)."""
+    return (
+        f"nothing: the wallet does not cover the first charge ({usd(first_charge, '')}, "
+        "up-front hours included)"
+    )
 
 
 def cap_lines(request: PodRequest) -> list[str]:
@@ -183,6 +196,7 @@ __all__ = [
     "forecast_table",
     "pod_table",
     "quote_table",
+    "short_wallet_text",
     "stock_warning",
     "sweep_summary",
 ]

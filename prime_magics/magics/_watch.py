@@ -73,7 +73,7 @@ def start_watch(args: argparse.Namespace, ctx: Context) -> WatchPanel | Watch:
             provider=args.provider, max_price_per_gpu=args.max_price_per_gpu,
             max_total=args.max_total, min_stock=args.min_stock, every=args.every,
             duration=args.duration, client=client, start=False, rent_first=args.rent_first,
-            max_hours=args.max_hours, name=args.name,
+            max_hours=args.max_hours, name=args.name, follow=api.default_client,
         )  # fmt: skip
     except ConfigurationError as err:
         raise UsageError(f"%prime availability watch: {err}") from None

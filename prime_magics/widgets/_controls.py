@@ -13,9 +13,10 @@ from typing import Any
 import ipywidgets as w
 
 from ..display.primitives import usd
+from ..errors import ConfigurationError
 from ..models import GpuOffer
 from ..offers import Part
-from ..pricing import quote
+from ..pricing import quote, within_cap
 from ..provisioning import CUSTOM_TEMPLATE, DEFAULT_IMAGE, QUOTE, MaxPrice
 
 NO_LIMIT = 10**7
@@ -79,8 +80,16 @@ CAP_MODES = [("the quote", "quote"), ("my cap", "given"), ("no cap", "none")]
 
 
 def max_price_control() -> w.BoundedFloatText:
-    """The cap for "my cap"; typing a value here selects it."""
-    return w.BoundedFloatText(value=0.0, min=0.0, max=NO_LIMIT, step=0.01, description="Max $/h")
+    """The cap for "my cap"; typing a value here selects it. 0 is no cap of any kind:
+    "my cap" needs a price above 0 (``chosen_cap``), "no cap" is its own choice."""
+    return w.BoundedFloatText(
+        value=0.0,
+        min=0.0,
+        max=NO_LIMIT,
+        step=0.01,
+        description="Max $/h",
+        tooltip='Your cap, above 0 (for none, choose "no cap")',
+    )
 
 
 def cap_mode_control() -> w.ToggleButtons:
@@ -113,8 +122,28 @@ def idle_stop_control() -> w.BoundedFloatText:
     )
 
 
+MY_CAP_NEEDED = 'Max $/h: enter your cap, above 0 (or choose "no cap" to send none).'
+
+
 def chosen_cap(mode: str, value: float) -> MaxPrice:
-    """The controls as ``PodRequest.from_offer``'s ``max_price``."""
+    """The controls as ``PodRequest.from_offer``'s ``max_price``. "my cap" at 0 is no
+    silent "no cap": it is refused until a cap is entered (raises ConfigurationError)."""
     if mode == "quote":
         return QUOTE
-    return (value or None) if mode == "given" else None
+    if mode != "given":
+        return None
+    if value == 0:  # any other bad number (NaN, negative) is refused by from_offer's door
+        raise ConfigurationError(MY_CAP_NEEDED, field="max_price")
+    return value
+
+
+def cap_below_quote(cap: float | None, quote_hr: float | None, currency: str = "USD") -> str | None:
+    """A cap the quote is above (``pricing.within_cap``), said before Confirm in the
+    form's words; None when the quote is within the cap (or either is unknown)."""
+    if cap is None or quote_hr is None or within_cap(quote_hr, cap):
+        return None
+    return (
+        f"Your cap of {usd(cap, currency=currency)} is below the quote of "
+        f"{usd(quote_hr, currency=currency)}: Confirm would send "
+        'nothing. Raise Max $/h to at least the quote, or choose "the quote" or "no cap".'
+    )

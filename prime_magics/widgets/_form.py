@@ -231,7 +231,8 @@ class Form(w.VBox):  # type: ignore[misc]
                 self._failed(err)
                 return
             self.submitted = False
-            self.show(err.message, "warning")
+            # the refusal is said once, in the question; the status line only points there
+            self.show("Nothing was sent: the wallet is short (see the question below).", "warning")
             again = Confirmation("Rent it anyway?", err.message)
             self.propose(again, proposal.anyway, proposal.created, proposal.creating)
             return
@@ -243,7 +244,12 @@ class Form(w.VBox):  # type: ignore[misc]
     def _failed(self, err: PrimeError) -> None:
         self.submitted = not definitely_not_created(err)
         self.last_error = err
-        self.show(create_failed(err, self._listing), "error")
+        self.show(self.failure_text(err), "error")
+
+    def failure_text(self, err: PrimeError) -> str:
+        """What the status line says after a failed create (``create_failed``); a panel
+        overrides it to speak of its own controls instead of the command line's flags."""
+        return create_failed(err, self._listing)
 
     # -- state ---------------------------------------------------------------------------
 

@@ -15,18 +15,28 @@ The grid shows a copy made for reading (``display_frame``): a subset of the colu
 under short headers, the frame's own index as ``#`` (so row labels stay what
 ``df.loc`` takes, whatever is sorted or filtered), numbers kept numeric (nullable floats,
 so missing ones travel as JSON ``null``) and formatted only when drawn: ``$`` and a fixed
-number of decimals for money, an em dash for anything unknown. ``selected_rows`` holds
-positions in that copy; ``label_at`` turns one back into the frame's index label.
+number of decimals for money, an em dash for anything unknown. Money reads in its row's
+currency (a hidden ``currency`` column: ``€17.9368``, as ``display.primitives.usd``
+writes it) and sorts as the frame does: rows in another currency after the USD ones
+whichever column is sorted either way, never compared with them by raw number.
+``selected_rows`` holds positions in that copy; ``label_at`` turns one back into the
+frame's index label.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import json
+import warnings
+from collections.abc import Hashable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
 from itables.typing import JavascriptFunction
 from itables.widget import ITable
+
+from ..display.primitives import SYMBOLS
+from ..frames.view import CURRENCY
 
 UNKNOWN = "—"
 MONEY_DECIMALS = 4  # as ``_display.usd`` shows $/h
@@ -39,6 +49,8 @@ COLUMNS = [  # what decides first: the GPU and the price
 ]  # fmt: skip
 MONEY = ("total_hr", "price_per_gpu_hr")
 INDEX_NAME = "#"
+CURRENCY_NAME = "currency"  # hidden: what the money render reads each row's currency from
+CURRENCY_AT = len(COLUMNS) + 1  # its position in a row: after "#" and COLUMNS
 PAGE_LENGTHS = (10, 25, 50, 100, 500)
 
 # Drawn in the browser. Sorting reads the raw value, so a price sorts as a number; the
@@ -49,11 +61,21 @@ _UNKNOWN_JS = (
     "if (data === null || data === undefined) "
     f"{{ return type === 'display' || type === 'filter' ? '{UNKNOWN}' : data; }} "
 )
+# Money is drawn in the row's currency (its symbol, or the number then its code, as
+# ``usd`` does). Rows in another currency come after the USD ones whichever way a column
+# is sorted, as in the frame: every order is first by the hidden currency column
+# (``orderFixed``), whose sort key is "0USD", "1EUR"…; amounts sort by their number.
 _MONEY_RENDER = JavascriptFunction(
-    f"function (data, type) {{ {_UNKNOWN_JS}"
-    "return type === 'display' ? '$' + Number(data).toLocaleString('en-US', "
-    f"{{minimumFractionDigits: {MONEY_DECIMALS}, maximumFractionDigits: {MONEY_DECIMALS}}}) "
-    ": data; }"
+    f"function (data, type, row) {{ {_UNKNOWN_JS}"
+    "if (type !== 'display') { return data; } "
+    f"const cur = (row && row[{CURRENCY_AT}]) || 'USD'; "
+    "const n = Number(data).toLocaleString('en-US', "
+    f"{{minimumFractionDigits: {MONEY_DECIMALS}, maximumFractionDigits: {MONEY_DECIMALS}}}); "
+    f"const sym = {json.dumps(SYMBOLS, ensure_ascii=False)}[cur]; "
+    "return sym ? sym + n : n + ' ' + cur; }"
+)
+_CURRENCY_RENDER = JavascriptFunction(
+    "function (data, type) { return type === 'sort' ? (data === 'USD' ? '0' : '1') + data : data; }"
 )
 _UNKNOWN_RENDER = JavascriptFunction(f"function (data, type) {{ {_UNKNOWN_JS}return data; }}")
 
@@ -76,7 +98,19 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             text = values.astype(object).where(values.notna(), UNKNOWN)
             shown[label] = text.map(str).astype(object)
+    shown[CURRENCY_NAME] = _currencies(frame)
     return shown
+
+
+def _currencies(frame: pd.DataFrame) -> pd.Series[Any]:
+    """Each row's currency: its column, else the frame's note of the rows not in USD."""
+    if "currency" in frame.columns:
+        given = frame["currency"].astype(object)
+    else:
+        other = frame.attrs.get(CURRENCY, {})
+        given = pd.Series([other.get(label) for label in frame.index], frame.index, object)
+    said: pd.Series[Any] = given.where(given.notna(), "USD").map(str).astype(object)
+    return said
 
 
 def grid_options(page_length: int) -> dict[str, Any]:
@@ -90,8 +124,15 @@ def grid_options(page_length: int) -> dict[str, Any]:
         "pageLength": page_length,
         "lengthMenu": lengths,
         "order": [],  # the frame's order (cheapest first) until a header is clicked
+        "orderFixed": {"pre": [[CURRENCY_AT, "asc"]]},  # USD rows first, in every order
         "columnControl": [["orderAsc", "orderDesc", "orderClear", "spacer", "search"]],
         "columnDefs": [
+            {  # first: an earlier definition wins over "_all"
+                "targets": [CURRENCY_AT],
+                "render": _CURRENCY_RENDER,
+                "visible": False,
+                "searchable": False,
+            },
             {"targets": money, "render": _MONEY_RENDER, "className": "dt-right"},
             {"targets": "_all", "render": _UNKNOWN_RENDER},
         ],
@@ -110,7 +151,8 @@ class OfferGrid(ITable):
     def __init__(self, page_length: int = 25) -> None:
         self.options = grid_options(page_length)
         self.frame: pd.DataFrame = pd.DataFrame()
-        super().__init__(display_frame(self.frame), **self.options)
+        with _order_fixed_allowed():
+            super().__init__(display_frame(self.frame), **self.options)
 
     def show(self, frame: pd.DataFrame, keep: Hashable | None = None) -> None:
         """Draw ``frame``'s rows; the row labelled ``keep`` (if shown) stays selected.
@@ -119,7 +161,8 @@ class OfferGrid(ITable):
         not given, and would otherwise carry the old selection *positions* to new rows."""
         self.frame = frame
         selected = self.positions([] if keep is None else [keep])
-        self.update(display_frame(frame), selected_rows=selected, **self.options)
+        with _order_fixed_allowed():
+            self.update(display_frame(frame), selected_rows=selected, **self.options)
 
     def positions(self, labels: Sequence[Hashable]) -> list[int]:
         """The position in ``frame`` of the first row with one of these labels (or none)."""
@@ -130,3 +173,12 @@ class OfferGrid(ITable):
         """The index label (``df.loc`` key) of the row at ``position``."""
         label: Hashable = self.frame.index[position]
         return label
+
+
+@contextmanager
+def _order_fixed_allowed() -> Iterator[None]:
+    """itables checks its options against its typed list, which lacks DataTables'
+    ``orderFixed``: its warning would be shown in the notebook on every redraw."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r".*\{'orderFixed'\}", SyntaxWarning)
+        yield

@@ -24,7 +24,7 @@ import traitlets as t
 from ..config import Team, TeamChoice
 from ..display.primitives import Confirmation, notice_html, usd
 from ..display.sentences import cap_lines, disk_label, forecast_table, quote_table, stock_warning
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, PriceChangedError, PrimeError
 from ..models import Disk, GpuOffer, Pod
 from ..offers import PARTS, gpu_offer
 from ..pricing import (
@@ -37,6 +37,7 @@ from ..pricing import (
 )
 from ..provisioning import CUSTOM_TEMPLATE, PodRequest, attach_problem
 from ._controls import (
+    cap_below_quote,
     cap_mode_control,
     chosen_cap,
     idle_stop_control,
@@ -224,10 +225,31 @@ class ProvisionForm(Form):
             self.request, self.error = request, error
             self.quote = None if request is None else request.quote()
         self.problem.value = notice_html(error or "", "error")
-        self.cap_note.value = notice_html("\n".join(cap_lines(request)), "info") if request else ""
+        self.cap_note.value = self._cap_note(request)
         self._draw_cost()
         self._draw_request()
         self.refresh_buttons()
+
+    def _cap_note(self, request: PodRequest | None) -> str:
+        """The cap in words, flagged as a warning when the quote is already above it."""
+        if request is None:
+            return ""
+        quoted = request.quote()
+        below = cap_below_quote(request.max_price, quoted.total_hr, quoted.currency)
+        lines = [*cap_lines(request), *([below] if below else [])]
+        return notice_html("\n".join(lines), "warning" if below else "info")
+
+    def failure_text(self, err: PrimeError) -> str:
+        """A price refusal in the form's words (its controls, not the magic's flags)."""
+        if not isinstance(err, PriceChangedError):
+            return super().failure_text(err)
+        advice = (
+            'Nothing was rented. Raise Max $/h under "my cap" (or choose "no cap") '
+            "and click Provision again."
+            if err.new_hr is not None
+            else "Nothing was rented: pick the offer again from a fresh list."
+        )
+        return f"{err.message}\n{advice}"
 
     def attached(self) -> list[tuple[str, float | None]]:
         """The request's disks as (label, $/h), for the quote table."""

@@ -60,6 +60,7 @@ class WatchPanel(Form):
             w.HBox([self.disarm_button, self.stop_button]), self.form_area,
         )  # fmt: skip
         watch.subscribe(on_event=self._on_event, on_poll=self._on_poll)
+        watch.client.when_closed(self._client_closed)
         self.redraw()
         if autostart:
             watch.start()
@@ -82,10 +83,31 @@ class WatchPanel(Form):
         except Exception as exc:  # a bug in a background thread: keep it visible
             self.report_crash(exc)
 
+    def _client_closed(self) -> None:
+        """The watch's client was closed (``%prime sandbox restart``, ``set_client``): its
+        matches cannot be rented any more; the next poll follows the kernel's new client or
+        stops the watch."""
+        try:
+            self.refresh_buttons()
+            if not self.watch.stopped:
+                self.show(
+                    "This watch's client was closed: its matches can no longer be rented; "
+                    "the next poll takes the kernel's new client or stops the watch.",
+                    "warning",
+                )
+        except Exception as exc:  # called from whoever closed the client: keep it visible
+            self.report_crash(exc)
+
     # -- drawing -----------------------------------------------------------------------------
 
     def redraw(self) -> None:
         watch = self.watch
+        if self.client is not watch.client:  # it followed the kernel's new default client
+            self.client, self.announcement = watch.client, ""
+            watch.client.when_closed(self._client_closed)
+            if self.form is not None:  # a form on the closed client could not create
+                self.form.close()
+                self.form, self.form_area.children = None, ()
         self.table = table = watch.table
         self.offers = [gpu_offer(row) for _, row in table.iterrows()]
         rows = []
@@ -106,7 +128,9 @@ class WatchPanel(Form):
 
     def _draw_state(self) -> None:
         watch = self.watch
-        if watch.stopped:
+        if watch.ended:
+            self.show(f"Stopped: {watch.ended}. Nothing is polled any more.", "warning")
+        elif watch.stopped:
             self.show("Stopped: nothing is polled any more.", "warning")
         elif watch.last_error:
             self.show(f"The last poll failed (the watch goes on): {watch.last_error}", "error")
@@ -135,8 +159,8 @@ class WatchPanel(Form):
     def can_enable(self, button: w.Button) -> bool:
         if button is self.disarm_button:
             return self.watch.rent_first is not None and self.watch.rent_first.armed
-        if button in self.rent_buttons.values():
-            return not self.submitted
+        if button in self.rent_buttons.values() or button in self.configure_buttons.values():
+            return not self.submitted and not self.watch.client.closed
         return True
 
     def state_lines(self) -> list[str]:
@@ -151,6 +175,8 @@ class WatchPanel(Form):
         self.redraw()
 
     def _configure(self, index: int) -> None:
+        if self.watch.client.closed:
+            return
         if self.form is not None:
             self.form.close()
         self.form = ProvisionForm(self.offers[index], client=self.client)
@@ -160,7 +186,7 @@ class WatchPanel(Form):
     def _rent(self, index: int) -> None:
         """Step 1: the quoted total and the cap; nothing is sent yet (``propose``: Confirm
         sends exactly one create at the quoted cap)."""
-        if self.submitted:
+        if self.submitted or self.watch.client.closed:
             return
         offer = self.offers[index]
         request = self.client.prepare(PodRequest.from_offer(offer, max_hours=self.max_hours))
