@@ -17,6 +17,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -122,8 +123,9 @@ def test_what_the_kernel_set_is_kept_after_it_is_killed(
         assert log.stat().st_mode & 0o777 == 0o600
         assert "sandbox-key" not in log.read_text()  # the key is written nowhere
     finally:
-        for pid in guard_pid[:1]:  # exactly the pid it recorded, if it is still there
-            if daemon.running(store, sandbox_process):
+        recorded = daemon.status(store, sandbox_process).pid  # a guard that started late too
+        for pid in {*guard_pid[:1], *([recorded] if recorded else [])}:
+            if daemon.running(store, sandbox_process):  # exactly the pid it recorded
                 os.kill(pid, signal.SIGTERM)
 
 
@@ -148,3 +150,23 @@ def test_one_guard_per_api_and_stop(sandbox_process: str, monkeypatch: pytest.Mo
             if daemon.running(store, sandbox_process):
                 os.kill(pid, signal.SIGTERM)
         client.close()
+
+
+def test_a_guard_whose_store_was_removed_leaves(tmp_path: Path) -> None:
+    """Nothing it recorded can be guarded any more: the round says the guard is done."""
+    import logging
+
+    store = Store(tmp_path / "gone" / "prime_magics.sqlite3")
+    rounds = daemon._Rounds(None, store, "http://127.0.0.1:9", logging.getLogger("test"))  # type: ignore[arg-type]
+    assert rounds.step() is None
+
+
+def test_a_guard_on_loopback_gives_up_after_rounds_keep_failing(tmp_path: Path) -> None:
+    import logging
+
+    store = Store(tmp_path / "prime_magics.sqlite3")
+    rounds = daemon._Rounds(None, store, "http://127.0.0.1:9", logging.getLogger("test"))  # type: ignore[arg-type]
+    stopped: list[bool] = []
+    rounds.failing_since = time.time() - daemon.GIVE_UP_LOOPBACK_S - 1
+    rounds.failed(RuntimeError("a bug"), 30.0, lambda: stopped.append(True))
+    assert stopped == [True]

@@ -127,6 +127,7 @@ def test_a_guard_round_that_raises_is_logged_and_kept_for_percent_prime_guard(
     tmp_path: Path,
 ) -> None:
     store, url = Store(tmp_path / "s.sqlite3"), "http://127.0.0.1:9/api/v1"
+    store.writable()  # a guard's store exists: the kernel wrote to it before starting it
     outcomes: list[object] = [StoreError("database is locked"), Round(pause=5.0)]
 
     class Guard:
@@ -140,7 +141,7 @@ def test_a_guard_round_that_raises_is_logged_and_kept_for_percent_prime_guard(
     rounds = daemon._Rounds(Guard(), store, url, logging.getLogger("test-guard"))  # type: ignore[arg-type]
     waited: list[float] = []
     loop = Loop(rounds.step, "prime-guard", 30.0, wait=waited.append)
-    loop.on_error = lambda exc: rounds.failed(exc, loop.pause)
+    loop.on_error = lambda exc: rounds.failed(exc, loop.pause, loop.stop)
     loop.run()  # the failure, backed off; then a round that finds nothing left to guard
     assert waited == [60.0] and isinstance(loop.last_error, StoreError)
     status = daemon.status(store, url)
