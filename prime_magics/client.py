@@ -35,7 +35,7 @@ from .config import Settings
 from .errors import BadRequestError, ConfigurationError, PrimeError
 from .filters import GpuFilters
 from .frames import offer_frames, rental_frames
-from .frames.sweep import Burn, burn, deadlines_due, sweep_frame
+from .frames.sweep import Burn, burn, deadlines_due, prepaid_hours, sweep_frame
 from .frames.view import SOURCE
 from .lifecycle import Follow, Phase, pod_state
 from .models import Disk, DiskOffer, GpuOffer, GpuSummary, Pod, SshKey, Wallet
@@ -349,8 +349,10 @@ class Client:
         """Your live pods as a DataFrame, with what each has cost so far and its deadline
         (``pod_models``: the same as models)."""
         pods = self._pods.all()
-        due = deadlines_due(pods, self.rentals.deadlines())
-        frame = rental_frames.pods_frame(pods, due=due, prepaid=self.rentals.prepaid())
+        records = self.rentals.live_pods()
+        frame = rental_frames.pods_frame(
+            pods, due=deadlines_due(pods, records), prepaid=prepaid_hours(records)
+        )
         return self._labelled(frame)
 
     def pod(self, pod_id: str) -> Pod:
@@ -452,10 +454,9 @@ class Client:
         """Everything billing now — pods and disks — with $/h, cost so far, hours running,
         deadline, what is attached to what, and the flags ``unattached_disk`` and
         ``past_deadline`` (a deadline that passed while nothing could end it shows here)."""
-        return sweep_frame(
-            self._pods.all(), self._disks.all(), self.rentals.deadlines(), now,
-            self.rentals.prepaid(),
-        )  # fmt: skip
+        records = self.rentals.live_pods()
+        pods, disks = self._pods.all(), self._disks.all()
+        return sweep_frame(pods, disks, records, now, prepaid_hours(records))
 
     def end_items(self, items: Sequence[tuple[str, str]]) -> tuple[list[str], list[str]]:
         """End confirmed items (``Rentals.end_items``): the sweep's and the budget's acts."""

@@ -108,7 +108,14 @@ def redact_url(url: str) -> str:
     return re.sub(r"(?<=://)[^/?#]*@", f"{REDACTED}@", url)
 
 
-def _is_loopback(host: str | None) -> bool:
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` points at this machine (127.0.0.0/8, ::1, ``localhost``): the
+    sandbox, or any API that is not the real one. The one loopback rule: the base-URL
+    check, the capacity watch's polling floor and the guard's give-up all use it."""
+    return _is_loopback_host(urlsplit(url).hostname)
+
+
+def _is_loopback_host(host: str | None) -> bool:
     if not host:
         return False
     if host.lower() == "localhost":
@@ -131,7 +138,11 @@ def check_base_url(url: str, *, allow_insecure: bool = False) -> str:
             hint="Remove user:password@ from the base URL.",
             field="base_url",
         )
-    if parts.scheme.lower() == "http" and not allow_insecure and not _is_loopback(parts.hostname):
+    if (
+        parts.scheme.lower() == "http"
+        and not allow_insecure
+        and not _is_loopback_host(parts.hostname)
+    ):
         raise ConfigurationError(
             f"base_url={url!r}: plain http:// to {parts.hostname or 'another host'} would send "
             "the API key unencrypted",

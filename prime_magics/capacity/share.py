@@ -13,15 +13,12 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 from ..errors import PrimeError
 from ..models import GpuOffer
 
 if TYPE_CHECKING:
     from ..client import Client
-
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 @dataclass
@@ -72,8 +69,3 @@ class SharedQueries:
 
 
 SHARED = SharedQueries()
-
-
-def is_local(base_url: str) -> bool:
-    """The embedded sandbox (or any API on loopback): not the real one."""
-    return (urlparse(base_url).hostname or "") in LOCAL_HOSTS

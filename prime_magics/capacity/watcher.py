@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..config import is_loopback
 from ..errors import ConfigurationError, PrimeError
 from ..filters import GpuFilters
 from ..loops import MAX_BACKOFF_S, Loop, backoff
@@ -36,7 +37,7 @@ from ..models import GpuOffer, OfferKey
 from ..pricing import Quote
 from .history import AvailabilityHistory
 from .match import WatchEvent, WatchQuery, diff, split
-from .share import SHARED, SharedQueries, is_local
+from .share import SHARED, SharedQueries
 from .state import Poll, Seen, shapes_seen
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class Watch:
     ) -> None:
         """``follow`` gives the kernel's default client (None while it has none): a watch
         started on it follows it once ``client`` is closed (see the module)."""
-        local = client.is_sandbox or is_local(client.settings.base_url)
+        local = client.is_sandbox or is_loopback(client.settings.base_url)
         if not local and every < MIN_EVERY_S:
             raise ConfigurationError(
                 f"every={every:g}: at least {MIN_EVERY_S:g} s between polls of the real API"
@@ -380,7 +381,7 @@ def watch(
 
 def history_key(client: Client) -> str:
     """Whose history: the API's base URL, or "sandbox" (its port changes every run)."""
-    local = client.is_sandbox or is_local(client.settings.base_url)
+    local = client.is_sandbox or is_loopback(client.settings.base_url)
     return "sandbox" if local else client.settings.base_url
 
 

@@ -64,6 +64,11 @@ def sweep_frame(
     return _frame(rows)
 
 
+def prepaid_hours(records: Mapping[str, Rental]) -> dict[str, float]:
+    """Each recorded pod's prepaid hours, by id: for the one cost so far."""
+    return {i: r.prepaid_h for i, r in records.items() if r.prepaid_h is not None}
+
+
 def deadlines_due(pods: Sequence[Pod], deadlines: Mapping[str, Rental]) -> dict[str, float]:
     """Each pod's deadline (epoch seconds) from the store's records, by pod id. A record
     for an older pod with a reused (sandbox) id is not this pod's: ``createdAt`` must match."""

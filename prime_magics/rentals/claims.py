@@ -34,15 +34,6 @@ class Claims:
         previous = None if row is None else str(row[0])
         return previous if previous != owner else None
 
-    def holds(self, base_url: str, shape: str, owner: str) -> bool:
-        with self.store.read() as db:
-            row = None if db is None else db.execute(
-                "SELECT 1 FROM claims WHERE base_url = ? AND shape = ? AND owner = ?"
-                " AND state = 'armed'",
-                (base_url, shape, owner),
-            ).fetchone()  # fmt: skip
-        return row is not None
-
     def take(self, base_url: str, shape: str, owner: str, now: float) -> bool:
         """True for one caller only: ``owner`` still holds the armed claim and now rents."""
         return self.store.once(

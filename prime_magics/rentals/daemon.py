@@ -35,9 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit
 
-from ..config import INSECURE_ENV, Settings
+from ..config import INSECURE_ENV, Settings, is_loopback
 from ..loops import Loop
 from .budgets import Budgets
 from .findings import Finding, Findings
@@ -80,11 +79,6 @@ def running(store: Store, base_url: str) -> bool:
     """Whether a guard process holds the lock for ``base_url`` now."""
     with _locked(lock_path(store, base_url)) as free:
         return free is None
-
-
-def is_loopback(base_url: str) -> bool:
-    host = urlsplit(base_url).hostname or ""
-    return host == "localhost" or host == "::1" or host.startswith("127.")
 
 
 # -- the kernel's side: start, read, stop ---------------------------------------------------

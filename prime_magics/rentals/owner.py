@@ -160,13 +160,11 @@ class Rentals:
         except OutcomeUnknownError as lost:
             self._unknown(ref, lost)
             raise
-        except BaseException as refused:
-            # refused before sending or by the API (4xx): nothing rents. Anything else
-            # (an interrupt mid-request) stays an intent, which the guard looks up.
-            if isinstance(refused, PrimeError):
-                self.book.void(ref, "refused", self.clock())
-            else:
-                self._on_open()
+        except PrimeError:  # refused before sending or by the API (4xx): nothing rents
+            self.book.void(ref, "refused", self.clock())
+            raise
+        except BaseException:  # an interrupt mid-request: an intent the guard looks up
+            self._on_open()
             raise
         try:
             self.book.settle(ref, made.id, made.created_at, made.price_hr, self.clock())
@@ -245,22 +243,18 @@ class Rentals:
 
     # -- deadlines ------------------------------------------------------------------------
 
-    def deadlines(self) -> dict[str, Rental]:
-        """The live pods with a deadline, by id (match ``created_at`` before trusting one:
-        sandbox ids repeat)."""
+    def live_pods(self) -> dict[str, Rental]:
+        """The live pods recorded here, by id, in one read of the store: their deadlines
+        and prepaid hours (match ``created_at`` before trusting one: sandbox ids repeat)."""
         return {
             r.id: r
             for r in self.book.open(self.base_url)
-            if r.kind == "pod" and r.id and r.state == "live" and r.max_hours is not None
+            if r.kind == "pod" and r.id and r.state == "live"
         }
 
-    def prepaid(self) -> dict[str, float]:
-        """Prepaid hours of the live pods recorded here, by id: for the one cost so far."""
-        return {
-            r.id: r.prepaid_h
-            for r in self.book.open(self.base_url)
-            if r.id and r.prepaid_h is not None
-        }
+    def deadlines(self) -> dict[str, Rental]:
+        """The live pods with a deadline, by id."""
+        return {i: r for i, r in self.live_pods().items() if r.max_hours is not None}
 
     def deadline(self, pod_id: str) -> Rental | None:
         rental = self.book.live(self.base_url, "pod", pod_id)
