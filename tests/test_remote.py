@@ -191,6 +191,8 @@ def test_pods_name_the_sandbox_ssh_endpoint(
     assert parse_ssh_connection(pod["sshConnection"]) == SshTarget(pod["id"], host, port)
     status = api.get("/pods/status", params={"pod_ids": [pod["id"]]}).json()["data"][0]
     assert status["sshConnection"] == pod["sshConnection"]
+    log = api.get(f"/pods/{pod['id']}/log").json()["logs"]
+    assert any(line.endswith(f"SSH ready: {pod['sshConnection']}") for line in log), log
 
 
 def test_commands_run_in_the_pods_directory_with_the_sandboxs_python(

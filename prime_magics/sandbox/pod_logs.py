@@ -42,8 +42,10 @@ def _scripted(
 
 
 def render_log(
-    pod: PodRecord, now: float, clock: Clock, provision_s: float, tail: int | None
+    pod: PodRecord, now: float, clock: Clock, provision_s: float, tail: int | None, ssh: str
 ) -> JSON:
+    """The log the pod shows at ``now``; ``ssh`` is the address its ``sshConnection`` will
+    carry (the sandbox's SSH endpoint while one runs), so the log and the pod agree."""
     offer = pod.plan.offer
     end = now if pod.terminated is None else pod.terminated
     if pod.override is not None:
@@ -55,7 +57,7 @@ def render_log(
         "gpus": str(offer.gpu_count),
         "gpu": offer.gpu_type,
         "socket": offer.socket,
-        "ssh": f"root@{pod.ips[0]} -p {pod.ssh_port}",
+        "ssh": ssh,
         "image": pod.image,
     }
     lines = _scripted(facts, pod.created, end, provision_s)

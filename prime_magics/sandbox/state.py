@@ -30,6 +30,7 @@ from .views import (
     pod_status,
     render_disk,
     render_pod,
+    ssh_lines,
 )
 
 GPUS_PER_NODE = 8
@@ -206,8 +207,9 @@ class SandboxState:
         with self._lock:
             pod = self._pod(pod_id)
             return render_log(
-                pod, self.clock.now(), self.clock, self.config.provision_seconds, tail
-            )
+                pod, self.clock.now(), self.clock, self.config.provision_seconds, tail,
+                ssh_lines(pod, self.ssh_endpoint)[0],
+            )  # fmt: skip
 
     # ---- deterministic failures, for tests (also under /_sandbox/pods/{id}/...) -------
 
