@@ -88,3 +88,36 @@ def serving(pod: dict[str, Any]) -> Callable[[httpx.Request], httpx.Response]:
 def rejecting(request: httpx.Request) -> httpx.Response:
     """A ``mock_client`` handler for a key the API rejects."""
     return httpx.Response(401, json={"detail": "Invalid API key"})
+
+
+class Published:
+    """What a panel published to the notebook (``display_data`` and its updates), through
+    IPython's own display publisher: the outputs a saved notebook keeps, by display id."""
+
+    def __init__(self) -> None:
+        from IPython.core.displaypub import CapturingDisplayPublisher
+        from IPython.core.interactiveshell import InteractiveShell
+
+        self.shell = InteractiveShell.instance()
+        self.publisher = CapturingDisplayPublisher()
+        self._before = self.shell.display_pub
+
+    def __enter__(self) -> Published:
+        self.shell.display_pub = self.publisher
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.shell.display_pub = self._before
+
+    def saved(self) -> dict[str, dict[str, Any]]:
+        """Each display id's last data, as nbclient (and a front end) keeps it."""
+        outputs: dict[str, dict[str, Any]] = {}
+        for out in self.publisher.outputs:
+            ident = (out["transient"] or {}).get("display_id")
+            if ident is not None and (not out["update"] or ident in outputs):
+                outputs[ident] = out["data"]
+        return outputs
+
+    @property
+    def updates(self) -> int:
+        return sum(1 for out in self.publisher.outputs if out["update"])

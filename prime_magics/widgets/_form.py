@@ -18,7 +18,9 @@ created resource, sends nothing — and Cancel withdraws it.
 from __future__ import annotations
 
 import html
+import threading
 import traceback
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import ipywidgets as w
 import traitlets as t
+from IPython.display import display, update_display
 
 from .. import api
 from ..display.primitives import Code, Confirmation, notice_html, sandbox_tag_html
@@ -102,6 +105,9 @@ class Form(w.VBox):  # type: ignore[misc]
         self._buttons: list[w.Button] = []
         self._proposal: Proposal[Any] | None = None
         self._listing = ""
+        self._display_id = f"prime-panel-{uuid.uuid4().hex}"
+        self._saved: tuple[str, str] | None = None  # the texts last published; None: not shown
+        self._saved_lock = threading.Lock()
         super().__init__()
         self.client: Client = client if client is not None else api.get_client()
         self.set_title(title)
@@ -141,6 +147,30 @@ class Form(w.VBox):  # type: ignore[misc]
             f'<div class="prime-summary"><b>{html.escape(lines[0])}</b>{items}</div>'
         )
         return bundle
+
+    def _ipython_display_(self) -> None:
+        """Shown under a display id of the panel's own (by ``display()`` and as a cell's
+        result alike), so ``keep_saved`` can bring the saved output up to date."""
+        bundle = self._repr_mimebundle_()
+        with self._saved_lock:
+            self._saved = (bundle["text/plain"], bundle["text/html"])
+        display(bundle, raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
+
+    def keep_saved(self) -> None:
+        """Bring the text/plain and text/html of every place the panel is shown up to date
+        with what it says now: a notebook saved later (nbconvert, GitHub) then shows the
+        panel's last state, not its first. Sent only when the summary changed, since a
+        front end may redraw the view on each update. Panels call it after each change of
+        state that ``state_lines`` reads; the status line and handlers call it themselves."""
+        with self._saved_lock:
+            if self._saved is None:
+                return
+            bundle = self._repr_mimebundle_()
+            texts = (bundle["text/plain"], bundle["text/html"])
+            if texts == self._saved:
+                return
+            self._saved = texts
+        update_display(bundle, raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
 
     def layout_children(self, *body: Any) -> None:
         self.children = (self.heading, *body, self.status_line, self.output)
@@ -261,6 +291,7 @@ class Form(w.VBox):  # type: ignore[misc]
     @t.observe("status_text", "status_level")
     def _draw_status(self, _change: Any) -> None:
         self.status_line.value = notice_html(self.status_text, self.status_level)
+        self.keep_saved()
 
     def can_enable(self, button: w.Button) -> bool:
         """Whether ``button`` may be clicked when the panel is idle; panels override."""
@@ -297,6 +328,7 @@ class Form(w.VBox):  # type: ignore[misc]
                 self.show(str(err), "error")
             finally:
                 self.set_title()
+                self.keep_saved()
 
     def report_crash(self, exc: BaseException) -> None:
         """A round of the panel's background loop (``loops.Loop``) failed; the loop backs

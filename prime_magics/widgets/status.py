@@ -231,6 +231,7 @@ class PodStatus(Form):
         self.log_view.value = code_html("\n".join(self.logs), "Log") if self.logs else ""
         self._draw_deadline()
         self.show(*_status_message(state, self.pod_id, self.ssh, self.poll_interval))
+        self.keep_saved()
 
     # -- the pod's own Jupyter -------------------------------------------------------------
 
