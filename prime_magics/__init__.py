@@ -82,6 +82,7 @@ if _typing.TYPE_CHECKING:
     from .rentals.records import Rental
     from .rentals.store import Store, StoreError
     from .ssh import Remote, RemoteError
+    from .widgets.notify import notifications
 
 __version__ = "0.1.0"
 
@@ -95,9 +96,10 @@ _LAZY = {
     "DiskRequest": "provisioning", "PodRequest": "provisioning", "Watch": "capacity.watcher",
     "WatchEvent": "capacity.match", "Budget": "rentals.budgets", "BudgetState": "rentals.budgets",
     "Rental": "rentals.records", "Store": "rentals.store", "StoreError": "rentals.store",
-    "Remote": "ssh", "RemoteError": "ssh",
+    "Remote": "ssh", "RemoteError": "ssh", "notifications": "widgets.notify",
 }  # fmt: skip
-"""The classes served on first use: pydantic (~90 ms) and httpx (~50 ms) load then."""
+"""The names served on first use: pydantic (~90 ms) and httpx (~50 ms) load then, and
+``notifications`` brings ipywidgets and anywidget."""
 
 
 _DEPRECATED = {"set_budget": "api"}
@@ -207,6 +209,7 @@ __all__ = [
     "gpu_types",
     "guard_status",
     "load_ipython_extension",
+    "notifications",
     "pod",
     "pod_history",
     "pod_status",

@@ -53,7 +53,7 @@ def set_client(client: Client | None) -> None:
     """Make ``client`` the default (``None`` re-resolves settings on next use).
 
     Budgets and deadlines are the store's, so they stay in force; a budget this kernel
-    set on the old client's API is set on the new one's too (``%prime sandbox restart``
+    set on the old client's API is set on the new one's too (``%prime simulator restart``
     or ``%prime config --base-url`` must not lift it)."""
     global _default
     with _lock:
@@ -163,7 +163,7 @@ def watch(
 
 def default_client() -> Client | None:
     """The default client if there is one now (never builds one: a watch on the sandbox
-    must not turn to the real API while ``%prime sandbox restart`` swaps clients)."""
+    must not turn to the real API while ``%prime simulator restart`` swaps clients)."""
     with _lock:
         return _default
 

@@ -97,6 +97,30 @@ def resource_cost(count: Any, default: Any, unit_price: Any, included: Any) -> F
     return np.where(free, 0.0, np.nan_to_num(count, nan=0.0) * unit_price)
 
 
+def count_cost(spec: ResourceSpec, count: int) -> float | None:
+    """$/h of one resource at ``count`` by ``resource_cost`` (the rule above): what a
+    hint beside the control quotes, so it cannot say another rule than the quote uses."""
+    cost = resource_cost(
+        float(count),
+        _na_float(spec.default_count),
+        _na_float(spec.price_per_unit),
+        bool(spec.default_included_in_price),
+    )
+    return known(float(cost))
+
+
+def neighbour_counts(spec: ResourceSpec) -> list[int]:
+    """The allowed counts one step either side of the default (where the offer allows
+    them): the examples a hint prices to show what moving off the default costs."""
+    if spec.default_count is None:
+        return []
+    step = spec.step or 1
+    low = spec.min_count if spec.min_count is not None else 0
+    high = spec.max_count
+    around = (spec.default_count - step, spec.default_count + step)
+    return [c for c in around if c >= low and (high is None or c <= high)]
+
+
 @dataclass(frozen=True, repr=False)
 class Quote:
     """What an offer costs per hour with the chosen resources, in ``currency``.
@@ -358,6 +382,16 @@ def forecast_hours(text: str) -> tuple[float, ...]:
 
 
 """The spans previews price by default: an hour, a working day, a day, a billing month."""
+
+
+def until_deadline(hours: Sequence[float], max_hours: float | None) -> tuple[float, ...]:
+    """The forecast's spans for a pod terminated ``max_hours`` after it is ready: those up
+    to the deadline, then the deadline itself (a pod that ends at 2 h costs nothing at
+    8 h, so no span beyond it is priced). No deadline (None or 0) keeps them all."""
+    if not max_hours:
+        return tuple(hours)
+    kept = [h for h in hours if h < max_hours]
+    return (*kept, float(max_hours))
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,9 @@ def test_the_form_asks_a_second_time_and_says_why(client: pm.Client, poor: Sandb
     assert "wallet is short" in form.status_text  # the refusal itself is said once, below
     assert "does not pay the first hour" in form.confirm_text.value
     assert "Rent it anyway?" in form.confirm_text.value  # a second, explicit question
-    form.confirm_button.click()
+    form.confirm_button.click()  # a second Confirm is not the answer to that question
+    assert posts(poor) == [] and form.pod is None
+    form.anyway_button.click()
     assert len(posts(poor)) == 1 and form.pod is not None
     form.close()
 

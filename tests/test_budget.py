@@ -314,6 +314,28 @@ def test_the_panel_ends_what_the_budget_counts_with_one_named_click(
         assert not thread.is_alive()
 
 
+def test_the_panels_saved_output_follows_its_redraws(client: pm.Client, clock: StillClock) -> None:
+    """The panel redraws from the store by itself; what a saved notebook keeps follows."""
+    from IPython.display import display
+
+    from tests.widget_fixtures import Published
+
+    client.create_pod(guide_request(client, name="saved"))
+    client.set_budget(1.0)
+    panel = pm.BudgetPanel(client)
+    with Published() as published:
+        display(panel)  # type: ignore[no-untyped-call]
+        (first,) = published.saved().values()
+        assert "90%" not in first["text/plain"]
+        clock.sleep(0.9 / POD_HR * 3600)
+        panel._follow()  # one redraw, as its loop does every REDRAW_S
+        (last,) = published.saved().values()
+    assert "90% of your $1.00 budget is spent" in last["text/plain"]
+    assert "90% of your $1.00 budget is spent" in last["text/html"]
+    panel.close()
+    client.set_budget(None)
+
+
 def test_a_hard_budget_warns_last_then_ends_everything_it_counts(
     client: pm.Client, slow_server: SandboxServer, clock: StillClock
 ) -> None:
@@ -580,9 +602,9 @@ def test_pods_list_flags_a_pod_past_its_deadline_and_offers_to_end_it(
     assert prime_sandbox.state.live_pod_ids() == [pod.id]  # listing ends nothing
     magics.widgets = True
     offered = Cell(ip, "%prime pods list")
-    panels = [o for o in offered.shown if o.startswith(f"Terminate pod {pod.id}\n")]
+    panels = [o for o in offered.shown if o.startswith(f"Terminate pod {pod.id}?\n")]
     assert len(panels) == 1, offered.text  # its ConfirmPanel, summarised as text
-    assert offered.text.count("[sandbox]") == 1  # the banner once per output
+    assert offered.text.count("[simulator]") == 1  # the banner once per output
     assert prime_sandbox.state.live_pod_ids() == [pod.id]  # a button, not an act
 
 

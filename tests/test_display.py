@@ -92,9 +92,9 @@ def test_usd(amount: float | None, per: str, shown: str) -> None:
 
 def test_sandbox_banner_says_simulated_and_not_offers() -> None:
     banner = sandbox_banner()
-    assert repr(banner).startswith("[sandbox]") and repr(banner) == SANDBOX_LABEL
+    assert repr(banner).startswith("[simulator]") and repr(banner) == SANDBOX_LABEL
     assert "simulated" in repr(banner) and "offers" not in repr(banner)  # also above pods
-    assert "billed" in repr(banner) and "[sandbox]" in banner._repr_html_()
+    assert "billed" in repr(banner) and "[simulator]" in banner._repr_html_()
     assert SANDBOX_LABEL in sandbox_tag_html()
 
 
@@ -111,7 +111,7 @@ def test_quote_table_reads_the_quote_then_each_attached_disk() -> None:
                   gpu_count=1, disk_gb=100, vcpus=16, memory_gb=180, prepaid_hours=2)  # fmt: skip
     table = quote_table(quote, [("scratch", 0.0075)], 2.7275)
     assert table["Total"] == "$2.7200/h" and "per month" not in dict(table.rows)
-    assert table["up front (2 h)"] == "$5.44" and table["disk scratch"] == "$0.007500/h"
+    assert table["up front (2 h)"] == "$5.44" and table["disk scratch"] == "$0.0075/h"
     assert table["Grand total"] == "$2.7275/h"
     assert "<b>$2.7275/h</b>" in table._repr_html_()
     assert "Grand total" not in dict(quote_table(quote))

@@ -81,3 +81,17 @@ def test_a_view_without_the_currency_column_still_shows_each_rows_currency() -> 
 def test_cheapest_never_compares_prices_across_currencies() -> None:
     cheapest = frame().prime.cheapest(4)
     assert list(cheapest["cloud_id"]) == ["b", "a", "eur"]  # EUR after every USD offer
+
+
+def test_columns_picked_by_name_all_show_in_the_users_order() -> None:
+    """``currency`` is left to the caption in the full view; picked by name, it shows."""
+    df = frame()
+    assert "currency" not in repr(df).splitlines()[1]
+    picked = df[["gpu_type", "total_hr", "currency"]]
+    text = repr(picked)
+    header = text.splitlines()[1]
+    assert header.index("gpu_type") < header.index("total_hr") < header.index("currency")
+    assert "more columns" not in text.splitlines()[0] and "EUR" in text
+    assert "currency" in html_of(picked) and "€2.0000/h" in html_of(picked)
+    assert "currency" in html_of(picked.sort_values("total_hr"))  # kept through a sort
+    assert "more columns" in repr(df[df["total_hr"] > 1]).splitlines()[0]  # a row mask picks none

@@ -9,6 +9,7 @@ unless a test asks for them (``widgets_on``). Fixtures: tests/magic_fixtures.py.
 
 from __future__ import annotations
 
+import argparse
 import json
 import stat
 import subprocess
@@ -162,7 +163,7 @@ def test_help_prints_usage_and_the_shell_survives(ip: Shell) -> None:
     cell = Cell(ip, "%prime --help")
     assert cell.error is None and cell.result.result is None
     assert cell.stdout.startswith("usage: %prime")
-    for group in ("availability", "pods", "disks", "config", "login", "sandbox"):
+    for group in ("availability", "pods", "disks", "config", "login", "simulator"):
         assert group in cell.stdout
     assert Cell(ip, "1 + 1").result.result == 2
 
@@ -270,7 +271,7 @@ def test_sandbox_answers_are_labelled(ip: Shell) -> None:
     pm.set_client(pm.Client(api_key=FAKE_KEY, base_url="https://sim.test", transport=mock))
     cell = Cell(ip, "types = %prime availability gpu-types")
     assert cell.error is None, cell.text
-    assert "[sandbox]" in cell.text and "[sandbox]" in cell.html
+    assert "[simulator]" in cell.text and "[simulator]" in cell.html
     assert ip.user_ns["types"] == ["H100_80GB"]
 
 
@@ -281,30 +282,41 @@ def test_real_answers_are_not_labelled(ip: Shell) -> None:
     mock = httpx.MockTransport(app)
     pm.set_client(pm.Client(api_key=FAKE_KEY, base_url="https://real.test", transport=mock))
     cell = Cell(ip, "types = %prime availability gpu-types")
-    assert cell.error is None and "[sandbox]" not in cell.text
+    assert cell.error is None and "[simulator]" not in cell.text
 
 
 def test_sandbox_start_list_stop(ip: Shell) -> None:
-    started = Cell(ip, "%prime sandbox")
+    started = Cell(ip, "%prime simulator")
     assert started.error is None, started.text
     server = api.sandbox_server()
     assert server is not None and server.url in started.text
     assert "no" in started.text.lower() and "money" in started.text
     listed = Cell(ip, "df = %prime availability list --gpu-count 1")
     assert listed.error is None, listed.text
-    assert len(ip.user_ns["df"]) > 0 and "[sandbox]" in listed.text
+    assert len(ip.user_ns["df"]) > 0 and "[simulator]" in listed.text
     disk = pm.DiskRequest.from_offer(pm.disk_availability().iloc[0], size_gb=50, name="kept")
     made = pm.create_disk(disk)
-    again = Cell(ip, "%prime sandbox")  # a notebook's first cell, run again
+    again = Cell(ip, "%prime simulator")  # a notebook's first cell, run again
     assert api.sandbox_server() is server and "still running" in again.text
     assert made.id in set(pm.disks()["id"])
-    restarted = Cell(ip, "%prime sandbox restart")
+    restarted = Cell(ip, "%prime simulator restart")
     assert restarted.error is None and api.sandbox_server() is not server
     assert pm.disks().empty
-    stopped = Cell(ip, "%prime sandbox stop")
+    stopped = Cell(ip, "%prime simulator stop")
     assert stopped.error is None and api.sandbox_server() is None
     assert "stopped" in stopped.text
-    assert "No sandbox" in Cell(ip, "%prime sandbox stop").text
+    assert "No simulator" in Cell(ip, "%prime simulator stop").text
+
+
+def test_the_old_sandbox_command_works_and_says_its_new_name(ip: Shell) -> None:
+    """``prime sandbox`` is Prime's Sandboxes product in the official CLI: the simulated
+    API is ``%prime simulator``; ``%prime sandbox`` still works, saying so in one line."""
+    started = Cell(ip, "%prime sandbox")
+    assert started.error is None and api.sandbox_server() is not None
+    assert "%prime sandbox is now %prime simulator" in started.text
+    assert "[simulator] running at" in started.text
+    stopped = Cell(ip, "%prime sandbox stop")
+    assert api.sandbox_server() is None and "%prime simulator" in stopped.text
 
 
 # -- widgets: the setting and the explorer -----------------------------------------------
@@ -354,7 +366,7 @@ def test_explore_returns_an_availability_explorer(
     assert explorer.loaded and explorer.gpu_type.value == "H100_80GB"  # loaded, filtered
     assert len(explorer.frame) > 0 and set(explorer.frame["gpu_type"]) == {"H100_80GB"}
     assert set(explorer.frame["provider"]) == {"runpod"} < set(explorer.raw["provider"])
-    assert "[sandbox]" in cell.text
+    assert "[simulator]" in cell.text
     explorer.close()
 
 
@@ -396,6 +408,23 @@ def test_a_failure_names_what_was_asked_not_an_endpoint(
 
 
 def test_sandbox_market_starts_a_sandbox_whose_offers_move(ip: Shell) -> None:
-    cell = Cell(ip, "%prime sandbox --market")
+    cell = Cell(ip, "%prime simulator --market")
     server = api.sandbox_server()
     assert cell.error is None and server is not None and server.config.market
+
+
+def test_every_option_says_what_it_does() -> None:
+    """``--help`` is the reference in a notebook: an option without a help line (as
+    ``--for`` was) leaves the user guessing."""
+    silent: list[str] = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}")
+            elif action.option_strings and action.help is None:
+                silent.append(f"{path} {'/'.join(action.option_strings)}")
+
+    walk(_cli.build_parser(), "%prime")
+    assert silent == []

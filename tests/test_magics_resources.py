@@ -24,6 +24,7 @@ from prime_magics.magics._panels import ConfirmPanel
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import DiskForm, ProvisionForm
 from tests.magic_fixtures import FAKE_KEY, WAIT_S, Cell, Shell, requests
+from tests.panel_text import cell_text, sandbox_labels
 
 pytest_plugins = ("tests.magic_fixtures",)
 
@@ -74,6 +75,17 @@ def test_the_forecast_hours_of_a_preview_are_chosen_with_forecast(
     Cell(ip, "f = %prime pods create --offer offers[0] --forecast 5")
     assert ip.user_ns["f"].forecast_hours == [5.0] and ip.user_ns["f"].forecast.value == "5"
     ip.user_ns["f"].close()
+
+
+def test_a_preview_with_max_hours_prices_nothing_past_the_deadline(
+    ip: Shell, prime_sandbox: SandboxServer, offers: pd.DataFrame
+) -> None:
+    cell = Cell(ip, "%prime pods create --offer offers[0] --max-hours 2")
+    assert cell.error is None, cell.text
+    costs = next(text for text in cell.shown if text.startswith("What it costs"))
+    hours = [line.split("  ")[0] for line in costs.splitlines()[1:]]
+    assert "1 h" in hours and "2 h" in hours
+    assert not {"8 h", "24 h", "a month"} & set(hours), hours
 
 
 def test_pods_create_with_yes_sends_exactly_one_post(
@@ -367,11 +379,13 @@ def test_terminate_without_yes_shows_a_button_that_terminates_once(
 ) -> None:
     cell = Cell(ip, f"panel = %prime pods terminate {pod_id}")
     assert cell.error is None, cell.text
-    assert "lost" in cell.text and "button below" in cell.text
     panel = ip.user_ns["panel"]
     assert isinstance(panel, ConfirmPanel)
+    said = cell_text(cell.text, panel)
+    assert said.count(f"Terminate pod {pod_id}?") == 1 and said.count("lost") == 1, said
+    assert "button below" not in said and sandbox_labels(said) == 1
     button = panel.confirm_button
-    assert button.description == f"Terminate pod {pod_id}" and button.button_style == "danger"
+    assert button.description == "Terminate" and button.button_style == "danger"
     assert not button.disabled
     deletes = f"/api/v1/pods/{pod_id}"
     assert requests(prime_sandbox, "DELETE", deletes) == []
@@ -387,10 +401,11 @@ def test_delete_without_yes_shows_a_button_that_deletes_once(
 ) -> None:
     cell = Cell(ip, f"panel = %prime disks delete {disk_id}")
     assert cell.error is None, cell.text
-    assert "permanently" in cell.text
     panel = ip.user_ns["panel"]
-    button = panel.confirm_button
-    assert button.description == f"Delete disk {disk_id}" and button.button_style == "danger"
+    said = cell_text(cell.text, panel)
+    assert said.count(f"Delete disk {disk_id}?") == 1 and said.count("permanently") == 1, said
+    button = panel.confirm_button  # the verb: never cut short, the id is in the question
+    assert button.description == "Delete" and button.button_style == "danger"
     deletes = f"/api/v1/disks/{disk_id}"
     assert requests(prime_sandbox, "DELETE", deletes) == []
     button.click()

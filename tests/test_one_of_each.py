@@ -47,15 +47,16 @@ def sources(*, but: tuple[str, ...] = ()) -> dict[str, str]:
     [
         (12.3, "", "$12.30"),
         (1234.5, "", "$1,234.50"),
-        (0.002, "", "$0.0020"),  # under a cent: four digits, so a tiny budget reads
-        (0.002, "month", "$0.0020/month"),
+        (0.002, "", "$0.002"),  # under a cent: up to four digits, so a tiny budget reads
+        (0.002, "month", "$0.002/month"),
         (28.5, "day", "$28.50/day"),
         (1.9, "h", "$1.9000/h"),
         (0.000097, "h", "$0.000097/h"),
         (0.1095, "GB/month", "$0.1095/GB/month"),  # a rate per unit: four digits
-        (0.00015, "GB/h", "$0.000150/GB/h"),
+        (0.00015, "GB/h", "$0.00015/GB/h"),
+        (0.0003, "GB/h", "$0.0003/GB/h"),  # never a trailing 00
         (0.0, "", "$0.00"),
-        (-0.004, "", "$-0.0040"),
+        (-0.004, "", "$-0.004"),
         (None, "", "—"),
         (math.nan, "GB/h", "—"),
     ],
@@ -75,7 +76,7 @@ def test_the_budget_says_money_as_everything_else_does() -> None:
 
     state = BudgetState(Budget(0.002), spent_usd=0.004, burn_hr=0.0, now=0.0, counted=())
     said = refusal(state)
-    assert said is not None and "budget of $0.0020 is spent ($0.0040 " in said
+    assert said is not None and "budget of $0.002 is spent ($0.004 " in said
 
 
 def test_the_cap_text_and_the_termination_say_money_through_usd() -> None:

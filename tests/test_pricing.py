@@ -15,7 +15,7 @@ import pytest
 import prime_magics as pm
 from prime_magics import pricing
 from prime_magics.frames import offer_frames as frames
-from prime_magics.models import GpuOffer
+from prime_magics.models import GpuOffer, ResourceSpec
 
 DATA = Path(__file__).parent / "data"
 OFFERS: dict[str, dict[str, Any]] = {
@@ -256,3 +256,29 @@ def test_cost_columns_directly_on_arrays():
     np.testing.assert_allclose(out["total_hr"], [2.72, nan, 1.1])
     np.testing.assert_allclose(out["price_per_gpu_hr"], [2.72, nan, 0.55])
     assert not np.isinf(out["total_hr"]).any()
+
+
+# -- issue 21, item 7: what a hint and a forecast may say ------------------------------
+
+
+def test_count_cost_is_the_quotes_rule_at_and_off_an_included_default() -> None:
+    """The form's hint prices vCPUs with ``count_cost``: free at the included default,
+    every other count in full (14 → $0.056/h, 16 → $0, 18 → $0.072/h at $0.004)."""
+    spec = ResourceSpec(
+        min_count=4, default_count=16, max_count=32, price_per_unit=0.004, step=2,
+        default_included_in_price=True,
+    )  # fmt: skip
+    assert pricing.neighbour_counts(spec) == [14, 18]
+    costs = {c: pricing.count_cost(spec, c) for c in (14, 16, 18)}
+    assert costs == pytest.approx({14: 0.056, 16: 0.0, 18: 0.072})
+    edge = ResourceSpec(min_count=16, default_count=16, max_count=16, step=2)
+    assert pricing.neighbour_counts(edge) == []  # nothing either side to show
+
+
+def test_until_deadline_prices_nothing_beyond_it() -> None:
+    until_deadline, FORECAST_HOURS = pricing.until_deadline, pricing.FORECAST_HOURS
+    assert until_deadline(FORECAST_HOURS, 2) == (1, 2.0)
+    assert until_deadline(FORECAST_HOURS, 0.5) == (0.5,)
+    assert until_deadline(FORECAST_HOURS, 24) == (1, 8, 24.0)
+    assert until_deadline(FORECAST_HOURS, None) == until_deadline(FORECAST_HOURS, 0)
+    assert until_deadline(FORECAST_HOURS, None) == FORECAST_HOURS

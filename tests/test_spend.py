@@ -417,12 +417,10 @@ def test_the_sweep_panel_asks_per_row_and_needs_the_typed_phrase_for_all(
     assert len(frame()) == 3 and "attached to nothing" in panel.rows.children[2].children[1].value
     panel.row_buttons[first.id].click()  # says what is lost; nothing sent yet
     assert sandbox.state.live_pod_ids().count(first.id) == 1
-    assert "lost for good" in panel.confirm_area.children[0].value
-    confirm = panel.confirm_area.children[1]
-    confirm.confirm_button.click()
+    assert "lost for good" in panel.confirm_text.value
+    panel.confirm_button.click()
     assert first.id not in sandbox.state.live_pod_ids()
-    panel.load()
-    assert len(frame()) == 2 and panel.phrase == "terminate 2"
+    assert len(frame()) == 2 and panel.phrase == "terminate 2"  # read again by itself
     assert panel.all_button.disabled
     panel.phrase_box.value = "terminate"
     panel.all_button.click()  # ignored: not the phrase

@@ -120,9 +120,10 @@ def test_the_market_makes_the_8x_h100_appear_on_the_sandbox_clock(clock: FakeClo
             events = []
             for event in watch:
                 events.append(event)
-                if len(events) == 3:
+                if event.kind == "gone":
                     break
-        assert [e.kind for e in events] == ["appeared", "price_changed", "gone"]
+        kinds = [e.kind for e in events]
+        assert kinds[0] == "appeared" and kinds[-1] == "gone" and "price_changed" in kinds
         assert events[0].offer.cloud_id == WATCH_ID and 45 <= events[0].at - 1000 <= 120
         assert watch.history["matched"].iloc[0] == 0  # nothing of the shape at start
     finally:

@@ -140,8 +140,13 @@ def test_a_short_wallet_is_asked_about_once_more_then_sent_anyway(client: pm.Cli
     form.confirm_button.click()
     assert sent == [1] and form.made == [] and not form.submitted
     assert "Rent it anyway?" in form.confirm_text.value and form.status_level == "warning"
-    form.confirm_button.click()
-    form.confirm_button.click()
+    assert "question above" in form.status_text  # the question is drawn above the status
+    form.confirm_button.click()  # a double click's second half answers nothing yet read
+    assert sent == [1] and form.made == [] and form.proposed
+    assert form.anyway_button.layout.display is None
+    assert form.confirm_button.layout.display == "none"
+    form.anyway_button.click()
+    form.anyway_button.click()
     assert sent == [1] and form.made == ["despite"] and form.submitted
 
 
@@ -159,3 +164,25 @@ def test_every_creating_panel_confirms_through_the_one_helper(panel: type[Form])
     assert "_on_confirm" not in vars(panel) and "_pending" not in inspect.getsource(panel)
     assert "create_step(" in inspect.getsource(panel)
     assert "propose(" in inspect.getsource(panel)
+
+
+def test_the_panel_asks_once_and_its_saved_output_follows_the_click(client: pm.Client) -> None:
+    from IPython.display import display
+
+    from tests.panel_text import view_text
+    from tests.widget_fixtures import Published
+
+    done: list[int] = []
+    loss = "Its data is lost for good."
+    panel = ConfirmPanel(client, "Delete disk d1?", "Delete", lambda: done.append(1),
+                         "Disk d1 is being deleted.", details=loss)  # fmt: skip
+    seen = view_text(panel)
+    assert seen.count("Delete disk d1?") == 1 and seen.count("lost for good") == 1, seen
+    with Published() as published:
+        display(panel)  # type: ignore[no-untyped-call]
+        (first,) = published.saved().values()
+        assert "lost for good" in first["text/plain"]
+        panel.confirm_button.click()
+        (last,) = published.saved().values()
+    assert done == [1] and "Disk d1 is being deleted." in last["text/plain"]
+    assert "lost for good" not in last["text/plain"]  # it is no longer a question

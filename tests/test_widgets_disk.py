@@ -5,17 +5,19 @@ rejected key or a refused create is a status line, never an exception."""
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from IPython.display import display
 
 import prime_magics as pm
 from prime_magics.display.primitives import SANDBOX_LABEL, usd
 from prime_magics.models import Disk
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import DiskForm
-from tests.widget_fixtures import calls, rejecting, settle
+from tests.widget_fixtures import Published, calls, rejecting, settle
 
 
 @pytest.fixture
@@ -37,7 +39,7 @@ def test_offers_are_listed_cheapest_first_and_preset(form: Any) -> None:
 
 
 def test_size_bounds_and_cost_follow_the_offer(form: Any) -> None:
-    assert "1–100000 GB · $0.000150/GB/h" in form.size_hint.value
+    assert "1–100000 GB · $0.1095/GB/month" in form.size_hint.value  # 0.00015 × 730
     requests: list[Any] = []
     form.observe(lambda change: requests.append(change["new"]), "request")
     form.size.value = 500
@@ -107,10 +109,68 @@ def test_a_server_error_on_create_locks_and_says_to_look_first(
     assert len(calls(sandbox, "POST", "/disks")) == 1
 
 
-def test_an_unknown_data_center_is_a_warning(client: pm.Client) -> None:
+def test_a_data_center_without_disk_offers_chooses_nothing_and_keeps_create_off(
+    client: pm.Client,
+) -> None:
+    """Issue 21, item 11: the cheapest offer elsewhere was chosen, Create enabled, with
+    only a warning beside it; now nothing is chosen until the person picks a place."""
     form = DiskForm(client, data_center="MOON-1")
-    assert form.status_level == "warning" and "MOON-1" in form.status_text
-    assert form.offer is not None  # the cheapest offer stays chosen
+    assert form.status_level == "warning" and "No disk offer in MOON-1" in form.status_text
+    assert form.offer is None and form.request is None and form.create_button.disabled
+    form.create_button.click()
+    assert not form.proposed  # nothing to confirm
+    form.location.value = form.frame.index[0]  # chosen explicitly: now it may be made
+    assert form.request is not None and not form.create_button.disabled
+    form.close()
+
+
+def test_disk_prices_read_at_a_rates_digits_never_six_decimals(
+    client: pm.Client, sandbox: SandboxServer
+) -> None:
+    """Issue 21, item 12: the hint read ``$0.000150/GB/h`` and a small disk
+    ``$0.001500/h``; every price in the form now has a rate's 4 digits (``usd``,
+    ``digits``)."""
+    created: list[Disk] = []
+    form = DiskForm(client, data_center="CANADA-1", on_created=created.append, autostart=False)
+    form.size.value = 10  # 10 × $0.00015 = $0.0015/h
+    assert form.cost_hr == "$0.0015/h"
+    form.create_button.click()
+    assert "at $0.0015/h?" in form.confirm_text.value
+    texts = [form.size_hint.value, form.cost.value, form.confirm_text.value]
+    texts += [label for label, _ in form.location.options]
+    form.confirm_button.click()
+    settle(form.step)
+    texts.append(form.status_text)
+    assert created and "$0.0015/h" in form.status_text
+    assert not [t for t in texts if re.search(r"\d\.\d{5,}", t)], texts
+    form.close()
+
+
+def test_the_saved_output_says_the_place_the_price_and_the_disk_made(
+    client: pm.Client, sandbox: SandboxServer
+) -> None:
+    """Issue 21, item 6: the summary a saved notebook keeps follows the form's state."""
+    form = DiskForm(client, data_center="CANADA-1", autostart=False)
+    with Published() as published:
+        display(form)  # type: ignore[no-untyped-call]
+        form.size.value = 500
+        (saved,) = published.saved().values()
+        assert "500 GB in CANADA-1" in saved["text/plain"] and "$0.0750/h" in saved["text/plain"]
+        form.size.value = 3  # hyperstack's minimum is 1 GB: still fine; out of range next
+        form.size.value = 200_000
+        (saved,) = published.saved().values()
+        assert (
+            "Nothing to create yet" in saved["text/plain"] and "out of range" in saved["text/plain"]
+        )
+        form.size.value = 500
+        form.create_button.click()
+        form.confirm_button.click()
+        settle(form.step)
+        (saved,) = published.saved().values()
+    assert form.disk is not None
+    assert f"Disk {form.disk.name} ({form.disk.id}): ACTIVE" in saved["text/plain"]
+    assert "ACTIVE" in saved["text/html"]
+    form.close()
 
 
 def test_a_rejected_key_is_one_error_line_and_no_traceback(

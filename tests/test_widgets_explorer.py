@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from IPython.display import display
 
 import prime_magics as pm
 from prime_magics.display.primitives import SANDBOX_LABEL as SANDBOX_TAG
@@ -24,11 +25,13 @@ from prime_magics.widgets.explorer import ANY, SERVER_FILTERS
 from prime_magics.widgets.grid import (
     CURRENCY_AT,
     INDEX_NAME,
+    SEARCH_AT,
+    SEARCH_NAME,
     UNKNOWN,
     display_frame,
     grid_options,
 )
-from tests.widget_fixtures import calls, rejecting
+from tests.widget_fixtures import Published, calls, rejecting
 
 
 @pytest.fixture
@@ -100,7 +103,7 @@ def test_money_stays_numeric_and_is_drawn_with_dollars_and_unknowns_as_a_dash(
     no_data_center = explorer.frame["data_center"].isna()
     assert no_data_center.any()
     assert set(shown.loc[no_data_center, "data center"]) == {UNKNOWN}
-    hidden, money, unknown = explorer.grid.options["columnDefs"]
+    hidden, money, unknown, _search = explorer.grid.options["columnDefs"]
     columns = list(shown.columns)
     assert [columns[i] for i in money["targets"]] == ["total $/h", "$/GPU/h"]
     assert '"USD": "$"' in money["render"] and "minimumFractionDigits: 4" in money["render"]
@@ -120,7 +123,7 @@ def test_money_stays_numeric_and_is_drawn_with_dollars_and_unknowns_as_a_dash(
 def test_the_renders_draw_dollars_and_dashes_and_sort_and_filter_on_numbers() -> None:
     """The grid's render functions, run as the browser runs them (DataTables calls each
     with the cell's value and what it is for: display, filter, sort, type)."""
-    money, unknown = (d["render"] for d in grid_options(10)["columnDefs"][1:])
+    money, unknown = (d["render"] for d in grid_options(10)["columnDefs"][1:3])
     cases = [None, 0.175, 1234.5, 3]
     script = (
         f"const m = ({money}); const u = ({unknown}); const out = {{}};"
@@ -167,7 +170,7 @@ def test_local_filters_do_not_query_and_keep_the_row_labels(
     explorer: AvailabilityExplorer, sandbox: SandboxServer
 ) -> None:
     before = len(sandbox.requests)
-    explorer.max_price.value = 2.0
+    explorer.max_price.value = "2"
     assert len(explorer.frame) and (explorer.frame["total_hr"] <= 2.0).all()
     explorer.stock.value = ("Available",)
     assert set(explorer.frame["stock_status"]) == {"Available"}
@@ -269,7 +272,7 @@ def test_a_rejected_key_loads_into_one_error_line(mock_client: Any) -> None:
 def run_renders(values: list[Any], currencies: list[str]) -> dict[str, list[Any]]:
     """The money and currency renders, run as DataTables runs them: each value with its
     row (an array whose hidden currency cell is at ``CURRENCY_AT``)."""
-    hidden, money, _ = (d["render"] for d in grid_options(10)["columnDefs"])
+    hidden, money, _ = (d["render"] for d in grid_options(10)["columnDefs"][:3])
     rows = [[None] * CURRENCY_AT + [c] for c in currencies]
     script = (
         f"const m = ({money}); const c = ({hidden});"
@@ -319,3 +322,75 @@ def test_euro_offers_read_in_euros_and_sort_after_the_usd_ones_as_in_the_frame(
     in_frame = priced["currency"].tolist()  # the frame: USD cheapest first, then the rest
     assert "EUR" in in_frame and in_frame[0] == "USD"
     assert ascending == descending == in_frame
+
+
+# -- issue 21, item 11: the price limit, the search, the selection; item 6 ------------
+
+
+def test_max_price_empty_is_no_limit_in_words_and_zero_is_not_a_silent_no_limit(
+    explorer: AvailabilityExplorer, sandbox: SandboxServer
+) -> None:
+    """ "Max $/h 0" meant no limit without a word: empty (placeholder "no limit") is
+    now no limit, and 0 is refused aloud."""
+    assert explorer.max_price.value == "" and explorer.max_price.placeholder == "no limit"
+    assert explorer.price_limit is None and len(explorer.frame) == len(explorer.raw)
+    explorer.max_price.value = "2"
+    assert explorer.price_limit == 2.0 and (explorer.frame["total_hr"] <= 2.0).all()
+    explorer.max_price.value = "0"
+    assert explorer.status_level == "warning" and "above 0" in explorer.status_text
+    assert "No price limit applied" in explorer.status_text
+    explorer.max_price.value = ""
+    assert explorer.status_level == "info" and len(explorer.frame) == len(explorer.raw)
+    assert "Max $/h: no limit" in explorer.summary_lines()[1]
+
+
+def test_the_search_finds_a_price_as_shown_and_as_a_plain_number(
+    explorer: AvailabilityExplorer,
+) -> None:
+    """A search for "2.72" found nothing while "$2.7200" was shown: the cell's search data
+    was the raw float 2.7199999999999998. A hidden searchable column holds each price as
+    drawn and as plain numbers; the money cells keep their numbers for the conditions."""
+    frame = explorer.frame
+    label = frame.index[frame["cloud_id"] == "sandbox-H100-custom"][0]
+    assert "2.72" not in repr(float(frame.loc[label, "total_hr"]))  # the trap itself
+    shown = display_frame(frame)
+    columns = list(shown.columns)
+    assert columns.index(SEARCH_NAME) == SEARCH_AT
+    words = shown.loc[label, SEARCH_NAME].split()
+    assert {"$2.7200", "2.7200", "2.72"} <= set(words)
+    euro = frame.index[frame["currency"] == "EUR"][0]
+    assert shown.loc[euro, SEARCH_NAME].startswith("€")  # as the grid draws it
+    (search,) = [d for d in grid_options(10)["columnDefs"] if d["targets"] == [SEARCH_AT]]
+    assert search["visible"] is False and search["searchable"] is True
+    assert SEARCH_AT not in grid_options(10)["searchBuilder"]["columns"]
+    assert shown["total $/h"].dtype == "Float64"  # still a number for "less than"
+
+
+def test_the_chosen_regions_are_said_in_a_line_of_their_own(
+    explorer: AvailabilityExplorer,
+) -> None:
+    """A scrolled Regions list hid what was selected; a line says it."""
+    assert "Regions: any · Stock: any · Provider: any" in explorer.chosen.value
+    regions = [v for _, v in explorer.regions.options][-2:]  # the ones a list scrolls to
+    explorer.regions.value = tuple(regions)
+    assert f"Regions: {', '.join(regions)}" in explorer.chosen.value
+    explorer.provider.value = ("runpod",)
+    assert "Provider: runpod" in explorer.chosen.value
+
+
+def test_the_saved_output_says_the_filters_and_the_open_offer(
+    explorer: AvailabilityExplorer,
+) -> None:
+    """Item 6: the saved summary follows the filters and the offer opened from the grid."""
+    with Published() as published:
+        display(explorer)  # type: ignore[no-untyped-call]
+        explorer.gpu_type.value = "H100_80GB"
+        (saved,) = published.saved().values()
+        assert "gpu_type H100_80GB" in saved["text/plain"]
+        frame = explorer.frame
+        form = explorer.select(frame.index[frame["cloud_id"] == "sandbox-H100-custom"][0])
+        (saved,) = published.saved().values()
+        assert f"Open: {form.state_lines()[0]}" in saved["text/plain"]
+        form.resources["disk"].value = 205  # off its step: the open form rents nothing
+        (saved,) = published.saved().values()
+    assert "Nothing to rent yet" in saved["text/plain"] and "off its step" in saved["text/plain"]

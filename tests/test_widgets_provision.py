@@ -8,18 +8,28 @@ however often Provision and Confirm are clicked, at most one POST /pods leaves.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import ipywidgets as w
 import pandas as pd
 import pytest
+from IPython.display import display
 
 import prime_magics as pm
 from prime_magics.display.primitives import SANDBOX_LABEL as SANDBOX_TAG
 from prime_magics.display.primitives import usd
 from prime_magics.sandbox import SandboxServer
 from prime_magics.widgets import ProvisionForm
-from tests.widget_fixtures import calls, custom_row, make_disk, rejecting, settle
+from tests.widget_fixtures import (
+    WAIT_S,
+    Published,
+    calls,
+    custom_row,
+    make_disk,
+    rejecting,
+    settle,
+)
 
 
 @pytest.fixture
@@ -55,7 +65,7 @@ def test_controls_carry_the_offers_bounds_and_fixed_resources_are_read_only(form
     disk, vcpu, memory = (form.resources[k] for k in ("disk", "vcpu", "memory"))
     assert (disk.step, disk.value, vcpu.step, vcpu.value) == (10, 100, 2, 16)
     hints = html_text(form)
-    assert "50–1000 GB, steps of 10 · $0.000300/GB/h" in hints
+    assert "50–1000 GB, steps of 10 · $0.0003/GB/h" in hints
     assert "4–32 vCPUs, steps of 2" in hints
     assert memory.disabled and "180" in memory.value
     assert form.fixed == {"memory"}
@@ -380,7 +390,7 @@ def test_the_form_and_the_magic_preview_show_the_same_quote(form: Any, client: p
     titles = ("Pod quote", "What it costs")
     tables = [o for o in shown if getattr(o, "title", None) in titles]
     assert "".join(t._repr_html_() for t in tables) == form.cost.value
-    assert sum(repr(o).startswith("[sandbox]") for o in shown) == 1
+    assert sum(repr(o).startswith("[simulator]") for o in shown) == 1
 
 
 def test_a_rejected_key_constructs_with_one_error_line(
@@ -489,3 +499,117 @@ def test_a_cap_below_the_quote_is_flagged_live_and_refused_in_the_forms_words(
     assert "Max $/h" in status and form.status_level == "error"
     form.max_price.value = 3.0  # a cap over the quote: the flag goes
     assert "below the quote" not in form.cap_note.value
+
+
+# -- issue 21: hints, forecast, layout, labels, disks, saved output --------------------
+
+
+def table_rows(html: str) -> list[str]:
+    """The row labels (``<th>``) of every table in ``html``, in order."""
+    return re.findall(r"<th[^>]*>([^<]*)</th>", html)
+
+
+def test_the_vcpu_hint_says_any_other_count_is_charged_in_full(
+    form: Any, row: pd.Series[Any]
+) -> None:
+    """Item 7: "16 included" alone let 14 or 18 look like a small change; the hint now
+    prices the neighbours by the quote's own rule (14 → $0.056/h, 16 → $0, 18 → $0.072/h)."""
+    hints = html_text(form)
+    assert (
+        "16 included (free); any other count is charged in full: "
+        "14 → $0.0560/h, 18 → $0.0720/h" in hints
+    )
+    for vcpus, shown in ((14, "$0.0560/h"), (16, "$0.0000/h"), (18, "$0.0720/h")):
+        assert usd(pm.quote(row, vcpus=vcpus).vcpu_hr) == shown  # what the quote charges
+
+
+def test_the_forecast_stops_at_the_deadline(form: Any) -> None:
+    """Item 7: with Max hours 2 the forecast still priced 8 h, 24 h and a month."""
+    assert table_rows(form.cost.value)[-6:-2] == ["1 h", "8 h", "24 h", "a month"]
+    form.stop_after.value = 2
+    spans = [r for r in table_rows(form.cost.value) if r.endswith(" h") or r == "a month"]
+    assert spans == ["1 h", "2 h"]
+    assert f">{usd(form.quote.total_hr * 2, '')}<" in form.cost.value
+    form.stop_after.value = 0.5  # shorter than the first span: the deadline alone
+    spans = [r for r in table_rows(form.cost.value) if r.endswith(" h") or r == "a month"]
+    assert spans == ["0.5 h"]
+    form.stop_after.value = 0  # no deadline: every span again
+    assert "a month" in table_rows(form.cost.value)
+
+
+def test_an_off_step_size_keeps_every_row_of_the_tables_and_says_why_apart(form: Any) -> None:
+    """Item 9: off the step, the tables shrank to a caption and "Total" (in the browser a
+    one-word-wide column); they keep every row, with dashes, and the reason is its own line."""
+    rows = table_rows(form.cost.value)
+    form.resources["disk"].value = 205
+    assert form.request is None and "off its step" in form.problem.value
+    assert table_rows(form.cost.value) == rows  # the same rows, the same layout
+    assert "off its step" not in form.cost.value  # said in the problem line only
+    assert form.cost.value.count("—") >= 6  # unknown, not zero
+
+
+def test_every_control_shares_one_label_width(form: Any) -> None:
+    """Item 9: "Idle stop (min)" used ``initial`` while the rest used the 80px default,
+    which cuts longer labels; all now use ``LABEL_WIDTH``."""
+    from prime_magics.widgets._controls import LABEL_WIDTH
+
+    widths = {c.description: c.style.description_width for c in form.inputs}
+    assert set(widths.values()) == {LABEL_WIDTH}, widths
+    longest = max((c.description for c in form.inputs if not isinstance(c, w.Checkbox)), key=len)
+    assert longest == "Idle stop (min)"
+    assert float(LABEL_WIDTH.removesuffix("em")) >= 0.6 * len(longest)  # ~0.55em a letter
+
+
+def test_a_disk_made_in_another_cell_is_listed_on_refresh_without_polling(
+    form: Any, client: pm.Client, sandbox: SandboxServer
+) -> None:
+    """Item 11: an open form never saw a disk created elsewhere; Refresh disks lists it,
+    one read per click and none while the form sits open."""
+    before = len(calls(sandbox, "GET", "/disks"))
+    disk = make_disk(client, "CANADA-1", 50)  # "another cell"
+    after_make = len(calls(sandbox, "GET", "/disks"))
+    form.resources["vcpu"].value = 18  # quoting again does not list disks again
+    assert len(calls(sandbox, "GET", "/disks")) == after_make
+    assert disk.id not in {v for _, v in form.attach.options}
+    form.refresh_disks_button.click()
+    assert disk.id in {v for _, v in form.attach.options}
+    assert len(calls(sandbox, "GET", "/disks")) == after_make + 1 > before
+
+
+def test_new_disk_here_without_disk_offers_here_chooses_nothing(client: pm.Client) -> None:
+    """Item 11: "New disk here" for an offer in a data centre with no disk offers chose
+    the cheapest place elsewhere with Create enabled."""
+    frame = client.availability()
+    disk_places = set(client.disk_availability()["data_center"].dropna())
+    bare = frame[frame["data_center"].notna() & ~frame["data_center"].isin(disk_places)]
+    offer = bare.iloc[0]
+    form = ProvisionForm(offer, client=client, autostart=False)
+    form.new_disk_button.click()
+    disk_form = form.disk_form
+    assert disk_form is not None and disk_form.offer is None
+    assert disk_form.create_button.disabled
+    assert f"No disk offer in {offer['data_center']}" in disk_form.status_text
+    form.close()
+
+
+def test_the_saved_output_follows_the_choices_and_the_pod(form: Any, client: pm.Client) -> None:
+    """Item 6: the summary a saved notebook keeps is the form's last state: what it would
+    rent, why nothing, and the pod it rented with its status."""
+    with Published() as published:
+        display(form)  # type: ignore[no-untyped-call]
+        form.resources["vcpu"].value = 18
+        (saved,) = published.saved().values()
+        assert "18 vCPUs" in saved["text/plain"] and "total $2.7920/h" in saved["text/plain"]
+        form.resources["disk"].value = 205
+        (saved,) = published.saved().values()
+        assert "Nothing to rent yet" in saved["text/plain"] and "off its step" in saved["text/html"]
+        form.resources["disk"].value = 100
+        form.provision_button.click()
+        form.confirm_button.click()
+        assert form.pod is not None and form.pod_status is not None
+        (saved,) = published.saved().values()
+        assert f"Pod {form.pod.id} (guide-pod): PROVISIONING" in saved["text/plain"]
+        client.wait_for_pod(form.pod.id, timeout=WAIT_S, poll_interval=0.02, progress=False)
+        form.pod_status.poll_once()  # the follower reads it ACTIVE: the summary says so
+        (saved,) = published.saved().values()
+    assert f"Pod {form.pod.id} (guide-pod): ACTIVE" in saved["text/plain"]

@@ -268,3 +268,17 @@ def test_a_pod_without_a_jupyter_port_shows_no_link(
     panel = PodStatus("pod-1", client=mock_client(serving(ready)), autostart=False)
     panel.poll_once()
     assert panel.jupyter_view.value == "" and panel.jupyter_box.layout.display == "none"
+
+
+def test_a_gone_pod_bills_nothing_and_the_panel_says_so_not_its_old_rate(
+    client: pm.Client, pod: Pod
+) -> None:
+    panel = panel_for(pod.id, client)
+    panel.poll_once()
+    assert "$2.7200/h" in panel.summary.value and "$2.7200/h" in panel.state_lines()[0]
+    client.terminate_pod(pod.id, confirm=True)
+    panel.poll_once()
+    assert "$2.7200/h" not in panel.summary.value and "billing stopped" in panel.summary.value
+    assert panel.state_lines() == [f"Pod {pod.id}: TERMINATED · $0.0000/h: gone, billing stopped"]
+    assert panel.password_button.layout.width == "auto"  # its long label is never cut short
+    panel.close()

@@ -94,12 +94,12 @@ class Published:
     """What a panel published to the notebook (``display_data`` and its updates), through
     IPython's own display publisher: the outputs a saved notebook keeps, by display id."""
 
-    def __init__(self) -> None:
+    def __init__(self, publisher: Any = None) -> None:
         from IPython.core.displaypub import CapturingDisplayPublisher
         from IPython.core.interactiveshell import InteractiveShell
 
         self.shell = InteractiveShell.instance()
-        self.publisher = CapturingDisplayPublisher()
+        self.publisher = publisher or CapturingDisplayPublisher()  # type: ignore[no-untyped-call]
         self._before = self.shell.display_pub
 
     def __enter__(self) -> Published:

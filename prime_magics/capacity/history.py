@@ -6,6 +6,8 @@ how many offers, the best $/GPU-hour and total with the cheapest provider — to
 ``availability`` table of ``~/.prime/prime_magics.sqlite3`` (mode 0600, ``rentals.store``). A
 poll that listed nothing of the watched shape writes a row with 0 offers, so gaps are
 facts, not missing data. A row cap prunes the oldest rows, keeping the file small.
+``timelines`` reads a history frame back as one price-and-stock timeline per shape
+(what ``df.prime.plot()`` and the watch panel draw).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
+from ..display.primitives import usd
 from ..rentals.store import Store
 
 MAX_ROWS = 200_000  # ~20 MB at most; a 60 s watch of one shape fills it in ~4 months
@@ -115,3 +119,63 @@ class AvailabilityHistory:
             return 0
         with self.store.write() as db:
             return int(db.execute("DELETE FROM availability").rowcount)
+
+
+@dataclass(frozen=True)
+class ShapeTimeline:
+    """One shape across the polls that saw it: when, its best $/GPU-hour (None while
+    nothing of it was offered) and whether it was in stock: what the timeline draws."""
+
+    gpu_type: str
+    gpu_count: int
+    seen_at: tuple[datetime, ...]
+    best_per_gpu_hr: tuple[float | None, ...]
+    in_stock: tuple[bool, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.gpu_count}× {self.gpu_type}"
+
+    def spans(self) -> list[tuple[datetime, datetime]]:
+        """When it was in stock: from a poll that saw it to the first poll after that did
+        not (the last poll, while it still is): what is known, between two looks."""
+        spans: list[tuple[datetime, datetime]] = []
+        start: datetime | None = None
+        for at, stocked in zip(self.seen_at, self.in_stock, strict=True):
+            if stocked and start is None:
+                start = at
+            elif not stocked and start is not None:
+                spans.append((start, at))
+                start = None
+        if start is not None:
+            spans.append((start, self.seen_at[-1]))
+        return spans
+
+    def summary(self) -> str:
+        """``8× H100_80GB: in stock in 3 of 5 polls, best $2.1000/h per GPU``."""
+        prices = [p for p in self.best_per_gpu_hr if p is not None]
+        best = f", best {usd(min(prices))} per GPU" if prices else ""
+        return f"{self.label}: in stock in {sum(self.in_stock)} of {len(self.in_stock)} polls{best}"
+
+
+def timelines(frame: pd.DataFrame) -> list[ShapeTimeline]:
+    """A history frame (``AvailabilityHistory.frame``) as one timeline per shape, the
+    cheapest shape (per GPU-hour, ever) first, shapes never in stock last."""
+    out: list[ShapeTimeline] = []
+    for shape, rows in frame.groupby(["gpu_type", "gpu_count"], sort=True):
+        gpu_type, gpu_count = cast("tuple[str, int]", shape)
+        rows = rows.sort_values("seen_at", kind="stable")
+        stocked = [bool(n) for n in rows["offers"].fillna(0).gt(0)]
+        prices = [
+            None if pd.isna(p) or not s else float(p)
+            for p, s in zip(rows["best_price_per_gpu_hr"], stocked, strict=True)
+        ]
+        times = tuple(t.to_pydatetime() for t in rows["seen_at"])
+        out.append(
+            ShapeTimeline(str(gpu_type), int(gpu_count), times, tuple(prices), tuple(stocked))
+        )
+
+    def cheapest(line: ShapeTimeline) -> float:
+        return min((p for p in line.best_per_gpu_hr if p is not None), default=float("inf"))
+
+    return sorted(out, key=cheapest)

@@ -51,10 +51,36 @@ class WatchQuery:
         return self.max_price_per_gpu is not None or self.max_total is not None
 
     @property
-    def title(self) -> str:
-        """``8× H100_80GB at most $2.5000/h per GPU (canada)``: what a watch waits for."""
+    def per_gpu(self) -> bool:
+        """Matches compare by price per GPU-hour (else by total): unless only the total is
+        capped, a cap per GPU or offers of any count make the total the wrong yardstick."""
+        return self.max_price_per_gpu is not None or self.max_total is None
+
+    @property
+    def sort_column(self) -> str:
+        """The availability frame's column the matches are sorted by (``per_gpu``)."""
+        return "price_per_gpu_hr" if self.per_gpu else "total_hr"
+
+    @property
+    def sort_text(self) -> str:
+        """How the matches are sorted, said (``cheapest per GPU-hour first``)."""
+        return f"cheapest {'per GPU-hour' if self.per_gpu else 'in total'} first"
+
+    @property
+    def shape_text(self) -> str:
+        """``8× H100_80GB``, ``H100_80GB, any count``, ``8× any GPU``, ``any GPU``."""
         f = self.filters
-        shape = f"{f.gpu_count or 'any'}× {f.gpu_type or 'any GPU'}"
+        gpu = f.gpu_type or "any GPU"
+        if f.gpu_count:
+            return f"{f.gpu_count}× {gpu}"
+        return f"{gpu}, any count" if f.gpu_type else gpu
+
+    @property
+    def title(self) -> str:
+        """``8× H100_80GB at most $2.5000/h per GPU (canada)``, ``H100_80GB, any count;
+        at most $2.0000/h per GPU``: what a watch waits for."""
+        f = self.filters
+        shape = self.shape_text
         caps = []
         if self.max_price_per_gpu is not None:
             caps.append(f"at most {usd(self.max_price_per_gpu)} per GPU")
@@ -64,7 +90,9 @@ class WatchQuery:
             caps.append(f"stock {self.min_stock} or more")
         where = [v for v in (f.provider, f.data_center_id, f.socket, f.security) if v]
         where += list(f.regions or ())
-        return " ".join([shape, ", ".join(caps), f"({', '.join(where)})" if where else ""]).strip()
+        if caps:  # "H100_80GB, any count; at most …": the shape's comma is not the caps'
+            shape += ("; " if "," in shape else " ") + ", ".join(caps)
+        return f"{shape} ({', '.join(where)})" if where else shape
 
     def api_filters(self) -> GpuFilters:
         """What one availability query sends: the filters without ``provider`` (applied
@@ -132,10 +160,14 @@ class WatchEvent:
         return f"Gone: {what} ({self.reason}; last {usd(self.total_hr, currency=cur)})"
 
 
+def offer_where(offer: GpuOffer) -> str:
+    """``hyperstack CANADA-1``: who offers it, and where."""
+    return " ".join(v for v in (offer.provider, offer.data_center or offer.country) if v)
+
+
 def offer_place(offer: GpuOffer) -> str:
     """``hyperstack CANADA-1 (sandbox-H100x8-SXM5)`` for a GPU offer."""
-    where = " ".join(v for v in (offer.provider, offer.data_center or offer.country) if v)
-    return f"{where} ({offer.cloud_id})"
+    return f"{offer_where(offer)} ({offer.cloud_id})"
 
 
 def quotes(offers: Sequence[GpuOffer]) -> list[Quote]:

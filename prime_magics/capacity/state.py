@@ -56,12 +56,25 @@ class Seen:
         self.since = None
 
 
+def cheapest_first(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``frame`` (an availability frame) by ``column``, cheapest first: USD rows before
+    other currencies (no price is compared across them), unpriced rows last, ties in the
+    frame's own order."""
+    currency = frame["currency"].fillna("USD") if "currency" in frame else "USD"
+    foreign = pd.Series(currency, index=frame.index).ne("USD").astype(bool)
+    keys = pd.DataFrame({"foreign": foreign, "price": frame[column]}, index=frame.index)
+    order = keys.sort_values(["foreign", "price"], kind="stable", na_position="last").index
+    ordered: pd.DataFrame = frame.loc[order].reset_index(drop=True)
+    return ordered
+
+
 def table(matches: pd.DataFrame, seen: Mapping[OfferKey, Seen], now: float) -> pd.DataFrame:
     """``matches`` (an availability frame) with what the watch knows of each row."""
     from ..offers import gpu_offer
 
     facts: dict[str, list[Any]] = {
         "visible_s": [], "first_seen_s_ago": [], "times_seen": [], "best_total_hr": [],
+        "best_price_per_gpu_hr": [],
     }  # fmt: skip
     for _, row in matches.iterrows():
         known = seen.get(offer_key(gpu_offer(row)))
@@ -70,6 +83,7 @@ def table(matches: pd.DataFrame, seen: Mapping[OfferKey, Seen], now: float) -> p
         facts["first_seen_s_ago"].append(None if known is None else now - known.first_seen)
         facts["times_seen"].append(None if known is None else known.times_seen)
         facts["best_total_hr"].append(None if known is None else known.best_total_hr)
+        facts["best_price_per_gpu_hr"].append(None if known is None else known.best_per_gpu_hr)
     out: pd.DataFrame = matches.copy()
     for name, values in facts.items():
         out[name] = pd.Series(values, index=out.index, dtype=object).astype(

@@ -12,7 +12,7 @@ that only waits on its stop event; a round that crashes is recorded as a failed 
 backed off), so it ends with the kernel, on ``stop()``, or once ``duration`` has passed;
 tests call ``step()`` on an injected clock instead of waiting for it.
 
-A closed client (``%prime sandbox restart`` and ``set_client`` close the one they replace)
+A closed client (``%prime simulator restart`` and ``set_client`` close the one they replace)
 is never polled: a watch started on the kernel's default client (``follow``) takes the
 new default when it talks to the same API (another sandbox, or the same base URL), drops
 the old matches (they are the old API's) and goes on; otherwise it stops and says why
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..config import is_loopback
+from ..display.primitives import counted
 from ..errors import ConfigurationError, PrimeError
 from ..filters import GpuFilters
 from ..loops import MAX_BACKOFF_S, Loop, backoff
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 MIN_EVERY_S = 15.0  # the floor against the real API (the sandbox may be polled faster)
 JITTER = 0.1  # each pause is the period ± 10 %
 ORPHANED_POLLS = 3  # polls to wait for the kernel's next client before stopping
+HISTORY_BEFORE_S = 6 * 3600.0  # how far back before its start a watch's timeline looks
 
 
 class Watch:
@@ -96,6 +98,7 @@ class Watch:
         self.rent_first: RentFirst | None = None
         """Armed by ``rent_first=True`` (``--rent-first``): rents the first match once."""
         self.started_at = clock()
+        self.started_wall = time.time()  # the history's clock (``availability``)
         self.next_at: float = self.started_at
         self.ended: str | None = None
         """Why the watch stopped on its own (its client closed), for the panel to say."""
@@ -105,8 +108,8 @@ class Watch:
 
     def __repr__(self) -> str:
         state = "stopped" if self.stopped else ("running" if self.running else "idle")
-        found = len(self._current)
-        return f"<Watch {self.describe()} every {self.every:g}s {state}: {found} match(es)>"
+        found = counted(len(self._current), "match", "matches")
+        return f"<Watch {self.describe()} every {self.every:g}s {state}: {found}>"
 
     def describe(self) -> str:
         return self.query.title
@@ -169,7 +172,7 @@ class Watch:
     def _orphan(self, now: float) -> float | None:
         """A poll with a closed client and no new one to follow: the matches are cleared;
         a watch that follows the default waits a few polls for the kernel's next client
-        (``%prime sandbox restart`` closes the old one before the new sandbox is up)."""
+        (``%prime simulator restart`` closes the old one before the new sandbox is up)."""
         with self._lock:
             self._current = {}
             for seen in self.seen.values():
@@ -214,12 +217,13 @@ class Watch:
             self.events.extend(events)
         best = min((q.per_gpu_hr for _, q in matched.values() if q.per_gpu_hr), default=None)
         pause = self.every * (1 + self._rng.uniform(-JITTER, JITTER))
-        self._record(Poll(now, True, None, len(offers), len(matched), best, pause))
-        try:
+        error = None
+        try:  # before the poll is told: its listeners read the history (the panel's chart)
             whose = history_key(self.client)
             self.history_store.record(whose, shapes_seen(self.query, offers))
         except OSError as err:  # a full disk must not stop the watch
-            self.polls[-1] = Poll(now, True, f"history not saved: {err}", *self.polls[-1][3:])
+            error = f"history not saved: {err}"
+        self._record(Poll(now, True, error, len(offers), len(matched), best, pause))
         for event in events:
             for listener in list(self._listeners):
                 listener(event)
@@ -241,10 +245,13 @@ class Watch:
 
     @property
     def matches(self) -> pd.DataFrame:
-        """The current matches as an availability frame (cheapest first, cost columns)."""
+        """The current matches as an availability frame with its cost columns, cheapest
+        first by the query's yardstick (``WatchQuery.sort_column``: per GPU-hour unless
+        only the total is capped)."""
         from ..frames.offer_frames import availability_frame
+        from .state import cheapest_first
 
-        return availability_frame(self.offers)
+        return cheapest_first(availability_frame(self.offers), self.query.sort_column)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -262,6 +269,15 @@ class Watch:
         from .state import polls_frame
 
         return polls_frame(self.polls, self.started_at)
+
+    def availability(self, before_s: float = HISTORY_BEFORE_S) -> pd.DataFrame:
+        """The availability history of this watch's shape(s), from ``before_s`` seconds
+        before it started (what the store held then) to now: the panel's timeline."""
+        f = self.query.filters
+        frame = self.history_store.frame(history_key(self.client), f.gpu_type, f.gpu_count)
+        since = pd.Timestamp(self.started_wall - before_s, unit="s", tz="UTC")
+        recent: pd.DataFrame = frame[frame["seen_at"] >= since].reset_index(drop=True)
+        return recent
 
     @property
     def last_error(self) -> str | None:

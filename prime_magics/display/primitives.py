@@ -30,7 +30,7 @@ PALETTE = {  # the level's accent: a border, never the text colour (see ``colour
 }
 
 
-SANDBOX_LABEL = "[sandbox] simulated API: nothing here is real, rented or billed"
+SANDBOX_LABEL = "[simulator] simulated API: nothing here is real, rented or billed"
 
 
 def colours(level: str) -> str:
@@ -177,15 +177,21 @@ def usd(
     """The one money formatter: every amount of money the package shows reads through it.
 
     ``$1.2345/h`` and ``$0.1095/GB/month`` (a rate: 4 decimals, ``digits``), ``$28.50/day``
-    and ``$12.30`` (an amount: 2 decimals); under a cent two more digits, so a tiny rate or
-    a test budget still reads (``$0.000097/h``, ``$0.0020``). A dash when unknown. Another
-    ``currency`` gets its own symbol (``€2.1000/h``) or code (``2.1000 CHF/h``).
-    ``decimals`` fixes the digits, so a column of amounts lines up."""
+    and ``$12.30`` (an amount: 2 decimals); under a cent up to two more digits, so a tiny
+    rate or a test budget still reads (``$0.000097/h``, ``$0.0003/GB/h``, not
+    ``$0.000300/GB/h``). A dash when unknown. Another ``currency`` gets its own symbol
+    (``€2.1000/h``) or code (``2.1000 CHF/h``). ``decimals`` fixes the digits, so a column
+    of amounts lines up."""
     if amount is None or math.isnan(amount):
         return "—"
     if decimals is None:
-        decimals = digits(per) + (2 if 0 < abs(amount) < 0.01 else 0)
-    number = f"{amount:,.{decimals}f}"
+        base = digits(per)
+        number = f"{amount:,.{base + (2 if 0 < abs(amount) < 0.01 else 0)}f}"
+        whole, _, fraction = number.partition(".")
+        fraction = fraction[:base] + fraction[base:].rstrip("0")  # the extra digits only if needed
+        number = f"{whole}.{fraction}"
+    else:
+        number = f"{amount:,.{decimals}f}"
     symbol = SYMBOLS.get(currency)
     shown = f"{symbol}{number}" if symbol else f"{number} {currency}"
     return f"{shown}/{per}" if per else shown
@@ -196,6 +202,11 @@ def hours_text(hours: float | None) -> str:
     if hours is None or math.isnan(hours):
         return "—"
     return f"{hours / 24:,.1f} days" if hours >= 72 else f"{hours:,.1f} h"
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 match``, ``2 matches``: a count with its noun, never ``match(es)``."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def seconds_text(seconds: float | None) -> str:
@@ -234,6 +245,7 @@ __all__ = [
     "Notice",
     "Table",
     "colours",
+    "counted",
     "digits",
     "hours_text",
     "notice_html",

@@ -111,11 +111,14 @@ def deadline_text(
 
 
 def burn_rows(
-    balance: float | None, burn_hr: float, runway_h: float | None
+    balance: float | None, burn_hr: float, runway_h: float | None, items: int
 ) -> list[tuple[str, str]]:
-    """The wallet against what runs: balance, $/h of everything billing, hours it lasts."""
+    """The wallet against what runs: balance, how many items bill now and their $/h, the
+    hours it lasts. Every row speaks of now, so the count and the rate agree."""
+    billing = f"{items} item{'s' * (items != 1)} (%prime sweep lists them)" if items else "nothing"
     return [
         ("balance", usd(balance, "")),
+        ("billing now", billing),
         ("burn rate", usd(burn_hr)),
         ("runway", hours_text(runway_h) if burn_hr > 0 else "— (nothing is billing)"),
     ]

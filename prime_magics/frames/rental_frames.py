@@ -48,6 +48,7 @@ STATUS_COLUMNS = [
 PODS = View("pod", tuple(POD_COLUMNS), {"price_hr": "h", "cost_so_far": ""})
 DISKS = View("disk", tuple(DISK_COLUMNS), {"price_hr": "h", "price_month": "month"})
 HISTORY = View("terminated pod", tuple(HISTORY_COLUMNS), {"price_hr": "h", "total_billed": ""})
+STATUS = View("pod status", tuple(STATUS_COLUMNS), {"price_hr": "h"})
 
 
 TIME_UNIT: Final = "datetime64[us, UTC]"  # ±290,000 years: any RFC 3339 year, in UTC, fits
@@ -157,6 +158,7 @@ def pod_data_center(pod: Pod) -> str | None:
 
 
 def status_frame(statuses: Sequence[PodStatus]) -> pd.DataFrame:
+    """One row per pod asked about; money as money and the unknown as a dash on display."""
     frame: pd.DataFrame = pd.DataFrame(
         {
             "pod_id": pd.array([s.pod_id for s in statuses], dtype="string"),
@@ -179,7 +181,7 @@ def status_frame(statuses: Sequence[PodStatus]) -> pd.DataFrame:
         },
         columns=STATUS_COLUMNS,
     )
-    return frame
+    return view_of(frame, STATUS)
 
 
 def disks_frame(disks: Sequence[Disk]) -> pd.DataFrame:

@@ -22,11 +22,13 @@ from ..models import Disk, Pod
 from ..pricing import burn_rate, cost_so_far, runway_hours
 from ..rentals.records import Rental
 from ..timestamps import epoch
+from .view import View, view_of
 
 SWEEP_COLUMNS = [
     "kind", "id", "name", "status", "price_hr", "cost_so_far", "hours_running", "deadline",
     "attached_to", "unattached_disk", "past_deadline",
 ]  # fmt: skip
+SWEEP = View("billing item", tuple(SWEEP_COLUMNS), {"price_hr": "h", "cost_so_far": ""})
 
 
 def sweep_frame(
@@ -119,7 +121,7 @@ def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     )
     ordered = frame.sort_values("price_hr", ascending=False, kind="stable", na_position="last")
     result: pd.DataFrame = ordered.reset_index(drop=True)
-    return result
+    return view_of(result, SWEEP)
 
 
 @dataclass(frozen=True)

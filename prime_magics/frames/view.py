@@ -6,7 +6,9 @@ The frames stay plain numeric pandas data (``df["total_hr"]`` is ``Float64``); o
 each row's currency and ``—`` for the unknown, under a one-line caption saying how many
 rows there are, where they came from and how many columns are left out of the display.
 Slices, sorts and ``head()`` keep the subclass, so ``df.prime.cheapest()`` shows its
-costs too; any other DataFrame in the notebook renders exactly as before.
+costs too; any other DataFrame in the notebook renders exactly as before. Columns the
+user picked by name (``df[["gpu_type", "total_hr", "currency"]]``) all show, in the
+user's order, even those the view would otherwise leave to the caption.
 """
 
 from __future__ import annotations
@@ -49,19 +51,29 @@ def view_of(frame: pd.DataFrame, view: View) -> ViewFrame:
 class ViewFrame(pd.DataFrame):
     """A DataFrame that displays through its ``View``; in every other way a DataFrame."""
 
-    _metadata: ClassVar[list[str]] = ["prime_view"]
+    _metadata: ClassVar[list[str]] = ["prime_view", "prime_chosen"]
     prime_view: View | None = None
+    prime_chosen: tuple[Any, ...] | None = None  # the columns the user picked by name
 
     @property
     def _constructor(self) -> Callable[..., ViewFrame]:
         return ViewFrame
+
+    def __getitem__(self, key: Any) -> Any:
+        """``df[[...]]`` as pandas does it, remembering the columns picked by name: the
+        user asked for them, so each shows."""
+        result = super().__getitem__(key)
+        if isinstance(result, ViewFrame) and _names_columns(key, self.columns):
+            result.prime_chosen = tuple(result.columns)
+        return result
 
     # -- display -------------------------------------------------------------------------
 
     def _display_parts(self) -> tuple[str, pd.DataFrame, int]:
         view = self.prime_view
         assert view is not None
-        lead = [c for c in view.lead if c in self.columns]
+        chosen = [c for c in self.prime_chosen or () if c in self.columns]
+        lead = chosen + [c for c in view.lead if c in self.columns and c not in chosen]
         left_out = len(self.columns) - len(lead)
         rows = len(self)
         limit = pd.get_option("display.max_rows") or rows
@@ -102,6 +114,13 @@ class ViewFrame(pd.DataFrame):
         width = pd.get_option("display.width") or 80
         text = cells.to_string(line_width=width) if len(cells.columns) else ""
         return "\n".join([caption, text, *([f"… {hidden} more rows"] if hidden else [])])
+
+
+def _names_columns(key: Any, columns: pd.Index) -> bool:
+    """A list of column labels (``df[["a", "b"]]``), not a row mask or a slice."""
+    if not isinstance(key, (list, pd.Index)) or not len(key):
+        return False
+    return all(not isinstance(k, bool) and k in columns for k in key)
 
 
 def _currency(column: pd.Series[Any] | None, other: dict[Any, str], label: Any) -> str:

@@ -82,8 +82,8 @@ Pods::
         process, also when no kernel runs; warned 5 min before, or MINUTES/5 when
         shorter); none lifts it. Also --idle-stop MINUTES on pods create.
     %prime pods terminate ID [--yes]
-        Without --yes says what would be lost (with widgets: a "Terminate pod ID"
-        button that terminates once); with --yes terminates.
+        Without --yes says what would be lost (with widgets: "Terminate pod ID?" over
+        a Terminate button that terminates once); with --yes terminates.
 
 Work on the pod (SSH with your key: ~/.ssh, --identity, or one added with ssh-keys)::
 
@@ -115,7 +115,7 @@ Disks::
     %prime disks rename ID NAME
     %prime disks delete ID [--yes]
         Deleting a disk destroys its data for good; without --yes nothing happens
-        (with widgets: a "Delete disk ID" button that deletes once).
+        (with widgets: "Delete disk ID?" over a Delete button that deletes once).
 
 Account::
 
@@ -127,8 +127,9 @@ Account::
     %prime teams members [TEAM]         a team's members (default: the configured team): the
                                         ids that pods create --add-members takes
     %prime wallet
-        Your balance (or the configured team's), the burn rate ($/h of every pod and
-        disk billing now) and the runway (the hours the balance covers at that rate).
+        Your balance (or the configured team's), what bills now and its burn rate ($/h
+        of every pod and disk billing now), the runway (the hours the balance covers at
+        that rate) and the past charges in the wallet's billing history.
 
 Spend::
 
@@ -137,7 +138,8 @@ Spend::
         cost_so_far, hours_running, deadline, attached_to, unattached_disk,
         past_deadline), including pods whose deadline passed while the guard
         could not end them. With widgets, a SweepPanel: per row a Terminate…/Delete… button that
-        says what is lost, then asks; "Terminate all shown" only after typing the
+        says what is lost, then asks (Cancel withdraws), and reads the sweep again after
+        each act; "Terminate all shown" only after typing the
         phrase it shows.
 
     %prime budget [USD] [--day] [--hard] [--off]
@@ -149,7 +151,7 @@ Spend::
         ends what it counts); from then on creates are refused. --hard: at 100 % the
         guard terminates those pods and deletes those disks itself, after a final
         warning 5 minutes before, also when no kernel runs. The budget is kept in the
-        store: another client in this kernel (%prime sandbox restart, %prime login)
+        store: another client in this kernel (%prime simulator restart, %prime login)
         keeps it. Alone: the state; --off lifts it. Rentals made in the web app or the
         prime CLI are not counted.
 
@@ -168,10 +170,12 @@ Settings::
         saves them to ~/.prime/config.json (shared with the prime CLI).
     %prime login
         Asks for the API key without echoing it and saves it (mode 0600).
-    %prime sandbox [start|restart|stop] [--market]
+    %prime simulator [start|restart|stop] [--market]
         Point this kernel at an embedded simulated API: no account, no money.
-        Everything it returns is labelled [sandbox]. --market: a fresh one whose offers
-        appear, change price and sell out over time (to try availability watch).
+        Everything it returns is labelled [simulator]. --market: a fresh one where an
+        8×H100, a 1×H100 and an 8×A100 change price, stock or sell out every 1-2 minutes
+        (to try availability watch). %prime sandbox, its old name, still works for now
+        (the official CLI's prime sandbox is Prime's Sandboxes product).
 
 Widgets: ``%config PrimeMagics.widgets = "auto"`` (default) returns them only in a
 Jupyter kernel (``ZMQInteractiveShell``), never in terminal IPython or a script; ``True``
@@ -276,7 +280,7 @@ class PrimeMagics(Magics, Configurable):
             widgets=self.widgets_enabled(),
         )
         try:
-            return command(context)
+            return one_label(command(context), context)
         except HelpShown:
             return None
         except PrimeError as exc:
@@ -295,6 +299,14 @@ class PrimeMagics(Magics, Configurable):
 
 
 PrimeMagics.prime.__doc__ = __doc__
+
+
+def one_label(result: Any, context: Context) -> Any:
+    """One sandbox label per output: a panel the command returns under the banner it
+    already showed does not say it again in its heading."""
+    if context.labelled and isinstance(getattr(result, "sandbox_label", None), bool):
+        result.sandbox_label = False
+    return result
 
 
 def has_front_end(shell: object) -> bool:

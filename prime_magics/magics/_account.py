@@ -90,10 +90,11 @@ def show_wallet(args: argparse.Namespace, ctx: Context) -> Table:
     wallet = client.wallet()
     spend = burn(wallet.balance_usd, client.sweep())
     ctx.label(client)
+    past = wallet.total_billings
     rows = [
-        *burn_rows(spend.balance_usd, spend.burn_hr, spend.runway_h),
+        *burn_rows(spend.balance_usd, spend.burn_hr, spend.runway_h, spend.items),
         ("currency", wallet.currency),
         ("team", wallet.team_id or "(personal)"),
-        ("billing rows", wallet.total_billings),
+        ("past charges", None if past is None else f"{past} in the wallet's billing history"),
     ]
     return Table(rows, "Wallet")

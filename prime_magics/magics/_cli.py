@@ -195,10 +195,16 @@ COMMANDS: tuple[Command, ...] = (
         _settings.login,
     ),
     Command(
-        ("sandbox",),
+        ("simulator",),
         "start or stop the embedded simulated API (no account, no money)",
         _settings.add_sandbox_arguments,
         _settings.sandbox,
+    ),
+    Command(
+        ("sandbox",),
+        "the old name of simulator (prime sandbox is Prime's Sandboxes product)",
+        _settings.add_sandbox_arguments,
+        _settings.old_sandbox_command,
     ),
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -37,6 +37,13 @@ class Context:
     user_ns: Mapping[str, Any]
     show: Callable[[object], None]
     widgets: bool = False
+    banners: list[object] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def labelled(self) -> bool:
+        """The sandbox banner was shown in this output (a panel returned under it does not
+        repeat it: ``PrimeMagics._answer``)."""
+        return bool(self.banners)
 
     def require_widgets(self, command: str, instead: str) -> None:
         """Refuse a widget-only command where no widget can be shown."""
@@ -53,38 +60,42 @@ class Context:
         *,
         yes: bool,
         describe: Callable[[], str],
-        button: str,
+        verb: str,
+        what: str,
         done: str,
         blocked: Callable[[], str | None] | None = None,
         labelled: bool = False,
     ) -> ConfirmPanel | None:
-        """With ``--yes``, terminate or delete; without, say what would be lost and, where
-        widgets show, return a ``button`` that does it once (disabled, with the reason
-        beside it, when ``blocked()`` says why it cannot be done now). ``labelled``: the
-        sandbox banner is already above, in this output."""
+        """With ``--yes``, terminate or delete; without, say what would be lost ("``verb``
+        ``what``?") and, where widgets show, return a ``verb`` button that does it once
+        (disabled, with the reason beside it, when ``blocked()`` says why it cannot be
+        done now). The panel asks the question itself, so it is said once. ``labelled``:
+        the sandbox banner is already above, in this output."""
         if yes:
             act()
             self.label(client)
             self.show(Notice(done, "success"))
             return None
-        loss = describe()
+        loss, question = describe(), f"{verb} {what}?"
         if not labelled:
             self.label(client)
-        self.show(Confirmation(f"{button}?", loss))
         if not self.widgets:
+            self.show(Confirmation(question, loss))
             self.show(Notice("Nothing happened; add --yes to do it."))
             return None
-        self.show(Notice("Nothing happened yet; the button below does it, once."))
         from ..widgets.confirm import ConfirmPanel  # imports ipywidgets: only when wanted
 
-        panel = ConfirmPanel(client, button, button, act, done, blocked() if blocked else None)
+        reason = blocked() if blocked else None
+        panel = ConfirmPanel(client, question, verb, act, done, reason, details=loss)
         panel.sandbox_label = False  # the banner above already says it
         return panel
 
     def label(self, client: Client) -> None:
         """Show the sandbox banner when ``client``'s answers were simulated."""
         if client.is_sandbox:
-            self.show(sandbox_banner())
+            banner = sandbox_banner()
+            self.show(banner)
+            self.banners.append(banner)
 
 
 Handler = Callable[[argparse.Namespace, Context], Any]

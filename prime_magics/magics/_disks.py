@@ -154,7 +154,8 @@ def delete_disk(args: argparse.Namespace, ctx: Context) -> ConfirmPanel | None:
         partial(client.delete_disk, disk_id, confirm=True),
         yes=args.yes,
         describe=partial(client.describe_disk_deletion, disk_id),
-        button=f"Delete disk {disk_id}",
+        verb="Delete",
+        what=f"disk {disk_id}",
         done=f"Disk {disk_id} is being deleted.",
         blocked=lambda: attached_problem(client.disk(disk_id).pods),
     )

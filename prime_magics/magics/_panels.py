@@ -5,8 +5,8 @@ only when a widget is wanted: ``%load_ext prime_magics`` stays light, and a term
 never pays for it. The panels live in ``prime_magics.widgets``; here they are only preset
 from a parsed command (``ConfirmPanel``, the one-button confirmation for terminate and
 delete, is ``widgets.confirm``'s). Nothing is sent until a button is clicked. The magic
-has already shown the sandbox banner above the widget, so the panels' own label is off:
-one label per output.
+shows the sandbox banner above the widget, so ``PrimeMagics._answer`` turns the panel's
+own label off: one label per output.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ def provision_form(
     warns where it differs."""
     form = ProvisionForm.from_request(request, client)
     form.forecast_hours = list(hours)
-    form.sandbox_label = False
     _warn_if_different(request.body(), form.request, ctx, "Provision")
     return form
 
@@ -53,7 +52,6 @@ def disk_form(
         data_center, provider = request.data_center_id, request.provider
         size_gb, name = request.size_gb, request.name
     form = DiskForm(client, data_center=data_center, name=name, size_gb=size_gb, provider=provider)
-    form.sandbox_label = False
     if request is not None:
         _warn_if_different(request.body(), form.request, ctx, "Create disk")
     return form

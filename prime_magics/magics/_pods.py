@@ -22,7 +22,13 @@ from ..display.primitives import Code, Notice, Table, redacted
 from ..display.sentences import cap_lines, forecast_table, pod_table, quote_table, stock_warning
 from ..errors import ConfigurationError
 from ..models import GpuOffer
-from ..pricing import FORECAST_HOURS, forecast_for, forecast_hours, plus_attached_disks
+from ..pricing import (
+    FORECAST_HOURS,
+    forecast_for,
+    forecast_hours,
+    plus_attached_disks,
+    until_deadline,
+)
 from ..provisioning import PodRequest
 from ._context import (
     Context,
@@ -102,10 +108,18 @@ def pod_history(args: argparse.Namespace, ctx: Context) -> pd.DataFrame:
 
 
 def ssh(args: argparse.Namespace, ctx: Context) -> None:
+    """The pod's ssh line; a pod that is gone says so (it never gets an address again),
+    one still coming up says it has none yet."""
     client = api.get_client()
-    command = client.ssh_command(args.pod_id)
+    follow = client.follow_pod(args.pod_id)
+    state = follow.step()  # the one reading of a status (lifecycle); a 404 is gone too
+    gone = state.phase == "gone"
+    command = None if gone or follow.last is None else client.ssh_command(follow.last)
     ctx.label(client)
-    if command is None:
+    if gone:
+        said = f"Pod {args.pod_id} is {state.status}: it is gone, so it has no SSH address."
+        ctx.show(Notice(said, "warning"))
+    elif command is None:
         ctx.show(Notice(f"Pod {args.pod_id} has no SSH address yet; see %prime pods status."))
     else:
         ctx.show(Code(redacted(command, client.settings)))
@@ -122,8 +136,8 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
     add("--name", metavar="N", help="pod name (default: generated)")
     add("--image", metavar="I", help="one of the offer's images")
     add("--disk-size", type=gb_arg, metavar="GB", help="instance disk size")
-    add("--vcpus", type=count_arg, metavar="N")
-    add("--memory", type=gb_arg, metavar="GB")
+    add("--vcpus", type=count_arg, metavar="N", help="vCPUs (default: the offer's)")
+    add("--memory", type=gb_arg, metavar="GB", help="memory in GB (default: the offer's)")
     add(
         "--disks", nargs="+", action="extend", type=disk_id_arg, metavar="ID",
         help="network disks to attach",
@@ -147,7 +161,11 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MINUTES",
         help="terminate the pod once no remote cell ran for MINUTES (kept by the guard)",
     )
-    add("--custom-template-id", metavar="T")
+    add(
+        "--custom-template-id",
+        metavar="T",
+        help="your template's id (with --image custom_template)",
+    )
     add_team_argument(parser)
     add("--share-with-team", action="store_true", help="share with every member of the team")
     add(
@@ -158,7 +176,14 @@ def add_create_arguments(parser: argparse.ArgumentParser) -> None:
         help="share with these team members (see %%prime teams members)",
     )
     add("--ssh-key-id", metavar="ID", help="an SSH key of %%prime ssh-keys list (default: primary)")
-    add("--env", nargs="+", action="extend", type=key_value, metavar="KEY=VALUE")
+    add(
+        "--env",
+        nargs="+",
+        action="extend",
+        type=key_value,
+        metavar="KEY=VALUE",
+        help="environment variables for the pod",
+    )
     add(
         "--forecast",
         nargs="+",
@@ -255,7 +280,8 @@ def preview_pod(
     grand = plus_attached_disks(quote.total_hr, [hourly for _, hourly in attached])
     ctx.show(quote_table(quote, attached, grand))
     disks_hr = plus_attached_disks(0.0, [hourly for _, hourly in attached])
-    ctx.show(forecast_table(forecast_for(quote, disks_hr, client.balance(), hours)))
+    spans = until_deadline(hours, request.max_hours)  # nothing is priced past the deadline
+    ctx.show(forecast_table(forecast_for(quote, disks_hr, client.balance(), spans)))
     uncapped = request.max_price is None
     level = "warning" if uncapped else "info"
     variable = "This offer's price is variable. " if quote.is_variable else ""
@@ -292,7 +318,8 @@ def _terminate(
         partial(client.terminate_pod, pod_id, confirm=True),
         yes=yes,
         describe=partial(client.describe_pod_termination, pod_id),
-        button=f"Terminate pod {pod_id}",
+        verb="Terminate",
+        what=f"pod {pod_id}",
         done=f"Pod {pod_id} is terminating.",
         labelled=labelled,
     )

@@ -1,4 +1,4 @@
-"""``%prime config``, ``%prime login`` and ``%prime sandbox``: where requests go, as whom.
+"""``%prime config``, ``%prime login`` and ``%prime simulator``: where requests go, as whom.
 
 The key is asked with ``getpass`` (never echoed) and only ever shown redacted.
 """
@@ -47,7 +47,7 @@ def show_config(args: argparse.Namespace, ctx: Context) -> Table:
     ]
     server = api.sandbox_server()
     if server is not None and config.normalize_base_url(server.url) == settings.base_url:
-        rows.append(("sandbox", "running: the default client talks to the simulated API"))
+        rows.append(("simulator", "running: the default client talks to the simulated API"))
     return Table([(key, redacted(value, settings)) for key, value in rows], "Prime settings")
 
 
@@ -78,17 +78,31 @@ def add_sandbox_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--market", action="store_true",
-        help="a fresh sandbox whose offers appear, change price and sell out over time "
-        "(to try %%prime availability watch)",
+        help="a fresh simulator whose market moves (to try %%prime availability watch): "
+        "an 8×H100 and a 1×H100 in CANADA-1 and an 8×A100 in US-1 change price (the "
+        "H100s dip below $2/GPU-h), stock level or sell out every 1-2 minutes; the "
+        "8×H100 is the only one of its shape and first appears after about a minute",
     )  # fmt: skip
+
+
+RENAMED = (
+    "%prime sandbox is now %prime simulator (the official CLI's prime sandbox is Prime's "
+    "Sandboxes product); the old name still works, for now."
+)
+
+
+def old_sandbox_command(args: argparse.Namespace, ctx: Context) -> None:
+    """``%prime sandbox``: what ``%prime simulator`` does, after one line saying the name."""
+    ctx.show(Notice(RENAMED, "warning"))
+    sandbox(args, ctx)
 
 
 def sandbox(args: argparse.Namespace, ctx: Context) -> None:
     if args.action == "stop":
         if api.stop_sandbox():
-            ctx.show(Notice("Sandbox stopped; the default client uses your settings again."))
+            ctx.show(Notice("Simulator stopped; the default client uses your settings again."))
         else:
-            ctx.show(Notice("No sandbox was running."))
+            ctx.show(Notice("No simulator was running."))
         return
     was = api.sandbox_server()
     try:
@@ -98,22 +112,22 @@ def sandbox(args: argparse.Namespace, ctx: Context) -> None:
         if exc.name not in {"fastapi", "uvicorn", "starlette"}:
             raise
         raise ConfigurationError(
-            f"The sandbox needs {exc.name}, which is not installed.", hint=SANDBOX_EXTRA
+            f"The simulator needs {exc.name}, which is not installed.", hint=SANDBOX_EXTRA
         ) from exc
     if was is not None and args.action != "restart" and not args.market:
         ctx.show(
             Notice(
-                f"[sandbox] still running at {client.settings.base_url}, with its pods and "
-                "disks. %prime sandbox restart starts a fresh one.",
+                f"[simulator] still running at {client.settings.base_url}, with its pods "
+                "and disks. %prime simulator restart starts a fresh one.",
                 "warning",
             )
         )
         return
     ctx.show(
         Notice(
-            f"[sandbox] running at {client.settings.base_url}. The default client now talks to "
+            f"[simulator] running at {client.settings.base_url}. The default client now talks to "
             "a simulated API: nothing is rented, nothing costs money. "
-            "%prime sandbox stop to go back.",
+            "%prime simulator stop to go back.",
             "warning",
         )
     )

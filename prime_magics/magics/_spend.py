@@ -37,14 +37,12 @@ def sweep(args: argparse.Namespace, ctx: Context) -> pd.DataFrame | SweepPanel:
     client = api.get_client()
     frame = client.sweep()
     ctx.label(client)
-    ctx.show(sweep_summary(frame))
     if not ctx.widgets:
+        ctx.show(sweep_summary(frame))
         return frame
     from ..widgets.sweep import SweepPanel  # imports ipywidgets: only when wanted
 
-    panel = SweepPanel(client, frame)
-    panel.sandbox_label = False  # the banner above already says it
-    return panel
+    return SweepPanel(client, frame)  # it says the summary itself, once
 
 
 def add_extend_arguments(parser: argparse.ArgumentParser) -> None:
@@ -125,13 +123,11 @@ def budget(args: argparse.Namespace, ctx: Context) -> Table | BudgetPanel | None
     if state is None:
         ctx.show(Notice("No budget is set: %prime budget 50 sets one (USD, this kernel)."))
         return None
-    ctx.show(Notice(BUDGET_CAVEAT))
     if ctx.widgets:
         from ..widgets.budget import BudgetPanel  # imports ipywidgets: only when wanted
 
-        panel = BudgetPanel(client)
-        panel.sandbox_label = False  # the banner above already says it
-        return panel
+        return BudgetPanel(client)  # it says the caveat itself, once
+    ctx.show(Notice(BUDGET_CAVEAT))
     ctx.show(budget_notice(state))
     return budget_table(state)
 

@@ -51,7 +51,10 @@ def add_watch_arguments(parser: argparse.ArgumentParser) -> None:
         "--every", type=positive_float, default=60.0, metavar="S",
         help="seconds between polls (60; at least 15 against the real API)",
     )  # fmt: skip
-    parser.add_argument("--for", dest="duration", type=duration, metavar="DURATION")
+    parser.add_argument(
+        "--for", dest="duration", type=duration, metavar="DURATION",
+        help="stop watching after DURATION: 90s, 30m or 2h (default: until stopped)",
+    )  # fmt: skip
     parser.add_argument(
         "--rent-first", action="store_true",
         help="rent the first match at or under the caps, once (needs --max-hours)",

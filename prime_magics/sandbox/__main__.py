@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--market",
         action="store_true",
-        help="offers appear, change price and sell out over time (8×H100 every 15 min)",
+        help="a moving market: an 8×H100, a 1×H100 and an 8×A100 change price (H100s "
+        "below $2/GPU-h), stock level or sell out every 1-2 minutes",
     )
     return parser
 

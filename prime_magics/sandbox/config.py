@@ -26,9 +26,10 @@ class SandboxConfig:
     `fractional_prepaid` keeps the fractional `prepaidTime` values the spec allows (0.5,
     1.5, 2.5 h); off by default because the official CLI 0.18.0 reads `prepaidTime` as
     an integer and cannot list a catalogue that has one (they are rounded up instead).
-    `market` plays the seeded pattern of `market.py` on the clock: every 8×H100 sold
-    out at start, then one appearing, getting cheaper and selling out, every 15 minutes
-    (off by default, so the catalogue stays still for every other test).
+    `market` plays the seeded pattern of `market.py` on the clock: an 8×H100, a 1×H100
+    and an 8×A100 of the sandbox's own change price (H100s dipping below $2/GPU-h), stock
+    level or sell out every 60–120 s, every other 8×H100 sold out (off by default, so
+    the catalogue stays still for every other test).
     """
 
     seed: int = 7

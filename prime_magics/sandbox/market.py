@@ -12,8 +12,13 @@ Two sources of changes:
 - explicit ones for tests: `SandboxServer.add_offer` / `reprice_offer` /
   `remove_offer` with `after_s`, or `POST /_sandbox/offers/add|price|remove`;
 - a seeded pattern (`SandboxConfig.market=True`, off so every other test sees a
-  still catalogue): every 8×H100 is sold out at start, then `WATCH_OFFER` appears,
-  gets cheaper, sells out, and the cycle repeats, at moments drawn from the seed.
+  still catalogue): the `MOVERS` — the sandbox's own 8×H100 SXM5 and 1×H100 PCIe in
+  CANADA-1 and 8×A100 in US-1 — move every `MOVE_S` (60–120 s) of sandbox time: a new
+  price between `LOW` and `HIGH` times their base ($2.20, $2.10 and $1.30 per GPU-hour,
+  so an H100 dips below $2 about one move in three), a new stock level, or sold out
+  for a move or two. Every other 8×H100 is sold out, and the sandbox's 8×H100 first
+  appears 45–105 s after the start. Each mover draws from its own generator seeded
+  from the sandbox's seed: the same seed and clock replay the same market.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from .catalog import Catalog, OfferSelector
 from .catalog_data import IMAGES_GUIDE
@@ -52,7 +58,25 @@ WATCH_OFFER = GpuOffer(
     is_variable=False,
 )
 SCARCE = ("H100_80GB", 8)  # the shape the seeded pattern keeps scarce
-CYCLE_S = 900.0  # one appear → cheaper → sold-out cycle of the seeded pattern
+MOVE_S = (60.0, 120.0)  # sandbox seconds between two moves of one mover
+FIRST_S = (45.0, 105.0)  # when the (sold-out) 8×H100 first appears
+LOW, HIGH = 0.80, 1.15  # a move's price, times the mover's base price
+SELL_OUT = 0.2  # the chance a move sells a listed mover out
+COME_BACK = 0.6  # the chance a move lists a sold-out mover again
+STOCK = ("Low", "Medium", "High", "Available")
+MOVERS = (
+    WATCH_OFFER,
+    replace(
+        WATCH_OFFER, cloud_id="sandbox-H100x1-PCIe", socket="PCIe", gpu_count=1,
+        disk=fixed(200), vcpu=fixed(24), memory=fixed(225), on_demand=2.10,
+    ),
+    replace(
+        WATCH_OFFER, cloud_id="sandbox-A100x8-SXM4", gpu_type="A100_80GB", socket="SXM4",
+        region="united_states", data_center="US-1", country="US", memory=fixed(1400),
+        vcpu=fixed(128), on_demand=8 * 1.30,
+    ),
+)  # fmt: skip
+"""The offers the seeded pattern moves: the common shapes a first watch asks for."""
 
 
 def watch_offer(
@@ -98,12 +122,19 @@ class Market:
         self.reset()
 
     def reset(self) -> None:
-        """No scheduled changes; with the pattern on, its first cycle from now."""
+        """No scheduled changes; with the pattern on, its movers from now."""
         with self._lock:
             self._queue.clear()
         if self.pattern:
             self.catalog.remove_where(_scarce)
-            self._schedule_cycle(self.now(), random.Random(self.seed * 31 + 5))
+            start = self.now()
+            for index, mover in enumerate(MOVERS):
+                rng = random.Random(self.seed * 31 + 5 + 1000 * index)
+                if _scarce(mover):  # sold out at start, first seen a minute or so later
+                    self._due(start + rng.uniform(*FIRST_S), partial(self._list, mover, rng))
+                else:
+                    self.catalog.add(mover)
+                    self._due(start + rng.uniform(*MOVE_S), partial(self._move, mover, rng))
 
     def at(self, after_s: float, apply: Callable[[], None]) -> None:
         """Run `apply` once the clock is `after_s` seconds later (0: now)."""
@@ -140,18 +171,29 @@ class Market:
 
         self.at(after_s, apply)
 
-    def _schedule_cycle(self, start: float, rng: random.Random) -> None:
-        """One cycle of the seeded pattern: appear, get cheaper, sell out; then the next."""
-        appear = 45.0 + rng.uniform(0, 60)
-        cheaper = appear + 180.0 + rng.uniform(0, 120)
-        gone = cheaper + 120.0 + rng.uniform(0, 180)
-        selector = OfferSelector(WATCH_OFFER.cloud_id, WATCH_OFFER.data_center)
-        price = round((WATCH_OFFER.on_demand or 0.0) - rng.uniform(0.4, 1.2), 4)
-        offset = start - self.now()
-        self.add(WATCH_OFFER, offset + appear)
-        self.reprice(selector, price, offset + cheaper)
-        self.remove(selector, offset + gone)
-        self.at(offset + CYCLE_S, lambda: self._schedule_cycle(start + CYCLE_S, rng))
+    def _due(self, when: float, apply: Callable[[float], None]) -> None:
+        """Run ``apply(when)`` once the clock reaches ``when`` (a moment, not a delay: a
+        chain of moves keeps its own times however late the catalogue is read)."""
+        with self._lock:
+            due = _Due(when, next(self._order), lambda: apply(when))
+            heapq.heappush(self._queue, due)
+
+    def _move(self, mover: GpuOffer, rng: random.Random, at: float) -> None:
+        """One move of the pattern: sell out, stay away, or list at a new price and stock;
+        then the next move, ``MOVE_S`` later."""
+        listed = any(o.key == mover.key for o in self.catalog.gpu_offers)
+        if listed and rng.random() < SELL_OUT:
+            self.catalog.remove(OfferSelector(mover.cloud_id, mover.data_center))
+            self._due(at + rng.uniform(*MOVE_S), partial(self._move, mover, rng))
+        elif not listed and rng.random() >= COME_BACK:
+            self._due(at + rng.uniform(*MOVE_S), partial(self._move, mover, rng))
+        else:
+            self._list(mover, rng, at)
+
+    def _list(self, mover: GpuOffer, rng: random.Random, at: float) -> None:
+        price = round((mover.on_demand or 0.0) * rng.uniform(LOW, HIGH), 4)
+        self.catalog.add(replace(mover, on_demand=price, stock_status=rng.choice(STOCK)))
+        self._due(at + rng.uniform(*MOVE_S), partial(self._move, mover, rng))
 
 
 def _scarce(offer: GpuOffer) -> bool:

@@ -227,7 +227,7 @@ class Transport:
         if not self.settings.secret:
             raise errors.ConfigurationError(
                 "No Prime Intellect API key is configured.",
-                hint="Run %prime login, set PRIME_API_KEY, or try %prime sandbox for a "
+                hint="Run %prime login, set PRIME_API_KEY, or try %prime simulator for a "
                 "simulated API with no account.",
             )
         return {

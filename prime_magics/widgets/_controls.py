@@ -8,6 +8,7 @@ says what would be accepted); a fixed one becomes read-only text.
 from __future__ import annotations
 
 import html
+import math
 from typing import Any
 
 import ipywidgets as w
@@ -16,11 +17,21 @@ from ..display.primitives import usd
 from ..errors import ConfigurationError
 from ..models import GpuOffer
 from ..offers import Part
-from ..pricing import quote, within_cap
+from ..pricing import count_cost, neighbour_counts, quote, within_cap
 from ..provisioning import CUSTOM_TEMPLATE, DEFAULT_IMAGE, QUOTE, MaxPrice
 
 NO_LIMIT = 10**7
 LABELS = {"disk": "Disk GB", "vcpu": "vCPUs", "memory": "Memory GB"}
+LABEL_WIDTH = "9em"
+"""The one description width of a form's controls: wide enough for its longest label
+("Idle stop (min)", "Attach disks") in the notebook's font, so no label is cut short and
+every input starts at the same place (ipywidgets' default, 80px, cuts longer ones)."""
+
+
+def labelled(control: Any) -> Any:
+    """``control`` with the forms' shared description width (``LABEL_WIDTH``)."""
+    control.style.description_width = LABEL_WIDTH
+    return control
 
 
 def offer_header(o: GpuOffer) -> str:
@@ -62,8 +73,28 @@ def resource_hint(offer: GpuOffer, resource: Part) -> str:
         price = usd(spec.price_per_unit, f"{unit}/h", offer.prices.currency or "USD")
         parts.append(price)
     if spec.default_included_in_price and spec.default_count is not None:
-        parts.append(f"{spec.default_count} included")
+        parts.append(included_text(offer, resource))
     return f'<span class="prime-hint">{html.escape(" · ".join(parts))}</span>'
+
+
+def included_text(offer: GpuOffer, resource: Part) -> str:
+    """``16 included (free); any other count is charged in full: 14 → $0.0560/h, 18 →
+    $0.0720/h``. The prices are ``pricing.count_cost``'s (the quote's rule), and "in
+    full" is said only when they are the whole count × unit price, so the hint cannot
+    promise another rule than the one the quote charges."""
+    spec = resource.spec(offer)
+    default = spec.default_count
+    currency = offer.prices.currency or "USD"
+    at_default = count_cost(spec, default) if default is not None else None
+    head = f"{default} included" + (" (free)" if at_default == 0 else "")
+    others = [(c, count_cost(spec, c)) for c in neighbour_counts(spec)]
+    if not others:
+        return head
+    unit = spec.price_per_unit or 0.0
+    in_full = all(cost is not None and math.isclose(cost, c * unit) for c, cost in others)
+    examples = ", ".join(f"{c} → {usd(cost, currency=currency)}" for c, cost in others)
+    rule = "any other count is charged in full" if in_full else "other counts"
+    return f"{head}; {rule}: {examples}"
 
 
 def image_dropdown(offer: GpuOffer) -> w.Dropdown:
@@ -118,7 +149,6 @@ def idle_stop_control() -> w.BoundedFloatText:
         step=5.0,
         description="Idle stop (min)",
         tooltip="Terminate the pod once no remote cell ran for this many minutes (0: never)",
-        style={"description_width": "initial"},
     )
 
 

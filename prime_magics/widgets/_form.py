@@ -18,9 +18,7 @@ created resource, sends nothing — and Cancel withdraws it.
 from __future__ import annotations
 
 import html
-import threading
 import traceback
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +26,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import ipywidgets as w
 import traitlets as t
-from IPython.display import display, update_display
 
 from .. import api
 from ..display.primitives import Code, Confirmation, notice_html, sandbox_tag_html
@@ -40,6 +37,7 @@ from ..errors import (
     PrimeError,
     SpendRefusedError,
 )
+from ._kept import KeptDisplay
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -85,6 +83,10 @@ class Proposal(Generic[T]):
     created: Callable[[T], None]  # what the form does with what was created
     creating: str | None = None  # the status line while it is sent
     anyway: Callable[[], T] | None = None  # the same create despite a short wallet
+    despite_wallet: bool = False  # this is the second question: only "Rent anyway" sends it
+
+
+RENT_ANYWAY = "Rent anyway"
 
 
 class Form(w.VBox):  # type: ignore[misc]
@@ -105,9 +107,7 @@ class Form(w.VBox):  # type: ignore[misc]
         self._buttons: list[w.Button] = []
         self._proposal: Proposal[Any] | None = None
         self._listing = ""
-        self._display_id = f"prime-panel-{uuid.uuid4().hex}"
-        self._saved: tuple[str, str] | None = None  # the texts last published; None: not shown
-        self._saved_lock = threading.Lock()
+        self._kept = KeptDisplay()
         super().__init__()
         self.client: Client = client if client is not None else api.get_client()
         self.set_title(title)
@@ -151,33 +151,29 @@ class Form(w.VBox):  # type: ignore[misc]
     def _ipython_display_(self) -> None:
         """Shown under a display id of the panel's own (by ``display()`` and as a cell's
         result alike), so ``keep_saved`` can bring the saved output up to date."""
+        self._kept.show(*self._saved_bundle())
+
+    def _saved_bundle(self) -> tuple[dict[str, Any], tuple[str, ...]]:
         bundle = self._repr_mimebundle_()
-        with self._saved_lock:
-            self._saved = (bundle["text/plain"], bundle["text/html"])
-        display(bundle, raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
+        return bundle, (bundle["text/plain"], bundle["text/html"])
 
     def keep_saved(self) -> None:
         """Bring the text/plain and text/html of every place the panel is shown up to date
-        with what it says now: a notebook saved later (nbconvert, GitHub) then shows the
-        panel's last state, not its first. Sent only when the summary changed, since a
-        front end may redraw the view on each update. Panels call it after each change of
-        state that ``state_lines`` reads; the status line and handlers call it themselves."""
-        with self._saved_lock:
-            if self._saved is None:
-                return
-            bundle = self._repr_mimebundle_()
-            texts = (bundle["text/plain"], bundle["text/html"])
-            if texts == self._saved:
-                return
-            self._saved = texts
-        update_display(bundle, raw=True, display_id=self._display_id)  # type: ignore[no-untyped-call]
+        with what it says now (``_kept``): a notebook saved later (nbconvert,
+        GitHub) shows the panel's last state, not its first. Panels call it after each
+        change of state that ``state_lines`` reads; the status line and handlers call it
+        themselves."""
+        self._kept.update(self._saved_bundle)
 
     def layout_children(self, *body: Any) -> None:
         self.children = (self.heading, *body, self.status_line, self.output)
 
     def button(self, description: str, handler: Callable[[], None], style: str = "") -> w.Button:
-        """An action button whose clicks run ``handler`` through ``run``."""
-        button = w.Button(description=description, button_style=style)
+        """An action button whose clicks run ``handler`` through ``run``; it is as wide as
+        its label (ipywidgets' fixed width cuts longer labels short)."""
+        button = w.Button(
+            description=description, button_style=style, layout=w.Layout(width="auto")
+        )
         button.on_click(lambda _b: self.run(handler))
         self._buttons.append(button)
         return button
@@ -206,7 +202,11 @@ class Form(w.VBox):  # type: ignore[misc]
         exactly once; Cancel withdraws it, saying ``withdrawn``. ``listing`` is where to look
         after an answer that may hide a created resource (``%prime pods list``)."""
         self._listing = listing
-        return self.confirm_step(label, self._create_once, lambda: self.withdraw(withdrawn))
+        box = self.confirm_step(label, self._create_once, lambda: self.withdraw(withdrawn))
+        self.anyway_button = self.button(RENT_ANYWAY, self._create_despite_wallet, "danger")
+        box.children[1].children = (self.confirm_button, self.anyway_button, self.cancel_button)
+        shown(self.anyway_button, False)
+        return box
 
     def propose(
         self,
@@ -215,16 +215,22 @@ class Form(w.VBox):  # type: ignore[misc]
         created: Callable[[T], None],
         creating: str | None = None,
         anyway: Callable[[], T] | None = None,
+        *,
+        despite_wallet: bool = False,
     ) -> None:
         """Step 1: ask ``confirmation``; Confirm then calls ``create`` once and hands its
         result to ``created``. Nothing is sent here, nor once the form has sent its one
         create. ``anyway`` is the same create accepting a wallet that does not pay the
         first hour: when ``create`` is refused for it (nothing was sent), the form asks a
-        second time, saying why, and Confirm sends ``anyway``."""
+        second time, saying why, and only its own button ("Rent anyway") sends
+        ``anyway``: a double click on Confirm cannot answer a question not yet read."""
         if self.submitted:
             return
-        self._proposal = Proposal(create, created, creating, anyway)
+        self._proposal = Proposal(create, created, creating, anyway, despite_wallet)
         self.ask(confirmation._repr_html_())
+        if hasattr(self, "anyway_button"):
+            shown(self.confirm_button, not despite_wallet)
+            shown(self.anyway_button, despite_wallet)
 
     @property
     def proposed(self) -> bool:
@@ -243,12 +249,13 @@ class Form(w.VBox):  # type: ignore[misc]
         if self.proposed:
             self.withdraw(f"The form changed: click {button} again to confirm the new choice.")
 
-    def _create_once(self) -> None:
+    def _create_once(self, despite_wallet: bool = False) -> None:
         """Step 2 (Confirm): the proposed create, exactly once. A create certainly refused
         (``definitely_not_created``) leaves the form free to propose again; any other
-        failure locks it, since the resource may exist and bill."""
+        failure locks it, since the resource may exist and bill. A click of the other
+        question's button (a Confirm that arrives after the wallet question) sends nothing."""
         proposal = self._proposal
-        if self.submitted or proposal is None:
+        if self.submitted or proposal is None or proposal.despite_wallet != despite_wallet:
             return
         self.submitted, self._proposal = True, None
         self.ask(None)
@@ -262,14 +269,19 @@ class Form(w.VBox):  # type: ignore[misc]
                 return
             self.submitted = False
             # the refusal is said once, in the question; the status line only points there
-            self.show("Nothing was sent: the wallet is short (see the question below).", "warning")
+            self.show("Nothing was sent: the wallet is short (see the question above).", "warning")
             again = Confirmation("Rent it anyway?", err.message)
-            self.propose(again, proposal.anyway, proposal.created, proposal.creating)
+            self.propose(
+                again, proposal.anyway, proposal.created, proposal.creating, despite_wallet=True
+            )
             return
         except PrimeError as err:
             self._failed(err)
             return
         proposal.created(made)
+
+    def _create_despite_wallet(self) -> None:
+        self._create_once(despite_wallet=True)
 
     def _failed(self, err: PrimeError) -> None:
         self.submitted = not definitely_not_created(err)

@@ -50,6 +50,7 @@ class BudgetPanel(Form):
         self.table = w.HTML()
         self.notice = w.HTML()
         self.end_button = self.button("Nothing to end", self._on_end, "danger")
+        self.end_button.layout.width = "auto"  # it names what it ends: never cut short
         self.refresh_button = self.button("Refresh", self.load)
         caveat = w.HTML(notice_html(BUDGET_CAVEAT, "info"))
         self.layout_children(
@@ -90,6 +91,7 @@ class BudgetPanel(Form):
         self.end_button.description = end_label(state)
         shown(self.end_button, state is not None and bool(state.live))
         self.refresh_buttons()
+        self.keep_saved()
 
     def can_enable(self, button: w.Button) -> bool:
         if button is self.end_button:
@@ -101,6 +103,7 @@ class BudgetPanel(Form):
         state = self.client.budget()
         live = [] if state is None else [r for r in state.live if r.id]
         if not live:
+            self.state = state  # the truth the click found, drawn
             self.show("Nothing counted by the budget bills any more.", "success")
             return
         ended, failed = self.client.end_items([(r.kind, r.id) for r in live if r.id])
@@ -111,8 +114,9 @@ class BudgetPanel(Form):
             self.show(f"Ended {', '.join(ended)}; nothing the budget counts bills now.", "success")
 
     def state_lines(self) -> list[str]:
+        """The budget as last drawn: its notice (spent, the rate, what still bills)."""
         state: BudgetState | None = self.state
-        return [] if state is None else [str(budget_notice(state))]
+        return ["No budget is set."] if state is None else [str(budget_notice(state))]
 
 
 __all__ = ["BudgetPanel", "end_label"]

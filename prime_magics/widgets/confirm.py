@@ -1,9 +1,11 @@
 """``ConfirmPanel``: the one-button confirmation ``%prime pods terminate`` and
 ``%prime disks delete`` return (without ``--yes``) where widgets show.
 
-The magic has already shown what would be lost (a ``_display.Confirmation``); the panel
-is only the explicit act. When the act cannot succeed now (a disk attached to a live pod),
-the button is disabled with the reason beside it, rather than failing after a click.
+The panel says the question once: its heading asks it ("Delete disk ID?"), the warning
+under it says what would be lost, and the button beneath carries only the verb
+("Delete"), so it is never cut short. When the act cannot succeed now (a disk attached
+to a live pod), the button is disabled with the reason beside it, rather than failing
+after a click.
 """
 
 from __future__ import annotations
@@ -39,13 +41,16 @@ class ConfirmPanel(Form):
         action: Callable[[], None],
         done: str,
         blocked: str | None = None,
+        details: str = "",
     ) -> None:
         super().__init__(client, title)
         self.action = action
         self.done = done
+        self.details = details  # what the act loses, said under the question
         self.reason = w.HTML()
         self.confirm_button: w.Button = self.button(label, self._on_click, "danger")
-        self.layout_children(w.HBox([self.confirm_button, self.reason]))
+        loss = w.HTML(notice_html(details, "warning"))
+        self.layout_children(loss, w.HBox([self.confirm_button, self.reason]))
         self.blocked = blocked
         self._on_blocked(None)
 
@@ -56,11 +61,18 @@ class ConfirmPanel(Form):
     @t.observe("blocked")
     def _on_blocked(self, _change: object) -> None:
         self.reason.value = notice_html(self.blocked or "", "warning")
+        label = self.confirm_button.description
         if self.blocked:
             self.show("Nothing can be sent until this is resolved.", "warning")
         else:
-            self.show("Nothing is sent until you click; the button works once.")
+            self.show(f"Nothing is sent until you click {label}; it works once.")
         self.refresh_buttons()
+
+    def state_lines(self) -> list[str]:
+        """What the click would lose until it was clicked (then the status line says what
+        happened), and why it cannot be clicked now."""
+        lines = [] if self.submitted or not self.details else [self.details]
+        return lines + ([self.blocked] if self.blocked else [])
 
     def can_enable(self, button: w.Button) -> bool:
         return not self.submitted and not self.blocked

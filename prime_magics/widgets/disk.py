@@ -31,6 +31,7 @@ from ..models import Disk
 from ..offers import cell
 from ..pricing import per_month
 from ..provisioning import DiskRequest
+from ._controls import labelled
 from ._form import Form
 
 if TYPE_CHECKING:
@@ -76,12 +77,14 @@ class DiskForm(Form):
         self.frame: pd.DataFrame = pd.DataFrame()
         self._poller = Loop(self.step, "prime-disk", poll_interval, on_error=self.report_crash)
         self._follow: Follow[Disk] | None = None
-        self.location = w.Dropdown(options=[], description="Where", layout={"width": "auto"})
+        self.location = labelled(
+            w.Dropdown(options=[], description="Where", layout={"width": "auto"})
+        )
         # Not bounded: a size outside the offer's range is said (DiskRequest.from_offer's
         # message), never silently clamped.
-        self.size = w.IntText(value=DEFAULT_SIZE_GB, description="Size GB")
+        self.size = labelled(w.IntText(value=DEFAULT_SIZE_GB, description="Size GB"))
         self.size_hint = w.HTML()
-        self.name = w.Text(value=name or "", placeholder="auto", description="Name")
+        self.name = labelled(w.Text(value=name or "", placeholder="auto", description="Name"))
         self.problem = w.HTML()
         self.cost = w.HTML()
         self.create_button = self.button("Create disk", self._on_create, "primary")
@@ -100,6 +103,21 @@ class DiskForm(Form):
     @property
     def cost_hr(self) -> str:
         return usd(self.request.quote_hr if self.request else None)
+
+    def state_lines(self) -> list[str]:
+        """Where and how big, at what price (or why nothing), then the disk created and
+        its status as last read."""
+        req, row = self.request, self.offer
+        if self.disk is not None:
+            disk = self.disk
+            return [f"Disk {disk.name} ({disk.id}): {disk.status} · {usd(disk.price_hr)}"]
+        if req is None or row is None:
+            return [f"Nothing to create yet: {self.error or 'no disk offer chosen'}"]
+        return [f"{req.size_gb} GB in {offer_label(row)} · {self.cost_hr}"]
+
+    @t.observe("request", "error", "disk")
+    def _state_changed(self, _change: Any) -> None:
+        self.keep_saved()
 
     def load(
         self, data_center: str | None = None, provider: str | None = None, size: int | None = None
@@ -126,9 +144,17 @@ class DiskForm(Form):
         matches = self.frame.index[wanted]
         if len(matches):
             self.location.value = matches[0]
-        else:
-            where = " ".join(p for p in (provider, data_center) if p)
-            self.show(f"No disk offer for {where}; choose another place.", "warning")
+            return
+        # never silently elsewhere: nothing is chosen (Create stays disabled) until the
+        # person picks another place themselves, knowing what it means
+        self.location.value = None
+        where = " ".join(p for p in (provider, data_center) if p)
+        self.show(
+            f"No disk offer in {where}: no disk can be made there, and Create stays off "
+            f"until you choose a place under Where (a disk elsewhere cannot be attached to "
+            f"a pod in {where}).",
+            "warning",
+        )
 
     @property
     def offer(self) -> pd.Series[Any] | None:
@@ -143,9 +169,9 @@ class DiskForm(Form):
             high = cell(row, "max_gb")
             step = int(cell(row, "step_gb") or 1)
             self.size.step = step
-            rate = usd(cell(row, "price_per_gb_hr"), "GB/h")
+            month = usd(per_month(cell(row, "price_per_gb_hr")), "GB/month")
             steps = f", steps of {step}" if step > 1 else ""
-            self.size_hint.value = html.escape(f"{low}–{high or '∞'} GB{steps} · {rate}")
+            self.size_hint.value = html.escape(f"{low}–{high or '∞'} GB{steps} · {month}")
         self._update()
 
     def build_request(self) -> DiskRequest:

@@ -18,6 +18,8 @@ and draw as a blank box.
 
 from __future__ import annotations
 
+import html
+import math
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -83,12 +85,15 @@ class AvailabilityExplorer(Form):
         self.security = _dropdown("Security")
         self.socket = _dropdown("Socket")
         self.regions = w.SelectMultiple(description="Regions", rows=4, **_BOX)
-        self.max_price = w.BoundedFloatText(
-            value=max_price or 0.0, min=0.0, max=10**6, step=0.1, description="Max $/h",
-            tooltip="0: any", **_BOX,
+        # text, not a number box: empty reads "no limit" (its placeholder), never a 0
+        # that would silently mean the same
+        self.max_price = w.Text(
+            value="" if max_price is None else f"{max_price:g}", placeholder="no limit",
+            description="Max $/h", tooltip="Total $/h at most; empty: no limit", **_BOX,
         )  # fmt: skip
         self.stock = w.SelectMultiple(description="Stock", rows=3, **_BOX)
         self.provider = w.SelectMultiple(description="Provider", rows=4, **_BOX)
+        self.chosen = w.HTML()  # the multi-selects' choices, whatever their lists show
         self.grid = OfferGrid(page_length=max_rows)
         self.form_area = w.VBox()
         chosen = {"gpu_type": gpu_type, "gpu_count": gpu_count, "security": security}
@@ -105,7 +110,7 @@ class AvailabilityExplorer(Form):
                 w.VBox([self.max_price, self.stock]),
                 self.provider,
             ]),
-            self.grid, self.form_area,
+            self.chosen, self.grid, self.form_area,
         )  # fmt: skip
         for control in (*map(self.dropdown, SERVER_FILTERS), self.regions):
             control.observe(self._on_server_filter, "value")
@@ -116,6 +121,30 @@ class AvailabilityExplorer(Form):
             self._fetched(frame)
         else:
             self.show("Not loaded yet: call load(), or display the explorer.")
+
+    @property
+    def price_limit(self) -> float | None:
+        """The "Max $/h" filter: None when empty (no limit); raises ValueError for text
+        that is not a price above 0."""
+        text = self.max_price.value.strip().lstrip("$")
+        if not text:
+            return None
+        try:
+            limit = float(text)
+        except ValueError:
+            limit = math.nan
+        if not (math.isfinite(limit) and limit > 0):
+            raise ValueError(
+                f"Max $/h {self.max_price.value!r}: give a price above 0, or leave it empty "
+                "for no limit."
+            )
+        return limit
+
+    def choices_text(self) -> str:
+        """``Regions: canada, norway · Stock: any · Provider: any``: what the lists have
+        selected, said in a line of its own since a scrolled list hides it."""
+        boxes = (("Regions", self.regions), ("Stock", self.stock), ("Provider", self.provider))
+        return " · ".join(f"{name}: {', '.join(map(str, box.value)) or ANY}" for name, box in boxes)
 
     def dropdown(self, name: str) -> w.Dropdown:
         """The dropdown of a server-side filter, by its ``client.availability`` keyword."""
@@ -163,8 +192,13 @@ class AvailabilityExplorer(Form):
     def apply(self) -> None:
         """The local filters on the fetched frame; redraw the grid (its labels unchanged)."""
         df = self.raw
-        if self.max_price.value:
-            df = df[within_cap_column(df["total_hr"], self.max_price.value)]
+        self.chosen.value = html.escape(self.choices_text())
+        try:
+            limit, unread = self.price_limit, None
+        except ValueError as err:
+            limit, unread = None, str(err)
+        if limit is not None:
+            df = df[within_cap_column(df["total_hr"], limit)]
         if self.stock.value:
             df = df[df["stock_status"].isin(self.stock.value).fillna(False)]
         if self.provider.value:
@@ -172,7 +206,26 @@ class AvailabilityExplorer(Form):
         self.frame = df
         with self.quietly():
             self.grid.show(df, keep=self.selected)
+        if unread is not None:
+            self.show(f"{unread} No price limit applied: {len(df)} offers.", "warning")
+            return
         self.show(f"{len(df)} offers ({len(self.raw)} fetched). Click a row to configure it.")
+
+    def state_lines(self) -> list[str]:
+        """The filters as they stand, then the offer whose form is open and its state."""
+        server = [f"{k} {v}" for k, v in self.filters().items() if k != "regions"]
+        limit = self.max_price.value.strip() or "no limit"
+        lines = [
+            f"Filters: {', '.join(server) or 'none'} · Max $/h: {limit} · {self.choices_text()}"
+        ]
+        if self.form is not None:
+            lines += ["Open: " + line for line in self.form.state_lines()[:1]]
+            lines += self.form.state_lines()[1:]
+        return lines
+
+    @t.observe("selected")
+    def _state_changed(self, _change: Any = None) -> None:
+        self.keep_saved()
 
     # -- controls ------------------------------------------------------------------------
 
@@ -238,6 +291,8 @@ class AvailabilityExplorer(Form):
         row: pd.Series[Any] = self.raw.loc[[label]].iloc[0]  # the first, if labels repeat
         self.form = ProvisionForm(row, client=self.client)
         self.form.sandbox_label = False  # the explorer's heading already says it
+        # what the open form did (a pod rented, its status) is this panel's saved output too
+        self.form.observe(self._state_changed, ["request", "pod", "status_text"])
         kept = () if old is None or not old.submitted else (old,)  # a rented pod stays in view
         if old is not None and not kept:
             old.close()

@@ -29,13 +29,14 @@ import json
 import warnings
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
+from math import isnan, nan
 from typing import Any
 
 import pandas as pd
 from itables.typing import JavascriptFunction
 from itables.widget import ITable
 
-from ..display.primitives import SYMBOLS
+from ..display.primitives import SYMBOLS, usd
 from ..frames.view import CURRENCY
 
 UNKNOWN = "—"
@@ -51,6 +52,8 @@ MONEY = ("total_hr", "price_per_gpu_hr")
 INDEX_NAME = "#"
 CURRENCY_NAME = "currency"  # hidden: what the money render reads each row's currency from
 CURRENCY_AT = len(COLUMNS) + 1  # its position in a row: after "#" and COLUMNS
+SEARCH_NAME = "prices as shown"  # hidden: what the search box finds money by
+SEARCH_AT = CURRENCY_AT + 1
 PAGE_LENGTHS = (10, 25, 50, 100, 500)
 
 # Drawn in the browser. Sorting reads the raw value, so a price sorts as a number; the
@@ -98,8 +101,25 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             text = values.astype(object).where(values.notna(), UNKNOWN)
             shown[label] = text.map(str).astype(object)
-    shown[CURRENCY_NAME] = _currencies(frame)
+    shown[CURRENCY_NAME] = currencies = _currencies(frame)
+    shown[SEARCH_NAME] = _prices_as_shown(frame, currencies)
     return shown
+
+
+def _prices_as_shown(frame: pd.DataFrame, currencies: pd.Series[Any]) -> pd.Series[Any]:
+    """Each row's money as the grid draws it (``usd`` at ``MONEY_DECIMALS``: ``$2.7200``)
+    and as a plain number (``2.7200``, ``2.72``), for the search box: a money cell's own
+    search data is its raw float (``2.7199999999999998``), kept so that number conditions
+    ("less than") compare numbers, and it contains neither what is shown nor ``2.72``."""
+    words: list[list[str]] = [[] for _ in range(len(frame))]
+    for column in (c for c in MONEY if c in frame.columns):
+        amounts = pd.to_numeric(frame[column], errors="coerce").to_numpy(float, na_value=nan)
+        for texts, amount, currency in zip(words, amounts, currencies, strict=True):
+            if isnan(amount):
+                continue
+            plain = f"{amount:.{MONEY_DECIMALS}f}"
+            texts += [usd(amount, "", currency, MONEY_DECIMALS), plain, plain.rstrip("0")]
+    return pd.Series([" ".join(t) for t in words], index=frame.index, dtype=object)
 
 
 def _currencies(frame: pd.DataFrame) -> pd.Series[Any]:
@@ -116,6 +136,7 @@ def _currencies(frame: pd.DataFrame) -> pd.Series[Any]:
 def grid_options(page_length: int) -> dict[str, Any]:
     """The ``ITable`` options: one selectable row, paging, per-column filters, formats."""
     money = [i + 1 for i, (_, c) in enumerate(COLUMNS) if c in MONEY]  # +1: the "#" column
+    visible = list(range(len(COLUMNS) + 1))  # "#" and COLUMNS: the hidden ones are not
     lengths = sorted({page_length, *PAGE_LENGTHS})
     return {
         "select": {"style": "single", "items": "row"},
@@ -135,8 +156,11 @@ def grid_options(page_length: int) -> dict[str, Any]:
             },
             {"targets": money, "render": _MONEY_RENDER, "className": "dt-right"},
             {"targets": "_all", "render": _UNKNOWN_RENDER},
+            # hidden but searched (merged with "_all", which sets neither)
+            {"targets": [SEARCH_AT], "visible": False, "searchable": True},
         ],
         "layout": {"top1": "searchBuilder"},
+        "searchBuilder": {"columns": visible},  # conditions on what is shown only
         "text_in_header_can_be_selected": False,  # a click anywhere on a title sorts
         "scrollX": True,  # wide rows scroll inside the output, the header in step
         "classes": "display nowrap compact cell-border prime-offer-grid",

@@ -7,7 +7,8 @@ cost table, the request view and Provision all read it. A choice the offer refus
 Provision. Provision asks for confirmation and sends exactly one ``create_pod``; after it
 (or after an answer that may hide a created pod) the inputs lock and nothing more is sent.
 A create the API certainly refused re-enables the form. Your disks are listed by
-``load()``, run at the end of ``__init__`` through ``Form.run`` (see ``DiskForm``).
+``load()``, run at the end of ``__init__`` through ``Form.run`` (see ``DiskForm``), and
+again on "Refresh disks" (a disk made in another cell), never by polling.
 """
 
 from __future__ import annotations
@@ -22,18 +23,21 @@ import pandas as pd
 import traitlets as t
 
 from ..config import Team, TeamChoice
-from ..display.primitives import Confirmation, notice_html, usd
+from ..display.primitives import notice_html, usd
+from ..display.rent_question import rent_confirmation
 from ..display.sentences import cap_lines, disk_label, forecast_table, quote_table, stock_warning
 from ..errors import ConfigurationError, PriceChangedError, PrimeError
 from ..models import Disk, GpuOffer, Pod
 from ..offers import PARTS, gpu_offer
 from ..pricing import (
+    CPU_NODE,
     FORECAST_HOURS,
     HOURS_PER_MONTH,
     Quote,
     forecast_for,
     forecast_hours,
     plus_attached_disks,
+    until_deadline,
 )
 from ..provisioning import CUSTOM_TEMPLATE, PodRequest, attach_problem
 from ._controls import (
@@ -42,6 +46,7 @@ from ._controls import (
     chosen_cap,
     idle_stop_control,
     image_dropdown,
+    labelled,
     max_price_control,
     offer_header,
     resource_control,
@@ -98,8 +103,14 @@ class ProvisionForm(Form):
         self.template = w.Text(description="Template id", placeholder="custom template id")
         self._fallback_name = PodRequest.from_offer(offer).name
         self.name = w.Text(value=name or self._fallback_name, description="Name")
-        self.attach = w.SelectMultiple(options=[], description="Attach disks", rows=3)
+        self.attach = w.SelectMultiple(
+            options=[], description="Attach disks", rows=3, layout=w.Layout(width="34em")
+        )  # wide enough for "name · 100 GB · $0.0150/h"
         self.new_disk_button = self.button("New disk here", self._on_new_disk)
+        # a disk made in another cell (or by the CLI) is listed on request: one read per
+        # click, never a poll of the API while the form sits open
+        self.refresh_disks_button = self.button("Refresh disks", self.load)
+        self.refresh_disks_button.tooltip = "List your disks again (one made elsewhere too)"
         self.cap_mode, self.max_price = cap_mode_control(), max_price_control()
         self.max_price.observe(self._on_cap_typed, "value")
         self.stop_after = stop_after_control()
@@ -122,12 +133,15 @@ class ProvisionForm(Form):
         optional += [c for c in (self.share,) if c is not None]
         self.inputs = [*self.resources.values(), self.image, self.template, self.name]
         self.inputs += [self.attach, *optional]
+        for control in self.inputs:
+            labelled(control)  # one description width: labels whole, inputs aligned
         self.layout_children(
             self.header,
             self.stock_note,
             *(w.HBox([self.resources[r.key], w.HTML(resource_hint(offer, r))]) for r in PARTS),
             self.image, self.template, self.name,
-            w.HBox([self.attach, self.new_disk_button]), self.disk_area, *optional,
+            w.HBox([self.attach, w.VBox([self.refresh_disks_button, self.new_disk_button])]),
+            self.disk_area, *optional,
             self.cap_note, self.problem, self.cost,
             w.HBox([self.provision_button, self.show_request]),
             self.request_view, self.confirm_box, self.pod_area,
@@ -257,12 +271,30 @@ class ProvisionForm(Form):
         return [(d.name or d.id, d.price_hr) for d in self.disks if d.id in chosen]
 
     def state_lines(self) -> list[str]:
-        o = self.offer
+        """The offer and its total, what Provision would send (or why nothing), then what
+        was rented and its status as last read (and a disk being made here)."""
+        o, q, req = self.offer, self.quote, self.request
         where = " ".join(v for v in (o.provider, o.data_center or o.country) if v)
         lines = [f"{o.gpu_count or '?'}× {o.gpu_type} · {where} · total {self.total_hr}"]
+        if self.error:
+            lines.append(f"Nothing to rent yet: {self.error}")
+        elif req is not None and q is not None:
+            sizes = f"{q.disk_gb or '?'} GB disk · {q.vcpus or '?'} vCPUs · "
+            sizes += f"{q.memory_gb or '?'} GB memory"
+            disks = f" · disks {', '.join(req.disks)}" if req.disks else ""
+            lines.append(f"{sizes}{disks} · {req.cap_text}")
+            if req.max_hours:
+                lines.append(f"Terminated {req.max_hours:g} h after it is ready.")
         if self.pod is not None:
-            lines.append(f"Pod {self.pod.id} ({self.pod.name})")
+            status = self.pod_status.status if self.pod_status is not None else None
+            lines.append(f"Pod {self.pod.id} ({self.pod.name}): {status or self.pod.status}")
+        if self.disk_form is not None:
+            lines += self.disk_form.state_lines()
         return lines
+
+    @t.observe("request", "quote", "error", "pod", "disks")
+    def _state_changed(self, _change: Any = None) -> None:
+        self.keep_saved()
 
     @property
     def total_hr(self) -> str:
@@ -289,13 +321,16 @@ class ProvisionForm(Form):
         self._draw_cost()
 
     def _draw_cost(self) -> None:
+        """The quote and forecast tables. Without a quote (a choice the offer refuses,
+        said on its own line above) they keep every row, with dashes: a table emptied to
+        its caption would shrink to a one-word-wide column in the browser. The forecast
+        stops at the deadline (Max hours): nothing is priced beyond it."""
         attached = self.attached()
-        table = quote_table(self.quote, attached, self._grand_total(attached))._repr_html_()
+        shown = self.quote or unknown_quote(self.offer)
+        table = quote_table(shown, attached, self._grand_total(attached))._repr_html_()
         disks_hr = plus_attached_disks(0.0, [hourly for _, hourly in attached])
-        hours = self.forecast_hours
-        ahead = (
-            None if self.quote is None else forecast_for(self.quote, disks_hr, self.balance, hours)
-        )
+        hours = until_deadline(self.forecast_hours, self.stop_after.value or None)
+        ahead = forecast_for(shown, disks_hr, self.balance, hours)
         table += forecast_table(ahead)._repr_html_()
         variable = self.quote is not None and self.quote.is_variable
         note = "Variable price: it may change while the pod runs." if variable else ""
@@ -324,23 +359,18 @@ class ProvisionForm(Form):
     def can_enable(self, button: w.Button) -> bool:
         if button is self.new_disk_button:
             return self.offer.data_center is not None and not self.submitted
+        if button is self.refresh_disks_button:
+            return not self.submitted
         return not self.submitted and (button is self.cancel_button or self.request is not None)
 
     def _on_provision(self) -> None:
         """Step 1: say what will be rented at what price; nothing is sent yet (``propose``:
         Confirm sends exactly one create, a short wallet asks once more)."""
-        req, q, o = self.request, self.quote, self.offer
+        req, q = self.request, self.quote
         if self.submitted or req is None or q is None:
             return
-        lines = ["The price is variable."] if q.is_variable else []
-        lines += cap_lines(req)
-        if q.prepaid_cost is not None:
-            lines.append(f"{usd(q.prepaid_cost, '')} is charged up front.")
-        if req.disks:
-            lines.append(f"Attached disks ({self.grand_total_hr} with them) stay billed apart.")
-        question = f"Rent {o.gpu_count or '?'}× {o.gpu_type} at {usd(q.total_hr)}?"
         self.propose(
-            Confirmation(question, "\n".join(lines)),
+            rent_confirmation(req, with_disks_hr=self.grand_total_hr, budget=self.client.budget()),
             partial(self.client.create_pod, req),
             self._created,
             creating=f"Creating pod {req.name!r}…",
@@ -348,11 +378,13 @@ class ProvisionForm(Form):
         )
 
     def _created(self, pod: Pod) -> None:
-        """Step 2 done: the one pod; follow it below."""
-        self.pod = pod
-        self.show(f"Pod {pod.name} ({pod.id}) created: {pod.status}.", "success")
+        """Step 2 done: the one pod; follow it below (its status, as the follower reads
+        it, is part of this panel's saved output)."""
         self.pod_status = PodStatus(pod.id, self.client, self.poll_interval, self.autostart)
         self.pod_status.sandbox_label = False  # this panel's heading already says it
+        self.pod_status.observe(self._state_changed, "state")
+        self.pod = pod
+        self.show(f"Pod {pod.name} ({pod.id}) created: {pod.status}.", "success")
         self.pod_area.children = (self.pod_status,)
 
     def _on_new_disk(self) -> None:
@@ -362,6 +394,7 @@ class ProvisionForm(Form):
                 poll_interval=self.poll_interval, autostart=self.autostart,
             )  # fmt: skip
             self.disk_form.sandbox_label = False
+            self.disk_form.observe(self._state_changed, ["request", "disk", "status_text"])
             self.disk_area.children = (self.disk_form,)
 
     def close(self) -> None:
@@ -386,3 +419,13 @@ def forecast_hours_or_none(text: str) -> tuple[float, ...] | None:
         return forecast_hours(text)
     except ValueError:
         return None
+
+
+def unknown_quote(offer: GpuOffer) -> Quote:
+    """A quote of ``offer`` whose every price is unknown: the rows a table shows while
+    the controls make no request, so it keeps its shape (dashes, not a lone caption)."""
+    return Quote(
+        gpu_hr=None, disk_hr=None, vcpu_hr=None, memory_hr=None, total_hr=None,
+        gpu_count=offer.gpu_count, disk_gb=None, vcpus=None, memory_gb=None,
+        currency=offer.prices.currency or "USD", cpu_only=offer.gpu_type == CPU_NODE,
+    )  # fmt: skip

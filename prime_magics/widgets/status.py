@@ -34,6 +34,7 @@ from ..lifecycle import Phase, State
 from ..loops import Loop
 from ..models import Pod
 from ._form import Form, code_html, shown
+from .notify import announce
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -111,6 +112,7 @@ class PodStatus(Form):
         self.extend_button = self.button("Extend", self._on_extend)
         self.jupyter_view = w.HTML()
         self.password_button = self.button(SHOW_PASSWORD, self._on_password)
+        self.password_button.layout.width = "auto"  # its label is never cut short
         self.password_view = w.Output()  # holds the password only while revealed
         self._hide_timer: threading.Timer | None = None
         self.reveal_seconds = REVEAL_S
@@ -126,8 +128,10 @@ class PodStatus(Form):
             self.terminate_button, self.confirm_box,
         )  # fmt: skip
         self.refresh_buttons()
-        if autostart:
-            self.start()
+        if autostart:  # read once now, so the panel is never first shown "not read yet"
+            after = self.step()
+            if after is not None:
+                self._poller.start(after)
 
     @property
     def gone(self) -> bool:
@@ -148,7 +152,17 @@ class PodStatus(Form):
         self._poller.stop()
 
     def state_lines(self) -> list[str]:
-        return [f"Pod {self.pod_id}: {self.status or 'not read yet'}"]
+        if self.state is None:
+            return [f"Pod {self.pod_id}: not read yet"]
+        return [f"Pod {self.pod_id}: {self.status} · {self.rate_text}"]
+
+    @property
+    def rate_text(self) -> str:
+        """What the pod bills now: its price while it exists; nothing once it is gone
+        (never the rate it had)."""
+        if self.gone:
+            return f"{usd(0.0)}: gone, billing stopped"
+        return usd(None if self.pod is None else self.pod.price_hr)
 
     @property
     def status(self) -> str | None:
@@ -193,6 +207,7 @@ class PodStatus(Form):
                 self.show(f"{err.message} (still following)", "warning")
                 return None
             logs = self._read_logs(pod, state)
+            self._announce_change(state)
             with self.hold_trait_notifications():
                 self.pod, self.ssh, self.state = pod, ssh, state
                 self.logs = logs
@@ -201,6 +216,17 @@ class PodStatus(Form):
             self._draw(state)
             self.refresh_buttons()
             return state
+
+    def _announce_change(self, state: State) -> None:
+        """A pod seen pending that turns ready or failed is said on the desktop (if the
+        user turned notifications on); a panel opened on a settled pod says nothing."""
+        before = self.state
+        if before is None or before.phase is not Phase.PENDING:
+            return
+        if state.phase is Phase.READY:
+            announce("ready", f"Pod {self.pod_id} is ready", state.status)
+        elif state.phase is Phase.FAILED:
+            announce("failed", f"Pod {self.pod_id} failed", state.reason or state.status)
 
     def _read_logs(self, pod: Pod | None, state: State) -> list[str]:
         """While it installs (or once it failed) the log says what is happening; a pod
@@ -220,7 +246,8 @@ class PodStatus(Form):
         facts = [f"<b>{html.escape(state.status)}</b>", f"installation {html.escape(install)}"]
         if pod is not None:
             facts += [f"{pod.gpu_count or '?'}× {html.escape(pod.gpu_name or '?')}"]
-            facts += [usd(pod.price_hr)]
+        if pod is not None or self.gone:
+            facts += [html.escape(self.rate_text)]
         self.summary.value = " · ".join(facts)
         ready = state.phase is Phase.READY
         self.progress.value = int((pod and pod.installation_progress) or (100 if ready else 0))

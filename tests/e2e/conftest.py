@@ -83,7 +83,7 @@ def lab(
 @pytest.fixture(scope="session")
 def notebook7(
     browser: Browser, tmp_path_factory: pytest.TempPathFactory, artifacts: Path
-) -> Iterator[JupyterLab]:
+) -> Iterator[Notebook7]:
     """Jupyter Notebook 7 beside JupyterLab; skipped (never passed) when it is not
     installed (the ``notebook`` extra) or does not start."""
     import importlib.util

@@ -34,6 +34,7 @@ ARTIFACTS = REPO / "artifacts" / "e2e"  # git-ignored
 STARTUP_TIMEOUT_S = 90.0
 # Settings a person would click away: the news/update toasts, and the notebook's
 # windowing (cells out of view stay in the page, so locators see every output).
+THEMES = "/lab/api/settings/@jupyterlab/apputils-extension:themes"  # Notebook 7's too
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
@@ -168,6 +169,24 @@ class JupyterLab:
             body = answer.read()
         return json.loads(body) if body else None
 
+    def set_theme(self, name: str) -> None:
+        """Save the theme setting through the server (what Settings → Theme does); pages
+        opened afterwards load in it."""
+        body = json.dumps({"raw": json.dumps({"theme": name})}).encode()
+        request = urllib.request.Request(
+            f"{self.url}{THEMES}", data=body, method="PUT",
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )  # fmt: skip
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def kernel_connections(self, path: str) -> int:
+        """How many front ends (browser tabs) hold a connection to ``path``'s kernel."""
+        for session in self.api("GET", "/api/sessions"):
+            if session["path"] == path:
+                return int(session["kernel"]["connections"])
+        return 0
+
     def add_notebook(self, source: Path, clear_outputs: bool = True) -> Path:
         """Copy a notebook into the served folder, without its stored outputs."""
         notebook = json.loads(source.read_text())
@@ -223,6 +242,16 @@ class Notebook7(JupyterLab):
     def tree_url(self, name: str) -> str:
         return f"{self.url}/notebooks/{name}?token={self.token}"
 
+    def new_from_tree(self, tree: Page) -> Page:
+        """Make a notebook as a user does: the file browser (``/tree``) → New → Python 3
+        (ipykernel). Notebook 7 opens it in a new tab, which is returned; ``tree`` stays
+        open on the file browser."""
+        tree.goto(f"{self.url}/tree?token={self.token}")
+        tree.get_by_text("New", exact=True).first.click()  # the toolbar's New menu
+        with tree.context.expect_page() as opened:
+            tree.locator(".lm-Menu").get_by_role("menuitem", name=re.compile(r"^Python 3")).click()
+        return opened.value
+
 
 def _end_group(process: subprocess.Popen[bytes]) -> None:
     for sig, wait_s in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
@@ -249,6 +278,10 @@ class Notebook:
     def open(self, timeout_s: float = 60) -> None:
         """Load the notebook and wait until its kernel is connected and idle."""
         self.page.goto(self.lab.tree_url(self.name))
+        self.wait_until_ready(timeout_s)
+
+    def wait_until_ready(self, timeout_s: float = 60) -> None:
+        """Wait until the notebook shown in the page has its kernel connected and idle."""
         self.panel.locator(".jp-Cell").first.wait_for(timeout=timeout_s * 1000)
         kernel = self.panel.locator(".jp-KernelName").first
         # Before its session starts the notebook shows "No Kernel" and an idle indicator;
@@ -284,9 +317,31 @@ class Notebook:
 
         self._wait(timeout_s, "every cell to run", done)
 
+    def run_typed(self, source: str, timeout_s: float) -> None:
+        """Type ``source`` at the end of the notebook's last cell, run it with Shift+Enter, and
+        wait until it has run and the kernel is idle (as ``run_all`` does)."""
+        typed = len(self._prompts()) - 1  # Shift+Enter adds a cell below it
+        editor = self.panel.locator(".jp-CodeCell .cm-content").last
+        editor.click()
+        self.page.keyboard.press("Control+End")  # after what the cell holds, on a new line
+        before = "\n" if editor.inner_text().strip() else ""
+        self.page.keyboard.insert_text(before + source)  # as pasted: no auto-closed brackets
+        self.page.keyboard.press("Shift+Enter")
+        calm = 0
+
+        def done() -> bool:
+            nonlocal calm
+            ran = re.fullmatch(r"\[\d+\]:", self._prompts()[typed].strip()) is not None
+            calm = calm + 1 if ran and self._status() == "idle" else 0
+            return calm >= 2
+
+        self._wait(timeout_s, "the typed cell to run", done)
+
+    def _prompts(self) -> list[str]:
+        return self.panel.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+
     def _started(self) -> bool:
-        prompts = self.panel.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
-        return any(re.fullmatch(r"\[(\d+|\*)\]:", p.strip()) for p in prompts)
+        return any(re.fullmatch(r"\[(\d+|\*)\]:", p.strip()) for p in self._prompts())
 
     def _status(self) -> str | None:
         indicator = self.panel.locator(".jp-Notebook-ExecutionIndicator").first
@@ -298,8 +353,7 @@ class Notebook:
 
     def _not_run(self) -> list[str]:
         """Prompts of code cells that have not (or not yet) run: ``[ ]:`` or ``[*]:``."""
-        prompts = self.panel.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
-        return [p for p in prompts if not re.fullmatch(r"\[\d+\]:", p.strip())]
+        return [p for p in self._prompts() if not re.fullmatch(r"\[\d+\]:", p.strip())]
 
     def _wait(self, timeout_s: float, what: str, ready: Callable[[], bool]) -> None:
         deadline = time.monotonic() + timeout_s
@@ -379,3 +433,17 @@ def copy_file(source: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     return target
+
+
+CUT_SHORT_JS = """
+(root) => [...root.querySelectorAll('.widget-label, .jupyter-button, .widget-toggle-button')]
+  .filter((e) => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+  .map((e) => e.innerText || e.title)
+"""
+
+
+def cut_short(panel: Locator) -> list[str]:
+    """The labels and buttons in ``panel`` whose text does not fit (the "Terminate all
+    sho…" of issue 21): what a reader cannot read in full."""
+    cut: list[str] = panel.evaluate(CUT_SHORT_JS)
+    return cut

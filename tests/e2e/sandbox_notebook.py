@@ -30,9 +30,9 @@ def sandbox_url(notebook: Notebook) -> str:
     raise AssertionError("no cell printed the sandbox's URL")
 
 
-def control(url: str, method: str, path: str) -> Any:
+def control(url: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     """A sandbox control route (``/_sandbox/…``), answered as JSON."""
-    data = b"{}" if method == "POST" else None
+    data = json.dumps(body or {}).encode() if method == "POST" else None
     request = urllib.request.Request(
         f"{url}{path}", data=data, method=method, headers={"Content-Type": "application/json"}
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from .lab import REPO, JupyterLab, Notebook, Steps, copy_file
+from .lab import REPO, JupyterLab, Notebook, Steps, copy_file, cut_short
 from .sandbox_notebook import control, run_clean, sandbox_url
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,7 @@ def test_budget_panel_says_it_is_spent_and_ends_the_pod_with_one_click(
     panel = notebook.panel.locator(".prime-budget").first
     with step("the panel redraws by itself once the budget is spent"):
         expect(panel).to_be_visible()
-        expect(panel).to_contain_text("Your $0.0020 budget is spent", timeout=30_000)
+        expect(panel).to_contain_text("Your $0.002 budget is spent", timeout=30_000)
         shot = step.screenshot(panel, "budget-panel.png")
         if UPDATE_SCREENSHOTS:
             copy_file(shot, DOCS_BUDGET)
@@ -53,6 +53,7 @@ def test_budget_panel_says_it_is_spent_and_ends_the_pod_with_one_click(
     with step("one button names what it ends; a click terminates the pod once"):
         button = panel.get_by_role("button", name="Terminate 1 pod", exact=True)
         expect(button).to_be_enabled()
+        assert cut_short(panel) == []
         button.click()
         expect(panel).to_contain_text("nothing the budget counts bills now", timeout=15_000)
         deletes = [

@@ -25,7 +25,7 @@ from playwright.sync_api import Locator, Page, expect
 
 import prime_magics as pm
 
-from .lab import REPO, JupyterLab, Notebook, Steps, copy_file
+from .lab import REPO, JupyterLab, Notebook, Steps, copy_file, cut_short
 from .sandbox_notebook import run_clean
 
 pytestmark = pytest.mark.e2e
@@ -103,8 +103,13 @@ def test_provision_form_rents_a_pod(
         disk.press("Enter")
     with step(f"check the total is pm.quote's ${expected_total:.4f}/h for {DISK_GB} GB"):
         wait_for_amount(total, expected_total)
+    with step("no label or button of the form is cut short"):
+        assert cut_short(form) == []
     with step("screenshot the form"):
+        page.set_viewport_size({"width": 1400, "height": 2400})  # the whole form in view
+        form.scroll_into_view_if_needed()
         shot = step.screenshot(form, "provision-form.png")
+        page.set_viewport_size({"width": 1400, "height": 1000})
         if UPDATE_SCREENSHOTS:
             copy_file(shot, DOCS_SCREENSHOT)
 

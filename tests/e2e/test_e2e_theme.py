@@ -6,15 +6,13 @@ Runs after ``test_e2e_lab.py`` (file order) and puts the light theme back at the
 
 from __future__ import annotations
 
-import json
 import os
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .lab import REPO, JupyterLab, Notebook, Steps, copy_file
+from .lab import REPO, JupyterLab, Notebook, Steps, copy_file, cut_short
 
 pytestmark = pytest.mark.e2e
 
@@ -52,28 +50,13 @@ CONTRAST_JS = """
 MIN_CONTRAST = 4.5
 
 
-THEMES = "/lab/api/settings/@jupyterlab/apputils-extension:themes"
-
-
-def set_theme(lab: JupyterLab, name: str) -> None:
-    """Save the theme setting through the server (what Settings → Theme does); pages
-    opened afterwards load in it."""
-    body = json.dumps({"raw": json.dumps({"theme": name})}).encode()
-    request = urllib.request.Request(
-        f"{lab.url}{THEMES}", data=body, method="PUT",
-        headers={"Authorization": f"token {lab.token}", "Content-Type": "application/json"},
-    )  # fmt: skip
-    with urllib.request.urlopen(request, timeout=10):
-        pass
-
-
 def test_dark_theme_reads(
     page: Page, lab: JupyterLab, artifacts: Path, saved_artifacts: list[Path]
 ) -> None:
     step = Steps(page, artifacts, saved_artifacts)
     lab.write_notebook("dark.ipynb", CELLS)
     notebook = Notebook(page, lab, "dark.ipynb")
-    set_theme(lab, "JupyterLab Dark")
+    lab.set_theme("JupyterLab Dark")
     try:
         with step("open a notebook with a frame, a notice and a form in the dark theme"):
             notebook.open()
@@ -105,10 +88,12 @@ def test_dark_theme_reads(
                 if seen["ratio"] < MIN_CONTRAST:
                     weak.append(seen)
             assert not weak, f"unreadable in the dark theme: {weak[:5]}"
+            assert cut_short(form) == []  # no label or button cut short
         with step("screenshot the form in the dark theme"):
+            page.set_viewport_size({"width": 1400, "height": 2400})  # the whole form in view
             form.scroll_into_view_if_needed()
             shot = step.screenshot(form, "dark-theme-form.png")
             if UPDATE_SCREENSHOTS:
                 copy_file(shot, DOCS_DARK)
     finally:
-        set_theme(lab, "JupyterLab Light")
+        lab.set_theme("JupyterLab Light")
