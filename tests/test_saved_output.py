@@ -1,6 +1,8 @@
-"""A panel's saved output tells its last state: shown under a display id of its own, it
-updates that display's text/plain and text/html as its state changes (once per change),
-so nbconvert, GitHub and nbviewer show what the panel said last, not what it said first."""
+"""A panel's saved output tells its last state: beside its live view (never updated, so a
+front end never redraws it), it shows its summary under a display id of its own and
+updates that output's text/plain and text/html as its state changes (once per change),
+so nbconvert, GitHub and nbviewer show what the panel said last, not what it said first;
+while the view is live, a style it carries hides the summary."""
 
 from __future__ import annotations
 
@@ -27,7 +29,12 @@ def test_a_pod_status_saved_after_polls_says_the_pod_is_active(client: pm.Client
         (last,) = published.saved().values()
     assert "ACTIVE" in last["text/plain"] and "ACTIVE" in last["text/html"]
     assert "not read yet" not in last["text/plain"]
-    assert last[WIDGET_VIEW]["model_id"] == panel.model_id  # still the live widget
+    (view,) = [o["data"] for o in published.publisher.outputs if WIDGET_VIEW in o["data"]]
+    assert view[WIDGET_VIEW]["model_id"] == panel.model_id and not published.updates_of(view)
+    assert WIDGET_VIEW not in last  # the live view is one output, its summary another
+    (ident,) = published.saved()
+    assert f'data-prime-saved="{ident}"' in last["text/html"]
+    assert f'[data-prime-saved="{ident}"]' in panel.heading.value  # hidden while live
     updates = published.updates
     with published:
         panel.poll_once()  # nothing changed: nothing sent
@@ -79,7 +86,8 @@ def test_an_update_goes_to_the_cell_that_showed_the_panel_and_to_the_running_one
         panel.poll_once()  # a poller's update, later
     # JupyterLab applies (and saves) it in the cell that showed it; nbclient, running
     # cell-7, applies the copy sent under cell-7
-    assert publisher.sent_under == ["cell-1", "cell-1", "cell-7"]
+    # the view, the summary, then the summary's update twice
+    assert publisher.sent_under == ["cell-1", "cell-1", "cell-1", "cell-7"]
     panel.close()
 
 

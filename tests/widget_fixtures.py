@@ -121,3 +121,10 @@ class Published:
     @property
     def updates(self) -> int:
         return sum(1 for out in self.publisher.outputs if out["update"])
+
+    def updates_of(self, data: dict[str, Any]) -> int:
+        """How many updates reached the output first shown with ``data``."""
+        first = next(o for o in self.publisher.outputs if o["data"] is data)
+        ident = (first["transient"] or {}).get("display_id")
+        return sum(1 for o in self.publisher.outputs if o["update"] and ident is not None
+                   and (o["transient"] or {}).get("display_id") == ident)  # fmt: skip

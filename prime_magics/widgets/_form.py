@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import ipywidgets as w
 import traitlets as t
+from IPython.display import display
 
 from .. import api
 from ..display.primitives import Code, Confirmation, notice_html, sandbox_tag_html
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from ..client import Client
 
 T = TypeVar("T")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def code_html(text: str, title: str | None = None) -> str:
@@ -120,7 +122,7 @@ class Form(w.VBox):  # type: ignore[misc]
         client = getattr(self, "client", None)
         labelled = self.sandbox_label and client is not None and client.is_sandbox
         tag = f" {sandbox_tag_html()}" if labelled else ""
-        self.heading.value = f"<b>{html.escape(self._title)}</b>{tag}"
+        self.heading.value = f"<b>{html.escape(self._title)}</b>{tag}{self._kept.hide_while_live()}"
 
     @t.observe("sandbox_label")
     def _on_sandbox_label(self, _change: Any) -> None:
@@ -137,33 +139,34 @@ class Form(w.VBox):  # type: ignore[misc]
         return []
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        """The widget view, plus a text and HTML summary: a notebook saved without widget
-        state (GitHub, nbviewer) shows what the panel said, not a widget repr."""
+        """The widget view, with the panel's summary as its text/plain and text/html (what
+        a tool that asks the panel for one bundle gets; IPython shows two outputs, below)."""
         bundle: dict[str, Any] = super()._repr_mimebundle_(**kwargs) or {}
-        lines = self.summary_lines()
-        bundle["text/plain"] = "\n".join(lines)
-        items = "".join(f"<div>{html.escape(line)}</div>" for line in lines[1:])
-        bundle["text/html"] = (
-            f'<div class="prime-summary"><b>{html.escape(lines[0])}</b>{items}</div>'
-        )
-        return bundle
+        summary, _ = self._summary()
+        return bundle | summary
 
     def _ipython_display_(self) -> None:
-        """Shown under a display id of the panel's own (by ``display()`` and as a cell's
-        result alike), so ``keep_saved`` can bring the saved output up to date."""
-        self._kept.show(*self._saved_bundle())
+        """Two outputs (by ``display()`` and as a cell's result alike): the live view, and
+        what the panel says, under a display id of its own that ``keep_saved`` updates. A
+        front end redraws an output it is told to update, so the view is never updated (its
+        sort, scroll and focus stay); its summary is hidden while the view is live, by a
+        style the view's heading carries (``_kept``), and is what a notebook saved without
+        widget state (GitHub, nbviewer, nbconvert) shows."""
+        view = {WIDGET_VIEW: self._repr_mimebundle_()[WIDGET_VIEW], "text/plain": self._title}
+        display(view, raw=True)  # type: ignore[no-untyped-call]
+        self._kept.show(*self._summary())
 
-    def _saved_bundle(self) -> tuple[dict[str, Any], tuple[str, ...]]:
-        bundle = self._repr_mimebundle_()
+    def _summary(self) -> tuple[dict[str, Any], tuple[str, ...]]:
+        lines = self.summary_lines()
+        bundle = {"text/plain": "\n".join(lines), "text/html": self._kept.html(lines)}
         return bundle, (bundle["text/plain"], bundle["text/html"])
 
     def keep_saved(self) -> None:
-        """Bring the text/plain and text/html of every place the panel is shown up to date
-        with what it says now (``_kept``): a notebook saved later (nbconvert,
-        GitHub) shows the panel's last state, not its first. Panels call it after each
-        change of state that ``state_lines`` reads; the status line and handlers call it
-        themselves."""
-        self._kept.update(self._saved_bundle)
+        """Bring the panel's saved summary (text/plain and text/html, wherever it is shown)
+        up to date with what it says now: a notebook saved later shows the panel's last
+        state, not its first. Panels call it after each change of state that
+        ``state_lines`` reads; the status line and handlers call it themselves."""
+        self._kept.update(self._summary)
 
     def layout_children(self, *body: Any) -> None:
         self.children = (self.heading, *body, self.status_line, self.output)

@@ -1,17 +1,26 @@
-"""An output that stays true: shown under a display id, later updated from any thread.
+"""A panel's saved summary: an output shown under a display id, updated from any thread.
 
 A panel's state changes long after its cell ran: in a poller's thread, or in a button's
-callback. ``IPython.display.update_display`` alone sends the update under whatever cell
-the kernel is busy with (or last ran), and front ends route an update by that cell: a
-JupyterLab cell that never showed the panel ignores it, and nbclient drops updates for
-cells other than the running one. So an update goes out under the header of every cell
-that showed the output (where JupyterLab applies it, and what it saves), and once more
-under the current one when that differs (what nbclient, executing a later cell, applies).
-Updates are only sent when the texts changed: a front end may redraw on each one.
+callback. A notebook saved later (GitHub, nbviewer, nbconvert: no widget state) should
+say what the panel said last, so the panel shows its summary as an output of its own and
+updates it. The live view is a separate output that is never updated: a front end redraws
+an output it is told to update, which would reset a grid's sort, a scroll, a focus. While
+the view is live, a style it carries (``hide_while_live``) hides the summary, so the page
+says everything once; once the view is gone (a closed panel, a reopened notebook), the
+summary shows.
+
+``IPython.display.update_display`` alone sends the update under whatever cell the kernel
+is busy with (or last ran), and front ends route an update by that cell: a JupyterLab cell
+that never showed the summary ignores it, and nbclient drops updates for cells other than
+the running one. So an update goes out under the header of every cell that showed the
+summary (where JupyterLab applies it, and what it saves), and once more under the current
+one when that differs (what nbclient, executing a later cell, applies). Updates are only
+sent when the texts changed.
 """
 
 from __future__ import annotations
 
+import html
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,7 +33,7 @@ Header = dict[str, Any]
 
 
 class KeptDisplay:
-    """Where one object is shown, and the texts it last showed there."""
+    """Where one summary is shown, and the texts it last showed there."""
 
     def __init__(self) -> None:
         self.display_id = f"prime-{uuid.uuid4().hex}"
@@ -35,6 +44,22 @@ class KeptDisplay:
     @property
     def shown(self) -> bool:
         return self._texts is not None
+
+    def html(self, lines: list[str]) -> str:
+        """The summary as HTML: the first line bold, one ``div`` per line after it, marked
+        with this display's id for ``hide_while_live``."""
+        items = "".join(f"<div>{html.escape(line)}</div>" for line in lines[1:])
+        head = html.escape(lines[0]) if lines else ""
+        return (
+            f'<div class="prime-summary" data-prime-saved="{self.display_id}">'
+            f"<b>{head}</b>{items}</div>"
+        )
+
+    def hide_while_live(self) -> str:
+        """A ``<style>`` for the live view to carry: while it is on the page, the summary
+        output (and its output area, so no empty box is left) is hidden."""
+        mark = f'[data-prime-saved="{self.display_id}"]'
+        return f"<style>.jp-OutputArea-child:has({mark}), {mark} {{display: none}}</style>"
 
     def show(self, bundle: dict[str, Any], texts: tuple[str, ...]) -> None:
         """Display ``bundle`` here, remembering the cell; ``texts`` is what ``update``

@@ -235,6 +235,9 @@ def explore_the_grid(page: Page, lab: JupyterLab, step: Steps, front_end: str) -
             f"Provision {count}× {gpu}"
         )
         wait_for_amount(total_cell(form), total)
+    with step("the grid keeps the order the user chose (the view is never redrawn)"):
+        expect(ordered(grid, "desc")).to_have_text("$/GPU/h")
+        assert cells == [c.strip() for c in rows.nth(2).locator("td").all_inner_texts()]
     with step("screenshot the explorer's grid and form"):
         page.set_viewport_size({"width": 1400, "height": 2400})  # the whole panel in view
         explorer.scroll_into_view_if_needed()

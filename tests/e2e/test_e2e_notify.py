@@ -1,8 +1,9 @@
-"""Desktop notifications in JupyterLab: ``pm.notifications()`` shows a checkbox; a tick
-asks the browser once; then a finding of the guard (an end at a deadline, written to the
-store as the guard process writes it) reaches the page as a ``Notification`` with the
-finding's title, and the cell after still says it. Refused by the browser, the checkbox
-says so, no Notification is made, and the notice stays in the cell.
+"""Desktop notifications in JupyterLab and Notebook 7: ``pm.notifications()`` shows a
+checkbox; a tick asks the browser once; then a finding of the guard (an end at a
+deadline, written to the store as the guard process writes it) reaches the page as a
+``Notification`` with the finding's title, and the cell after still says it. Refused by
+the browser, the checkbox says so, no Notification is made, and the notice stays in the
+cell.
 
 ``window.Notification`` is replaced (before the page loads) by a recorder that keeps
 what would have been shown, and answers the permission this test gives: granted (with
@@ -54,14 +55,19 @@ RECORDER = """
 """
 
 
-@pytest.mark.parametrize("answer", ["granted", "denied"])
+@pytest.mark.parametrize(
+    ("front_end", "answer"),
+    [("lab", "granted"), ("lab", "denied"), ("notebook7", "granted")],
+)
 def test_notification_of_a_guard_finding(
     browser: Browser,
-    lab: JupyterLab,
+    request: pytest.FixtureRequest,
     artifacts: Path,
     saved_artifacts: list[Path],
+    front_end: str,
     answer: str,
 ) -> None:
+    lab: JupyterLab = request.getfixturevalue(front_end)  # JupyterLab, or Notebook 7
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(30_000)
     if answer == "granted":
@@ -69,11 +75,11 @@ def test_notification_of_a_guard_finding(
     context.add_init_script(RECORDER % repr(answer))
     page = context.new_page()
     step = Steps(page, artifacts, saved_artifacts)
-    name = f"notify-{answer}.ipynb"
+    name = f"notify-{front_end}-{answer}.ipynb"
     lab.write_notebook(name, CELLS)
     notebook = Notebook(page, lab, name)
     try:
-        with step("open a notebook showing pm.notifications() in JupyterLab, run it"):
+        with step(f"open a notebook showing pm.notifications() in {front_end}, run it"):
             run_clean(notebook, 120)
         switch = notebook.panel.locator(".prime-notifications").first
         with step(f"tick Desktop notifications: the browser is asked once ({answer})"):

@@ -3,8 +3,9 @@
 A PodStatus is shown in one cell; the pod becomes ACTIVE in the panel's poller after the
 kernel has moved on to later cells, and a click terminates it (a comm callback). Each
 time, the notebook saved with Ctrl+S must hold the panel's new text in the cell that
-showed it (text/plain and text/html, what GitHub and nbviewer show), and the live view
-must still work after those updates.
+showed it (its summary output's text/plain and text/html, what GitHub and nbviewer
+show); the summary is hidden while the live view is on the page, and the view keeps
+working.
 """
 
 from __future__ import annotations
@@ -33,8 +34,12 @@ PANEL_CELL = 2
 
 
 def saved_texts(notebook: Notebook) -> tuple[str, str]:
+    """The panel's saved summary: the output beside its view, text/plain and text/html."""
     cell: dict[str, Any] = notebook.save()["cells"][PANEL_CELL]
-    (output,) = [o for o in cell["outputs"] if "text/plain" in o.get("data", {})]
+    html_of = ["".join(o.get("data", {}).get("text/html", "")) for o in cell["outputs"]]
+    (output,) = [
+        o for o, text in zip(cell["outputs"], html_of, strict=True) if "prime-summary" in text
+    ]
     data = output["data"]
     return "".join(data["text/plain"]), "".join(data["text/html"])
 
@@ -48,6 +53,9 @@ def test_the_saved_notebook_keeps_the_panels_last_state(
     with step("run a notebook that shows a PodStatus, then a later cell"):
         run_clean(notebook, RUN_ALL_TIMEOUT_S)
     panel = notebook.panel.locator(".prime-pod-status").first
+    with step("while the panel is live, its summary output is hidden (said once)"):
+        expect(panel).to_be_visible()
+        expect(notebook.panel.locator(".prime-summary")).to_be_hidden()
     with step("the pod becomes ACTIVE in the panel; the saved cell says so"):
         expect(panel).to_contain_text("ACTIVE", timeout=30_000)
         plain, rich = saved_texts(notebook)

@@ -80,7 +80,7 @@ def test_watch_panel_announces_the_offer_and_rents_it_once(
         cell = notebook.save()["cells"][WATCH_CELL]
         texts = [
             "".join(o["data"]["text/plain"]) for o in cell["outputs"]
-            if "text/plain" in o.get("data", {}) and "Watching" in "".join(o["data"]["text/plain"])
+            if "prime-summary" in "".join(o.get("data", {}).get("text/html", ""))
         ]  # fmt: skip
         assert texts and "Waiting for the first poll" not in texts[0], texts
         assert "$17.6000/h" in texts[0] and "$16.8000/h" in texts[0], texts[0]
