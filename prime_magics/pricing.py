@@ -411,14 +411,16 @@ def forecast_for(
     disks_hr: float | None,
     balance: float | None,
     hours: Sequence[float] = FORECAST_HOURS,
+    max_hours: float | None = None,
 ) -> Forecast:
-    """The forecast over ``hours`` and the wallet against it. A wallet that does not pay
-    the first charge (``wallet_short``) pays for no hour at all: the create is refused."""
+    """The forecast over ``hours`` (none past a deadline ``max_hours`` after ready:
+    ``until_deadline``) and the wallet against it. A wallet that does not pay the first
+    charge (``wallet_short``) pays for no hour at all: the create is refused."""
     rate = plus_attached_disks(quote.total_hr, [disks_hr])
     need = first_hour(quote, disks_hr)
     short = wallet_short(need, balance)
     return Forecast(
-        forecast(quote.total_hr, quote.prepaid_hours, disks_hr, hours),
+        forecast(quote.total_hr, quote.prepaid_hours, disks_hr, until_deadline(hours, max_hours)),
         quote.currency,
         balance,
         0.0 if short else runway_hours(balance, rate or 0.0),

@@ -27,7 +27,6 @@ from ..pricing import (
     forecast_for,
     forecast_hours,
     plus_attached_disks,
-    until_deadline,
 )
 from ..provisioning import PodRequest
 from ._context import (
@@ -280,8 +279,8 @@ def preview_pod(
     grand = plus_attached_disks(quote.total_hr, [hourly for _, hourly in attached])
     ctx.show(quote_table(quote, attached, grand))
     disks_hr = plus_attached_disks(0.0, [hourly for _, hourly in attached])
-    spans = until_deadline(hours, request.max_hours)  # nothing is priced past the deadline
-    ctx.show(forecast_table(forecast_for(quote, disks_hr, client.balance(), spans)))
+    ahead = forecast_for(quote, disks_hr, client.balance(), hours, request.max_hours)
+    ctx.show(forecast_table(ahead))
     uncapped = request.max_price is None
     level = "warning" if uncapped else "info"
     variable = "This offer's price is variable. " if quote.is_variable else ""

@@ -141,9 +141,13 @@ class Form(w.VBox):  # type: ignore[misc]
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The widget view, with the panel's summary as its text/plain and text/html (what
         a tool that asks the panel for one bundle gets; IPython shows two outputs, below)."""
+        self.before_shown()
         bundle: dict[str, Any] = super()._repr_mimebundle_(**kwargs) or {}
         summary, _ = self._summary()
         return bundle | summary
+
+    def before_shown(self) -> None:
+        """What a panel does as it is first shown (the explorer loads its offers)."""
 
     def _ipython_display_(self) -> None:
         """Two outputs (by ``display()`` and as a cell's result alike): the live view, and
@@ -152,7 +156,8 @@ class Form(w.VBox):  # type: ignore[misc]
         sort, scroll and focus stay); its summary is hidden while the view is live, by a
         style the view's heading carries (``_kept``), and is what a notebook saved without
         widget state (GitHub, nbviewer, nbconvert) shows."""
-        view = {WIDGET_VIEW: self._repr_mimebundle_()[WIDGET_VIEW], "text/plain": self._title}
+        self.before_shown()
+        view = {WIDGET_VIEW: super()._repr_mimebundle_()[WIDGET_VIEW], "text/plain": self._title}
         display(view, raw=True)  # type: ignore[no-untyped-call]
         self._kept.show(*self._summary())
 

@@ -162,10 +162,9 @@ class AvailabilityExplorer(Form):
         self._offer(self.gpu_type, self.client.gpu_types())
         self._fetched(every)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+    def before_shown(self) -> None:
         if not self.loaded and self.last_error is None:
             self.load()  # shown before anyone loaded it: load now, so it is never empty
-        return super()._repr_mimebundle_(**kwargs)
 
     def filters(self) -> dict[str, Any]:
         """The server-side filters as ``client.availability`` keywords (unset ones left out)."""

@@ -37,7 +37,6 @@ from ..pricing import (
     forecast_for,
     forecast_hours,
     plus_attached_disks,
-    until_deadline,
 )
 from ..provisioning import CUSTOM_TEMPLATE, PodRequest, attach_problem
 from ._controls import (
@@ -329,8 +328,8 @@ class ProvisionForm(Form):
         shown = self.quote or unknown_quote(self.offer)
         table = quote_table(shown, attached, self._grand_total(attached))._repr_html_()
         disks_hr = plus_attached_disks(0.0, [hourly for _, hourly in attached])
-        hours = until_deadline(self.forecast_hours, self.stop_after.value or None)
-        ahead = forecast_for(shown, disks_hr, self.balance, hours)
+        deadline = self.stop_after.value or None
+        ahead = forecast_for(shown, disks_hr, self.balance, self.forecast_hours, deadline)
         table += forecast_table(ahead)._repr_html_()
         variable = self.quote is not None and self.quote.is_variable
         note = "Variable price: it may change while the pod runs." if variable else ""

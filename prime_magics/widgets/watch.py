@@ -32,7 +32,7 @@ from ..display.primitives import counted, notice_html, seconds_text, timeline_te
 from ..display.rent_question import rent_confirmation
 from ..models import GpuOffer, OfferKey, Pod, offer_key
 from ..offers import gpu_offer
-from ..pricing import FORECAST_HOURS, forecast_for, until_deadline
+from ..pricing import FORECAST_HOURS, forecast_for
 from ..provisioning import PodRequest
 from ._form import Form, shown
 from .notify import announce
@@ -79,6 +79,10 @@ class WatchPanel(Form):
         self.configure_buttons: dict[int, w.Button] = {}
         self.offers: list[GpuOffer] = []
         self.row_cells: list[list[str]] = []  # the grid's texts, one list per match
+        self._grid_rows: list[tuple[w.Button, w.Button, list[w.HTML]]] = []  # reused
+        self._grid_header = [_cell(""), _cell("")] + [
+            _cell(f"<b>{html.escape(c)}</b>") for c in COLUMNS
+        ]
         self.form: ProvisionForm | None = None
         self.pod_status: PodStatus | None = None
         self._announced: OfferKey | None = None  # the offer the banner speaks of
@@ -165,32 +169,39 @@ class WatchPanel(Form):
 
     def _draw_grid(self, table: pd.DataFrame) -> None:
         """One row per match in aligned columns, the buttons in the first two (always in
-        view, however wide the row: the grid scrolls sideways past them)."""
+        view, however wide the row: the grid scrolls sideways past them). A poll rewrites
+        the cells of the rows it keeps; widgets are made only for new rows and closed for
+        rows gone, so a watch polling for hours does not pile up widgets."""
         count = len(self.offers)
         self.caption.value = (
             f"<b>{counted(count, 'match', 'matches')}</b>, {self.watch.query.sort_text}"
             if count
             else ""
         )
-        cells: list[w.Widget] = []
-        self.rent_buttons, self.configure_buttons = {}, {}
-        if count:
-            cells += [_cell(""), _cell("")] + [_cell(f"<b>{html.escape(c)}</b>") for c in COLUMNS]
         rows = [
             _row_cells(o, r) for o, r in zip(self.offers, table.to_dict("records"), strict=True)
         ]
-        for index, texts in enumerate(rows):
-            configure = self.button("Configure", partial(self._configure, index))
+        while len(self._grid_rows) < count:
+            index = len(self._grid_rows)
             rent = self.button("Rent now", partial(self._rent, index), "primary")
+            configure = self.button("Configure", partial(self._configure, index))
             for button in (configure, rent):
                 button.layout.width = BUTTON_WIDTH
-            self.configure_buttons[index], self.rent_buttons[index] = configure, rent
-            cells += [rent, configure]
-            cells += [_cell(html.escape(v), self.offers[index].cloud_id if i == 0 else None)
-                      for i, v in enumerate(texts)]  # fmt: skip
+            self._grid_rows.append((rent, configure, [_cell("") for _ in COLUMNS]))
+        for rent, configure, cells in self._grid_rows[count:]:
+            for widget in (rent, configure, *cells):
+                widget.close()
+        del self._grid_rows[count:]
+        for (_, _, cells), texts, offer in zip(self._grid_rows, rows, self.offers, strict=True):
+            for i, (cell, text) in enumerate(zip(cells, texts, strict=True)):
+                cell.value = _cell_html(html.escape(text), offer.cloud_id if i == 0 else None)
+        self.rent_buttons = {i: rent for i, (rent, _, _) in enumerate(self._grid_rows)}
+        self.configure_buttons = {i: conf for i, (_, conf, _) in enumerate(self._grid_rows)}
         keep = (self.disarm_button, self.stop_button, self.confirm_button, self.cancel_button)
         self._buttons = [*keep, *self.configure_buttons.values(), *self.rent_buttons.values()]
-        self.grid.children = tuple(cells)
+        header = self._grid_header if count else []
+        body = [w for rent, conf, cells in self._grid_rows for w in (rent, conf, *cells)]
+        self.grid.children = (*header, *body)
         self.row_cells = rows
 
     def _draw_chart(self) -> None:
@@ -218,7 +229,8 @@ class WatchPanel(Form):
                 f"polled {counted(len(watch.polls), 'time')}."
             )
         else:
-            self.show(f"No match yet; polled {len(watch.polls)} time(s), every {watch.every:g} s.")
+            polled = counted(len(watch.polls), "time")
+            self.show(f"No match yet; polled {polled}, every {watch.every:g} s.")
 
     def _draw_armed(self) -> None:
         text, level = self.armed_text()
@@ -286,8 +298,8 @@ class WatchPanel(Form):
             return
         offer = self.offers[index]
         request = self.client.prepare(PodRequest.from_offer(offer, max_hours=self.max_hours))
-        hours = until_deadline(FORECAST_HOURS, self.max_hours)
-        ahead = forecast_for(request.quote(), 0.0, self.client.balance(), hours)
+        balance = self.client.balance()
+        ahead = forecast_for(request.quote(), 0.0, balance, FORECAST_HOURS, self.max_hours)
         question = rent_confirmation(
             request, [offer_place(offer)], forecast=ahead, budget=self.client.budget()
         )
@@ -323,8 +335,12 @@ class WatchPanel(Form):
 
 def _cell(value: str, tooltip: str | None = None) -> w.HTML:
     """A grid cell that never wraps (the grid scrolls sideways instead)."""
+    return w.HTML(_cell_html(value, tooltip))
+
+
+def _cell_html(value: str, tooltip: str | None = None) -> str:
     title = f' title="{html.escape(tooltip)}"' if tooltip else ""
-    return w.HTML(f'<span style="{NOWRAP}"{title}>{value}</span>')
+    return f'<span style="{NOWRAP}"{title}>{value}</span>'
 
 
 def _row_cells(offer: GpuOffer, record: dict[Any, Any]) -> list[str]:
